@@ -1,1 +1,61 @@
+//! chalice-rs: AWS Chalice's app framework for Rust, centred on API Gateway authorization.
+//!
+//! Annotate functions with [`app::route`] and [`app::authorizer`], name an authorizer of any
+//! kind on a route, and call [`App::run`] from `main`. The same binary prints its manifest for
+//! the CLI, serves API Gateway's proxy events as the API handler, and runs each built-in
+//! authorizer, and [`test::Client`] sends requests through a model of API Gateway in process.
+//!
+//! ```no_run
+//! use chalice_runtime::{App, AuthRequest, AuthResponse, Request, app};
+//! use serde_json::{Value, json};
+//!
+//! #[app::authorizer]
+//! fn demo_auth(auth: AuthRequest) -> AuthResponse {
+//!     if auth.token == "allow" {
+//!         AuthResponse::new(["/"], "user")
+//!     } else {
+//!         AuthResponse::deny("user")
+//!     }
+//! }
+//!
+//! #[app::route("/", authorizer = demo_auth)]
+//! fn index(req: &Request) -> Value {
+//!     json!({ "context": req.context })
+//! }
+//!
+//! fn main() {
+//!     App::new("demoauth1").run()
+//! }
+//! ```
 
+mod application;
+mod auth;
+mod authorizer;
+mod cors;
+pub mod dispatch;
+mod error;
+pub mod gateway;
+pub mod manifest;
+mod registry;
+mod request;
+mod response;
+pub mod test;
+
+#[doc(hidden)]
+pub mod __private;
+
+/// The attribute macros: `#[app::route(..)]` and `#[app::authorizer(..)]`.
+pub mod app {
+    pub use chalice_macros::{authorizer, route};
+}
+
+pub use crate::application::{App, MANIFEST_ARG};
+pub use auth::{AuthError, AuthRequest, AuthResponse, AuthRoute, InvalidAuthResponse};
+pub use authorizer::{
+    AuthFailure, AuthType, Authorizer, AuthorizerKind, BuiltinAuthorizer,
+    CognitoUserPoolAuthorizer, CustomAuthorizer, IamAuthorizer, SupportsScopes,
+};
+pub use error::{Error, ErrorKind};
+pub use registry::{Registry, RegistryError, Route};
+pub use request::{MultiDict, Request};
+pub use response::{Body, IntoResponse, Response};

@@ -1,0 +1,131 @@
+//! Route paths: what API Gateway and Chalice accept, and the `{param}` names they declare.
+
+use syn::LitStr;
+
+/// Checks a route path and returns its `{param}` names in order.
+pub(crate) fn parse(literal: &LitStr) -> syn::Result<Vec<String>> {
+    let path = literal.value();
+    let error = |message: String| syn::Error::new(literal.span(), message);
+    if path.is_empty() {
+        return Err(error("route path cannot be the empty string".into()));
+    }
+    if !path.starts_with('/') {
+        return Err(error(format!("route path `{path}` must start with `/`")));
+    }
+    if path.len() > 1 && path.ends_with('/') {
+        return Err(error(format!(
+            "route path `{path}` cannot end with a trailing slash; use `{}`",
+            path.trim_end_matches('/')
+        )));
+    }
+    let mut params: Vec<String> = Vec::new();
+    if path == "/" {
+        return Ok(params);
+    }
+    for segment in path[1..].split('/') {
+        if segment.is_empty() {
+            return Err(error(format!(
+                "route path `{path}` has an empty segment (`//`)"
+            )));
+        }
+        if let Some(inner) = segment.strip_prefix('{') {
+            let Some(name) = inner.strip_suffix('}') else {
+                return Err(error(format!(
+                    "`{segment}` in `{path}` is not a whole `{{param}}` segment"
+                )));
+            };
+            if name.ends_with('+') {
+                return Err(error(format!(
+                    "greedy path parameters (`{segment}`) are not supported; use one `{{param}}` per segment"
+                )));
+            }
+            if !is_identifier(name) {
+                return Err(error(format!(
+                    "`{segment}` in `{path}`: a path parameter is named like a Rust identifier"
+                )));
+            }
+            if params.iter().any(|p| p == name) {
+                return Err(error(format!(
+                    "path parameter `{{{name}}}` appears twice in `{path}`"
+                )));
+            }
+            params.push(name.to_owned());
+        } else if let Some(bad) = segment.chars().find(|c| !is_path_char(*c)) {
+            return Err(error(format!(
+                "route path `{path}` has the character {bad:?}, which API Gateway does not allow in a resource path"
+            )));
+        }
+    }
+    Ok(params)
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// The characters API Gateway accepts in a resource path part.
+fn is_path_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~:@!$&'()*+,;=".contains(c)
+}
+
+/// A name that is the same for the same path and method, and different otherwise: the macro
+/// declares it as an item so that a duplicate route in the same module fails to compile.
+pub(crate) fn route_key(method: &str, path: &str) -> String {
+    let mut key = format!("__chalice_route_{method}_");
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() {
+            key.push(byte as char);
+        } else {
+            key.push_str(&format!("_{byte:02x}"));
+        }
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::Span;
+
+    fn check(path: &str) -> Result<Vec<String>, String> {
+        parse(&LitStr::new(path, Span::call_site())).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn collects_params_in_order() {
+        assert_eq!(check("/foo/{bar}/baz/{qux}").unwrap(), ["bar", "qux"]);
+        assert_eq!(check("/").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn rejects_what_chalice_and_api_gateway_reject() {
+        for (path, expected) in [
+            ("", "empty string"),
+            ("/trailing-slash/", "trailing slash"),
+            ("foo", "must start with `/`"),
+            ("/a//b", "empty segment"),
+            ("/a/{b", "not a whole"),
+            ("/a/x{b}", "character '{'"),
+            ("/{proxy+}", "greedy"),
+            ("/{1x}", "Rust identifier"),
+            ("/{a}/{a}", "appears twice"),
+            ("/a b", "character ' '"),
+            ("/a?b", "character '?'"),
+        ] {
+            let error = check(path).unwrap_err();
+            assert!(error.contains(expected), "{path}: {error}");
+        }
+    }
+
+    #[test]
+    fn route_keys_are_injective() {
+        assert_ne!(route_key("GET", "/a-b"), route_key("GET", "/a_b"));
+        assert_ne!(route_key("GET", "/a"), route_key("PUT", "/a"));
+        assert_eq!(
+            route_key("GET", "/users/{id}"),
+            route_key("GET", "/users/{id}")
+        );
+    }
+}

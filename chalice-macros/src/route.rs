@@ -1,0 +1,320 @@
+//! `#[app::route(..)]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Path, Token, Type};
+
+use crate::args;
+use crate::path;
+
+const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const KEYS: &str = "methods, authorizer, scopes, cors, content_types, name, api_key_required";
+
+/// The attribute's arguments.
+struct RouteArgs {
+    path: LitStr,
+    methods: Vec<LitStr>,
+    authorizer: Option<Path>,
+    scopes: Option<Vec<LitStr>>,
+    cors: bool,
+    content_types: Option<Vec<LitStr>>,
+    name: Option<LitStr>,
+    api_key_required: bool,
+}
+
+impl Parse for RouteArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error("expected the route path, e.g. `#[app::route(\"/\")]`"));
+        }
+        let path: LitStr = input.parse()?;
+        let mut route = RouteArgs {
+            path,
+            methods: Vec::new(),
+            authorizer: None,
+            scopes: None,
+            cors: false,
+            content_types: None,
+            name: None,
+            api_key_required: false,
+        };
+        if input.is_empty() {
+            return Ok(route);
+        }
+        input.parse::<Token![,]>()?;
+        args::key_values(input, |key, value| {
+            match key.to_string().as_str() {
+                "methods" => route.methods = args::string_list(value)?,
+                "authorizer" => route.authorizer = Some(value.parse()?),
+                "scopes" => route.scopes = Some(args::string_list(value)?),
+                "cors" => route.cors = args::boolean(value)?,
+                "content_types" => route.content_types = Some(args::string_list(value)?),
+                "name" => route.name = Some(args::string(value)?),
+                "api_key_required" => route.api_key_required = args::boolean(value)?,
+                _ => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown route argument `{key}`; expected one of: {KEYS}"),
+                    ));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(route)
+    }
+}
+
+/// How the view receives one of its arguments.
+enum ViewArg<'a> {
+    /// A `{param}` of the path, parsed with `FromStr`.
+    Param { name: &'a Ident, ty: &'a Type },
+    /// `&Request`.
+    Request { ty: &'a Type },
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let route: RouteArgs = syn::parse2(attr)?;
+    let function: ItemFn = syn::parse2(item)?;
+    let params = path::parse(&route.path)?;
+    let methods = methods(&route.methods)?;
+    let view_args = view_args(&function, &route.path, &params)?;
+    for param in &params {
+        let bound = view_args
+            .iter()
+            .any(|arg| matches!(arg, ViewArg::Param { name, .. } if *name == param));
+        if !bound {
+            return Err(syn::Error::new(
+                route.path.span(),
+                format!(
+                    "`{{{param}}}` in the route path has no matching argument: add `{param}: String` (or any `FromStr` type) to `{}`",
+                    function.sig.ident
+                ),
+            ));
+        }
+    }
+    if let (Some(scopes), None) = (&route.scopes, &route.authorizer) {
+        let span = scopes
+            .first()
+            .map_or_else(|| route.path.span(), LitStr::span);
+        return Err(syn::Error::new(span, "`scopes` needs an `authorizer`"));
+    }
+    for content_type in route.content_types.iter().flatten() {
+        if !content_type.value().contains('/') {
+            return Err(syn::Error::new(
+                content_type.span(),
+                "a content type looks like `application/json`",
+            ));
+        }
+    }
+    Ok(emit(&route, &function, &methods, &view_args))
+}
+
+fn methods(literals: &[LitStr]) -> syn::Result<Vec<String>> {
+    if literals.is_empty() {
+        return Ok(vec!["GET".into()]);
+    }
+    let mut methods: Vec<String> = Vec::new();
+    for literal in literals {
+        let method = literal.value().to_ascii_uppercase();
+        if !METHODS.contains(&method.as_str()) {
+            return Err(syn::Error::new(
+                literal.span(),
+                format!(
+                    "unknown HTTP method `{}`; expected one of: {}",
+                    literal.value(),
+                    METHODS.join(", ")
+                ),
+            ));
+        }
+        if methods.contains(&method) {
+            return Err(syn::Error::new(
+                literal.span(),
+                format!("method `{method}` is listed twice"),
+            ));
+        }
+        methods.push(method);
+    }
+    Ok(methods)
+}
+
+fn view_args<'a>(
+    function: &'a ItemFn,
+    path: &LitStr,
+    params: &[String],
+) -> syn::Result<Vec<ViewArg<'a>>> {
+    let sig = &function.sig;
+    if !sig.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            "a route function cannot be generic",
+        ));
+    }
+    let mut args = Vec::new();
+    let mut request_seen = false;
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else {
+            return Err(syn::Error::new(
+                input.span(),
+                "a route function cannot take `self`",
+            ));
+        };
+        if let Type::Reference(_) = *typed.ty {
+            if request_seen {
+                return Err(syn::Error::new(
+                    typed.span(),
+                    "a route function takes `&Request` at most once",
+                ));
+            }
+            request_seen = true;
+            args.push(ViewArg::Request { ty: &typed.ty });
+            continue;
+        }
+        let Pat::Ident(pat) = &*typed.pat else {
+            return Err(syn::Error::new(
+                typed.pat.span(),
+                "name this argument after a `{param}` of the route path",
+            ));
+        };
+        if !params.iter().any(|param| pat.ident == param) {
+            return Err(syn::Error::new(
+                pat.ident.span(),
+                format!(
+                    "unknown route argument `{}`: `{}` has no `{{{}}}` segment; a route function takes its path parameters by name and optionally `&Request`",
+                    pat.ident,
+                    path.value(),
+                    pat.ident
+                ),
+            ));
+        }
+        args.push(ViewArg::Param {
+            name: &pat.ident,
+            ty: &typed.ty,
+        });
+    }
+    Ok(args)
+}
+
+fn string_slice(literals: &[LitStr]) -> TokenStream {
+    quote!(&[#(#literals),*])
+}
+
+fn emit(
+    route: &RouteArgs,
+    function: &ItemFn,
+    methods: &[String],
+    view_args: &[ViewArg<'_>],
+) -> TokenStream {
+    let private = quote!(::chalice_runtime::__private);
+    let fn_name = &function.sig.ident;
+    let path = &route.path;
+    let view_name = route
+        .name
+        .as_ref()
+        .map_or_else(|| fn_name.to_string(), LitStr::value);
+
+    let mut bindings = Vec::new();
+    let mut call_args = Vec::new();
+    for (index, arg) in view_args.iter().enumerate() {
+        match arg {
+            ViewArg::Param { name, ty } => {
+                let local = format_ident!("__chalice_arg{index}");
+                let param = name.to_string();
+                bindings.push(quote_spanned! {ty.span()=>
+                    let #local: #ty = match #private::path_param(&__chalice_request, #param) {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(response) => return response,
+                    };
+                });
+                call_args.push(quote!(#local));
+            }
+            ViewArg::Request { ty } => {
+                call_args.push(quote_spanned! {ty.span()=> &__chalice_request})
+            }
+        }
+    }
+    let call = if function.sig.asyncness.is_some() {
+        quote!(#fn_name(#(#call_args),*).await)
+    } else {
+        quote!(#fn_name(#(#call_args),*))
+    };
+    let output_span = match &function.sig.output {
+        syn::ReturnType::Default => function.sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    let into_response =
+        quote_spanned! {output_span=> #private::IntoResponse::into_response(__chalice_output)};
+
+    let authorizer = match &route.authorizer {
+        Some(auth) => quote_spanned! {auth.span()=>
+            ::core::option::Option::Some(&#auth as &'static dyn #private::Authorizer)
+        },
+        None => quote!(::core::option::Option::None),
+    };
+    let scopes_check = match (&route.authorizer, &route.scopes) {
+        (Some(auth), Some(_)) => quote_spanned! {auth.span()=>
+            #[allow(dead_code)]
+            fn __chalice_scopes_check() { #private::supports_scopes(&#auth); }
+        },
+        _ => quote!(),
+    };
+    let scopes = match &route.scopes {
+        Some(scopes) => {
+            let list = string_slice(scopes);
+            quote!(::core::option::Option::Some(#list))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let content_types = match &route.content_types {
+        Some(types) => string_slice(types),
+        None => quote!(&["application/json"]),
+    };
+    let cors = route.cors;
+    let api_key_required = route.api_key_required;
+    let duplicate_guards = methods.iter().map(|method| {
+        let key = Ident::new(&path::route_key(method, &path.value()), path.span());
+        quote! {
+            #[doc(hidden)]
+            #[allow(dead_code, non_upper_case_globals)]
+            const #key: () = ();
+        }
+    });
+
+    quote! {
+        #function
+
+        #(#duplicate_guards)*
+
+        const _: () = {
+            #scopes_check
+
+            fn __chalice_view(__chalice_request: ::chalice_runtime::Request) -> #private::ViewFuture {
+                #private::view_future(async move {
+                    #(#bindings)*
+                    let __chalice_output = #call;
+                    #into_response
+                })
+            }
+
+            #private::inventory::submit! {
+                #private::RouteDef {
+                    path: #path,
+                    methods: &[#(#methods),*],
+                    view_name: #view_name,
+                    authorizer: #authorizer,
+                    scopes: #scopes,
+                    cors: #cors,
+                    content_types: #content_types,
+                    api_key_required: #api_key_required,
+                    handler: __chalice_view,
+                    location: #private::Location {
+                        module: ::core::module_path!(),
+                        file: ::core::file!(),
+                        line: ::core::line!(),
+                    },
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,129 @@
+//! What the attribute macros' expansions call. Not a public API: names here may change in any
+//! release, so the macros are its only users.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+pub use inventory;
+
+pub use crate::authorizer::{
+    AuthFuture, AuthType, Authorizer, BuiltinAuthorizer, BuiltinAuthorizerSettings, SupportsScopes,
+};
+pub use crate::registry::{AuthorizerDef, Location, RouteDef, ViewFuture};
+pub use crate::response::IntoResponse;
+
+use crate::auth::AuthResponse;
+use crate::authorizer::AuthFailure;
+use crate::error::Error;
+use crate::request::Request;
+use crate::response::Response;
+
+/// Boxes a view's future.
+pub fn view_future<F: Future<Output = Response> + Send + 'static>(future: F) -> ViewFuture {
+    Box::pin(future)
+}
+
+/// Boxes an authorizer's future.
+pub fn auth_future<F>(future: F) -> AuthFuture
+where
+    F: Future<Output = Result<Value, AuthFailure>> + Send + 'static,
+{
+    Box::pin(future)
+}
+
+/// Reads and parses one `{param}` of the route; a value that does not parse is a 400.
+pub fn path_param<T>(request: &Request, name: &str) -> Result<T, Response>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let Some(raw) = request.uri_params.get(name) else {
+        return Err(Error::bad_request(format!("missing path parameter '{name}'")).to_response());
+    };
+    raw.parse().map_err(|error| {
+        Error::bad_request(format!(
+            "invalid value for path parameter '{name}': {error}"
+        ))
+        .to_response()
+    })
+}
+
+/// Requires `scopes = [..]` to name an authorizer that supports them.
+pub const fn supports_scopes<T: SupportsScopes + ?Sized>(_: &T) {}
+
+/// Anything a built-in authorizer may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from an authorizer",
+    label = "not an authorizer result",
+    note = "an authorizer returns `AuthResponse`, a raw policy as `serde_json::Value`, or `Result<T, E>` of one of these where `E` converts into `Box<dyn Error + Send + Sync>`"
+)]
+pub trait IntoAuthorizerResult {
+    /// The policy API Gateway gets for a request to `method_arn`.
+    fn into_policy(self, method_arn: &str) -> Result<Value, AuthFailure>;
+}
+
+impl IntoAuthorizerResult for AuthResponse {
+    fn into_policy(self, method_arn: &str) -> Result<Value, AuthFailure> {
+        self.to_policy(method_arn)
+            .map_err(|error| AuthFailure::Error(Box::new(error)))
+    }
+}
+
+/// A raw policy goes to API Gateway unmodified, as in Chalice.
+impl IntoAuthorizerResult for Value {
+    fn into_policy(self, _method_arn: &str) -> Result<Value, AuthFailure> {
+        Ok(self)
+    }
+}
+
+impl<T, E> IntoAuthorizerResult for Result<T, E>
+where
+    T: IntoAuthorizerResult,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn into_policy(self, method_arn: &str) -> Result<Value, AuthFailure> {
+        match self {
+            Ok(value) => value.into_policy(method_arn),
+            Err(error) => Err(AuthFailure::from_error(error.into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::AuthError;
+    use serde_json::json;
+
+    const ARN: &str = "arn:aws:execute-api:us-west-2:1:id/dev/GET/a";
+
+    #[test]
+    fn raw_policies_pass_through_unchanged() {
+        let raw = json!({"context": {"foo": "bar"}, "principalId": "user",
+                         "policyDocument": {"Version": "2012-10-17", "Statement": []}});
+        assert_eq!(raw.clone().into_policy(ARN).unwrap(), raw);
+    }
+
+    #[test]
+    fn errors_sort_into_unauthorized_and_failures() {
+        let unauthorized: Result<AuthResponse, AuthError> = Err(AuthError::Unauthorized);
+        assert!(matches!(
+            unauthorized.into_policy(ARN),
+            Err(AuthFailure::Unauthorized)
+        ));
+        let boxed: Result<AuthResponse, Box<dyn std::error::Error + Send + Sync>> =
+            Err(Box::new(AuthError::Unauthorized));
+        assert!(matches!(
+            boxed.into_policy(ARN),
+            Err(AuthFailure::Unauthorized)
+        ));
+        let failed: Result<Value, std::io::Error> = Err(std::io::Error::other("db down"));
+        match failed.into_policy(ARN) {
+            Err(AuthFailure::Error(error)) => assert_eq!(error.to_string(), "db down"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

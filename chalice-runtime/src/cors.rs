@@ -1,0 +1,54 @@
+//! CORS headers, as Chalice's default `CORSConfig` (`cors=True`) sets them.
+
+use http::HeaderMap;
+use http::header::HeaderValue;
+
+/// `Access-Control-Allow-Origin` for `cors = true`.
+pub const ALLOW_ORIGIN: &str = "*";
+/// `Access-Control-Allow-Headers` for `cors = true`: Chalice's defaults.
+pub const ALLOW_HEADERS: &str =
+    "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key";
+
+/// Adds the CORS headers a `cors = true` route answers with, keeping any the view set.
+pub fn add_cors_headers(headers: &mut HeaderMap) {
+    for (name, value) in [
+        ("access-control-allow-origin", ALLOW_ORIGIN),
+        ("access-control-allow-headers", ALLOW_HEADERS),
+    ] {
+        if !headers.contains_key(name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+}
+
+/// The `Access-Control-Allow-Methods` of a preflight: the CORS methods of the path, then `OPTIONS`.
+pub fn allow_methods<'a>(cors_methods: impl IntoIterator<Item = &'a str>) -> String {
+    let mut methods: Vec<&str> = cors_methods.into_iter().collect();
+    methods.sort_unstable();
+    methods.dedup();
+    methods.push("OPTIONS");
+    methods.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_headers_win_over_defaults() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "access-control-allow-origin",
+            HeaderValue::from_static("https://a.example"),
+        );
+        add_cors_headers(&mut headers);
+        assert_eq!(headers["access-control-allow-origin"], "https://a.example");
+        assert_eq!(headers["access-control-allow-headers"], ALLOW_HEADERS);
+    }
+
+    #[test]
+    fn preflight_lists_cors_methods_then_options() {
+        assert_eq!(allow_methods(["POST"]), "POST,OPTIONS");
+        assert_eq!(allow_methods(["PUT", "GET"]), "GET,PUT,OPTIONS");
+    }
+}

@@ -1,0 +1,152 @@
+//! The API handler: a REST v1 proxy event in, the view's proxy response out, as Chalice's
+//! `Chalice.__call__` does it.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::encodings::Body as EventBody;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http::HeaderMap;
+use http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use serde_json::json;
+
+use crate::cors;
+use crate::gateway::responses;
+use crate::registry::{Registry, Route};
+use crate::request::{MultiDict, Request};
+use crate::response::{Body, Response};
+
+/// Runs the view the event is for and returns the proxy response API Gateway expects.
+///
+/// An event for a resource the app does not have is answered as API Gateway answers an unknown
+/// path (403); a method the resource does not have is Chalice's 405 `MethodNotAllowedError`.
+pub async fn handle_api_event(
+    registry: &Registry,
+    event: ApiGatewayProxyRequest,
+) -> ApiGatewayProxyResponse {
+    let resource = event
+        .resource
+        .clone()
+        .or_else(|| event.request_context.resource_path.clone())
+        .unwrap_or_default();
+    let method = event.http_method.as_str().to_owned();
+    let response = match registry.route(&resource, &method) {
+        Some(route) => call_view(route, event).await,
+        None if registry.routes_on(&resource).next().is_some() => {
+            method_not_allowed(registry, &resource, &method)
+        }
+        None => responses::missing_authentication_token(),
+    };
+    to_proxy_response(response)
+}
+
+async fn call_view(route: &Route, event: ApiGatewayProxyRequest) -> Response {
+    let request = match to_request(route, event) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    if let Some(unsupported) = unsupported_content_type(route, &request) {
+        return Response::json(json!({
+            "Code": "UnsupportedMediaType",
+            "Message": format!("Unsupported media type: {unsupported}"),
+        }))
+        .with_status(415);
+    }
+    let mut response = (route.handler())(request).await;
+    if route.cors() {
+        cors::add_cors_headers(response.headers_mut());
+    }
+    response
+}
+
+fn method_not_allowed(registry: &Registry, resource: &str, method: &str) -> Response {
+    let allowed: Vec<&str> = registry.routes_on(resource).map(Route::method).collect();
+    Response::json(json!({
+        "Code": "MethodNotAllowedError",
+        "Message": format!("Unsupported method: {method}"),
+    }))
+    .with_status(405)
+    .with_header(ALLOW.as_str(), &allowed.join(", "))
+}
+
+/// The request's media type when the view does not accept it (absent means JSON, as in Chalice).
+fn unsupported_content_type(route: &Route, request: &Request) -> Option<String> {
+    let content_type = request.header("content-type").unwrap_or("application/json");
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let accepted = route
+        .content_types()
+        .iter()
+        .any(|accepted| *accepted == "*/*" || accepted.eq_ignore_ascii_case(&media_type));
+    (!accepted).then_some(media_type)
+}
+
+fn to_request(route: &Route, event: ApiGatewayProxyRequest) -> Result<Request, Response> {
+    let mut headers = event.multi_value_headers;
+    for (name, value) in &event.headers {
+        if !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    let mut query = MultiDict::new();
+    let multi = &event.multi_value_query_string_parameters;
+    let single = &event.query_string_parameters;
+    let source = if multi.is_empty() { single } else { multi };
+    for (name, value) in source.iter() {
+        query.append(name, value);
+    }
+    let raw_body = match event.body {
+        None => Vec::new(),
+        Some(body) if event.is_base64_encoded => BASE64.decode(body).map_err(|_| {
+            crate::error::Error::bad_request("the request body is not valid base64").to_response()
+        })?,
+        Some(body) => body.into_bytes(),
+    };
+    Ok(Request {
+        method: route.method().to_owned(),
+        path: route.path().to_owned(),
+        headers,
+        query_params: (!query.is_empty()).then_some(query),
+        uri_params: event.path_parameters,
+        stage_vars: event.stage_variables,
+        context: event.request_context,
+        raw_body,
+    })
+}
+
+/// Single-valued headers go in `headers`, repeated ones in `multiValueHeaders`, as Chalice does.
+pub(crate) fn to_proxy_response(response: Response) -> ApiGatewayProxyResponse {
+    let (status_code, headers, body) = response.with_default_content_type().into_parts();
+    let mut single = HeaderMap::new();
+    let mut multi = HeaderMap::new();
+    for name in headers.keys() {
+        let values: Vec<&HeaderValue> = headers.get_all(name).iter().collect();
+        let target = if values.len() == 1 {
+            &mut single
+        } else {
+            &mut multi
+        };
+        for value in values {
+            target.append(name.clone(), value.clone());
+        }
+    }
+    let (body, is_base64_encoded) = match body {
+        Body::Empty => (EventBody::Text(String::new()), false),
+        Body::Text(text) => (EventBody::Text(text), false),
+        Body::Binary(bytes) => (EventBody::Binary(bytes), true),
+    };
+    let mut proxy = ApiGatewayProxyResponse::default();
+    proxy.status_code = i64::from(status_code);
+    proxy.headers = single;
+    proxy.multi_value_headers = multi;
+    proxy.body = Some(body);
+    proxy.is_base64_encoded = is_base64_encoded;
+    debug_assert!(
+        proxy.headers.contains_key(CONTENT_TYPE)
+            || proxy.multi_value_headers.contains_key(CONTENT_TYPE)
+    );
+    proxy
+}

@@ -1,0 +1,203 @@
+//! The built-in authorizers: a TOKEN or REQUEST event in, the policy out.
+
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+};
+use serde_json::Value;
+
+use crate::auth::AuthRequest;
+use crate::authorizer::{AuthFailure, BuiltinAuthorizer};
+use crate::request::MultiDict;
+
+/// An event API Gateway sends to a Lambda authorizer.
+#[derive(Debug, Clone)]
+pub enum AuthorizerEvent {
+    /// A TOKEN authorizer's event: the token and the method ARN.
+    Token(ApiGatewayCustomAuthorizerRequest),
+    /// A REQUEST authorizer's event: the whole request.
+    Request(Box<ApiGatewayCustomAuthorizerRequestTypeRequest>),
+}
+
+impl AuthorizerEvent {
+    /// Reads an event by its `type` field; anything malformed is an error naming what is wrong.
+    pub fn from_json(event: Value) -> Result<Self, String> {
+        let kind = event.get("type").and_then(Value::as_str).map(str::to_owned);
+        match kind.as_deref() {
+            Some("TOKEN") => serde_json::from_value(event)
+                .map(AuthorizerEvent::Token)
+                .map_err(|error| format!("malformed TOKEN authorizer event: {error}")),
+            Some("REQUEST") => serde_json::from_value(event)
+                .map(|event| AuthorizerEvent::Request(Box::new(event)))
+                .map_err(|error| format!("malformed REQUEST authorizer event: {error}")),
+            Some(other) => Err(format!(
+                "authorizer event has type {other:?}; expected \"TOKEN\" or \"REQUEST\""
+            )),
+            None => Err("authorizer event has no \"type\" field (\"TOKEN\" or \"REQUEST\")".into()),
+        }
+    }
+
+    /// The request the user's function sees; a REQUEST event's token is its first identity
+    /// source's value.
+    pub fn into_auth_request(self, identity_sources: &[&str]) -> Result<AuthRequest, String> {
+        match self {
+            AuthorizerEvent::Token(event) => {
+                let method_arn = event
+                    .method_arn
+                    .ok_or("TOKEN authorizer event has no methodArn")?;
+                let token = event.authorization_token.unwrap_or_default();
+                Ok(AuthRequest::new("TOKEN", token, method_arn))
+            }
+            AuthorizerEvent::Request(event) => {
+                let context = serde_json::to_value(&event.request_context).ok();
+                let event = *event;
+                let method_arn = event
+                    .method_arn
+                    .ok_or("REQUEST authorizer event has no methodArn")?;
+                let mut query = MultiDict::new();
+                let multi = &event.multi_value_query_string_parameters;
+                let source = if multi.is_empty() {
+                    &event.query_string_parameters
+                } else {
+                    multi
+                };
+                for (name, value) in source.iter() {
+                    query.append(name, value);
+                }
+                let mut headers = event.multi_value_headers;
+                for (name, value) in &event.headers {
+                    if !headers.contains_key(name) {
+                        headers.insert(name.clone(), value.clone());
+                    }
+                }
+                let mut request = AuthRequest::new("REQUEST", "", method_arn);
+                request.method = event.http_method.map(|m| m.as_str().to_owned());
+                request.path = event.path;
+                request.resource = event.resource;
+                request.headers = headers;
+                request.query_params = query;
+                request.uri_params = event.path_parameters;
+                request.stage_vars = event.stage_variables;
+                request.context = context;
+                request.token = identity_sources
+                    .first()
+                    .and_then(|source| identity_value(&request, source))
+                    .unwrap_or_default();
+                Ok(request)
+            }
+        }
+    }
+}
+
+/// The value of one identity source (`header.X`, `querystring.x`, `stageVariables.x`,
+/// `context.x`) in a REQUEST authorizer's request.
+pub(crate) fn identity_value(request: &AuthRequest, source: &str) -> Option<String> {
+    let (kind, name) = source.split_once('.')?;
+    match kind {
+        "header" => request.headers.get(name)?.to_str().ok().map(str::to_owned),
+        "querystring" => request.query_params.get(name).map(str::to_owned),
+        "stageVariables" => request.stage_vars.get(name).cloned(),
+        "context" => match request.context.as_ref()?.get(name)? {
+            Value::String(text) => Some(text.clone()),
+            other => Some(other.to_string()),
+        },
+        _ => None,
+    }
+}
+
+/// Runs `authorizer` on a raw event, as Lambda delivers it, and returns its policy.
+pub async fn handle_authorizer_event(
+    authorizer: &BuiltinAuthorizer,
+    event: Value,
+) -> Result<Value, AuthFailure> {
+    let event =
+        AuthorizerEvent::from_json(event).map_err(|message| AuthFailure::Error(message.into()))?;
+    run_authorizer(authorizer, event).await
+}
+
+/// Runs `authorizer` on a typed event and returns its policy.
+pub async fn run_authorizer(
+    authorizer: &BuiltinAuthorizer,
+    event: AuthorizerEvent,
+) -> Result<Value, AuthFailure> {
+    let request = event
+        .into_auth_request(authorizer.identity_sources())
+        .map_err(|message| AuthFailure::Error(message.into()))?;
+    authorizer.call(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn token_events_become_auth_requests() {
+        let event = json!({"type": "TOKEN", "authorizationToken": "authtoken",
+                           "methodArn": "arn:aws:execute-api:us-west-2:1:id/dev/GET/foo"});
+        let request = AuthorizerEvent::from_json(event)
+            .unwrap()
+            .into_auth_request(&[])
+            .unwrap();
+        assert_eq!(request.auth_type, "TOKEN");
+        assert_eq!(request.token, "authtoken");
+        assert_eq!(
+            request.method_arn,
+            "arn:aws:execute-api:us-west-2:1:id/dev/GET/foo"
+        );
+    }
+
+    #[test]
+    fn request_events_carry_the_request_and_the_first_identity_source() {
+        let event = json!({
+            "type": "REQUEST",
+            "methodArn": "arn:aws:execute-api:us-west-2:1:id/dev/GET/items/7",
+            "resource": "/items/{id}", "path": "/items/7", "httpMethod": "GET",
+            "headers": {"X-Token": "t0k"},
+            "queryStringParameters": {"key": "k"},
+            "pathParameters": {"id": "7"},
+            "stageVariables": {"env": "dev"},
+            "requestContext": {"stage": "dev", "resourcePath": "/items/{id}"}
+        });
+        let request = AuthorizerEvent::from_json(event)
+            .unwrap()
+            .into_auth_request(&["header.X-Token", "querystring.key"])
+            .unwrap();
+        assert_eq!(request.auth_type, "REQUEST");
+        assert_eq!(request.token, "t0k");
+        assert_eq!(request.query_params.get("key"), Some("k"));
+        assert_eq!(request.uri_params["id"], "7");
+        assert_eq!(request.stage_vars["env"], "dev");
+        assert_eq!(request.resource.as_deref(), Some("/items/{id}"));
+        assert_eq!(request.context.unwrap()["stage"], "dev");
+        assert_eq!(identity_value_of("querystring.key"), Some("k".into()));
+    }
+
+    fn identity_value_of(source: &str) -> Option<String> {
+        let mut request = AuthRequest::new("REQUEST", "", "arn");
+        request.query_params.append("key", "k");
+        identity_value(&request, source)
+    }
+
+    #[test]
+    fn malformed_events_are_clear_errors() {
+        let cases = [
+            (json!({"authorizationToken": "x"}), "no \"type\""),
+            (json!({"type": "WEIRD"}), "\"WEIRD\""),
+            (
+                json!({"type": "TOKEN", "authorizationToken": 5}),
+                "malformed TOKEN",
+            ),
+            (json!([1, 2]), "no \"type\""),
+        ];
+        for (event, expected) in cases {
+            let error = AuthorizerEvent::from_json(event.clone()).unwrap_err();
+            assert!(error.contains(expected), "{event}: {error}");
+        }
+        let no_arn =
+            AuthorizerEvent::from_json(json!({"type": "TOKEN", "authorizationToken": "x"}))
+                .unwrap()
+                .into_auth_request(&[])
+                .unwrap_err();
+        assert!(no_arn.contains("methodArn"), "{no_arn}");
+    }
+}

@@ -1,0 +1,141 @@
+//! The `methodArn` API Gateway sends to a TOKEN or REQUEST authorizer.
+
+/// The parts of an execute-api ARN that are fixed for one deployed stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ApiArn<'a> {
+    pub(crate) region: &'a str,
+    pub(crate) account_id: &'a str,
+    pub(crate) api_id: &'a str,
+    /// The API Gateway stage (`api_gateway_stage`), not the chalice stage.
+    pub(crate) stage: &'a str,
+}
+
+impl ApiArn<'_> {
+    /// `arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{path}`,
+    /// where `path` is `normalized_path` without its leading `/`.
+    ///
+    /// The root is therefore `…/GET/` (one slash), unlike chalice local's
+    /// `…/GET//`, and the stage is the configured one rather than chalice
+    /// local's fixed `api`. `normalized_path` must already be in the form
+    /// `RouteTable::normalize` returns (no query string, no trailing slash);
+    /// it is used verbatim, so percent-escapes and colons stay as they are.
+    /// `method` is used verbatim too (`GET`, or `*` in a policy resource).
+    pub(crate) fn method_arn(&self, method: &str, normalized_path: &str) -> String {
+        let path = normalized_path.strip_prefix('/').unwrap_or(normalized_path);
+        format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/{}/{}",
+            self.region, self.account_id, self.api_id, self.stage, method, path
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values chalice local hard-codes, with the stage it always uses.
+    const LOCAL: ApiArn<'static> = ApiArn {
+        region: "mars-west-1",
+        account_id: "123456789012",
+        api_id: "ymy8tbxw7b",
+        stage: "api",
+    };
+
+    // chalice-test-cases.md items 60-63 (TestArnBuilder).
+
+    #[test]
+    fn item_60_basic_arn() {
+        assert_eq!(
+            LOCAL.method_arn("GET", "/resource"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/resource"
+        );
+    }
+
+    #[test]
+    fn item_61_root_arn_has_a_single_slash() {
+        // chalice local gives `.../api/GET//`; API Gateway (and chalice's own
+        // test_root_resource) gives `.../GET/`.
+        assert_eq!(
+            LOCAL.method_arn("GET", "/"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/"
+        );
+    }
+
+    #[test]
+    fn item_62_multi_part_arn() {
+        assert_eq!(
+            LOCAL.method_arn("GET", "/path/to/resource"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/path/to/resource"
+        );
+    }
+
+    #[test]
+    fn item_63_glob_method_arn() {
+        assert_eq!(
+            LOCAL.method_arn("*", "/resource"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/*/resource"
+        );
+    }
+
+    // Item 64 (query string stripped) belongs to the caller: the path given
+    // here is already normalized and has no query.
+
+    #[test]
+    fn uses_the_configured_stage_region_account_and_api() {
+        let arn = ApiArn {
+            region: "us-west-2",
+            account_id: "111122223333",
+            api_id: "abcdef1234",
+            stage: "dev",
+        };
+        assert_eq!(
+            arn.method_arn("POST", "/users/42"),
+            "arn:aws:execute-api:us-west-2:111122223333:abcdef1234/dev/POST/users/42"
+        );
+        assert_eq!(
+            arn.method_arn("GET", "/"),
+            "arn:aws:execute-api:us-west-2:111122223333:abcdef1234/dev/GET/"
+        );
+    }
+
+    #[test]
+    fn path_is_used_verbatim() {
+        assert_eq!(
+            LOCAL.method_arn("GET", "/users/abc%20def"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/users/abc%20def"
+        );
+        assert_eq!(
+            LOCAL.method_arn("GET", "/foo/a:b:c:d"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/foo/a:b:c:d"
+        );
+        assert_eq!(
+            LOCAL.method_arn("GET", "/Mixed/Case"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/Mixed/Case"
+        );
+    }
+
+    #[test]
+    fn only_one_leading_slash_is_dropped() {
+        // Not a normalized path, but the function must not panic or guess.
+        assert_eq!(
+            LOCAL.method_arn("GET", "resource"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/resource"
+        );
+        assert_eq!(
+            LOCAL.method_arn("GET", "//x"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET//x"
+        );
+        assert_eq!(
+            LOCAL.method_arn("GET", ""),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/"
+        );
+    }
+
+    #[test]
+    fn method_is_used_verbatim() {
+        assert_eq!(
+            LOCAL.method_arn("DELETE", "/x"),
+            "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/DELETE/x"
+        );
+    }
+}

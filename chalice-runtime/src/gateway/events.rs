@@ -1,0 +1,232 @@
+//! The events API Gateway sends: the REST v1 proxy event to the API handler, and TOKEN or
+//! REQUEST events to Lambda authorizers.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayCustomAuthorizerRequestTypeRequestContext,
+    ApiGatewayCustomAuthorizerRequestTypeRequestIdentity, ApiGatewayProxyRequest,
+    ApiGatewayProxyRequestContext,
+};
+use aws_lambda_events::query_map::QueryMap;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http::{HeaderMap, Method};
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value};
+
+use super::GatewayConfig;
+
+/// What the gateway knows of one request once its route is matched.
+pub(crate) struct MatchedRequest<'a> {
+    pub(crate) method: &'a Method,
+    pub(crate) path: &'a str,
+    pub(crate) resource: &'a str,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) query: &'a [(String, String)],
+    pub(crate) path_parameters: &'a HashMap<String, String>,
+    pub(crate) source_ip: &'a str,
+    pub(crate) request_id: &'a str,
+}
+
+/// Splits and decodes a query string as API Gateway does (`a=1&b=&c` gives `c` an empty value).
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(name), decode(value))
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
+}
+
+/// A fresh request id, shaped as API Gateway's (a UUID).
+pub(crate) fn request_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let a = mix(nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(32));
+    let b = mix(a ^ 0x9e37_79b9_7f4a_7c15);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        (b >> 48) & 0x3fff | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn query_maps(query: &[(String, String)]) -> (QueryMap, QueryMap) {
+    let mut multi: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in query {
+        multi.entry(name.clone()).or_default().push(value.clone());
+    }
+    let single: HashMap<String, String> = multi
+        .iter()
+        .filter_map(|(name, values)| Some((name.clone(), values.last()?.clone())))
+        .collect();
+    (QueryMap::from(single), QueryMap::from(multi))
+}
+
+/// The last value of each header, as API Gateway's `headers` holds them.
+fn single_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut single = HeaderMap::new();
+    for name in headers.keys() {
+        if let Some(value) = headers.get_all(name).iter().last() {
+            single.insert(name.clone(), value.clone());
+        }
+    }
+    single
+}
+
+fn epoch_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The proxy event the API handler receives, with the authorizer's output in its context.
+pub(crate) fn proxy_event(
+    config: &GatewayConfig,
+    request: &MatchedRequest<'_>,
+    body: &[u8],
+    authorizer: Option<Map<String, Value>>,
+) -> ApiGatewayProxyRequest {
+    let mut context = ApiGatewayProxyRequestContext::default();
+    context.account_id = Some(config.account_id.clone());
+    context.resource_id = Some(resource_id(request.resource));
+    context.stage = Some(config.stage.clone());
+    context.domain_name = Some(config.domain_name());
+    context.domain_prefix = Some(config.api_id.clone());
+    context.request_id = Some(request.request_id.to_owned());
+    context.protocol = Some("HTTP/1.1".into());
+    context.identity.source_ip = Some(request.source_ip.to_owned());
+    context.identity.user_agent = request
+        .headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    context.resource_path = Some(request.resource.to_owned());
+    context.path = Some(format!("/{}{}", config.stage, request.path));
+    context.http_method = request.method.clone();
+    context.request_time_epoch = epoch_millis();
+    context.apiid = Some(config.api_id.clone());
+    if let Some(fields) = authorizer {
+        context.authorizer.fields = fields.into_iter().collect();
+    }
+
+    let (single_query, multi_query) = query_maps(request.query);
+    let (body, is_base64_encoded) = match body {
+        [] => (None, false),
+        bytes => match std::str::from_utf8(bytes) {
+            Ok(text) => (Some(text.to_owned()), false),
+            Err(_) => (Some(BASE64.encode(bytes)), true),
+        },
+    };
+    let mut event = ApiGatewayProxyRequest::default();
+    event.resource = Some(request.resource.to_owned());
+    event.path = Some(request.path.to_owned());
+    event.http_method = request.method.clone();
+    event.headers = single_headers(request.headers);
+    event.multi_value_headers = request.headers.clone();
+    event.query_string_parameters = single_query;
+    event.multi_value_query_string_parameters = multi_query;
+    event.path_parameters = request.path_parameters.clone();
+    event.stage_variables = config.stage_variables.clone();
+    event.request_context = context;
+    event.body = body;
+    event.is_base64_encoded = is_base64_encoded;
+    event
+}
+
+/// A TOKEN authorizer's event.
+pub(crate) fn token_event(token: &str, method_arn: &str) -> ApiGatewayCustomAuthorizerRequest {
+    let mut event = ApiGatewayCustomAuthorizerRequest::default();
+    event.type_ = Some("TOKEN".into());
+    event.authorization_token = Some(token.to_owned());
+    event.method_arn = Some(method_arn.to_owned());
+    event
+}
+
+/// A REQUEST authorizer's event.
+pub(crate) fn request_event(
+    config: &GatewayConfig,
+    request: &MatchedRequest<'_>,
+    method_arn: &str,
+) -> ApiGatewayCustomAuthorizerRequestTypeRequest {
+    let mut identity = ApiGatewayCustomAuthorizerRequestTypeRequestIdentity::default();
+    identity.source_ip = Some(request.source_ip.to_owned());
+    let mut context = ApiGatewayCustomAuthorizerRequestTypeRequestContext::default();
+    context.path = Some(format!("/{}{}", config.stage, request.path));
+    context.account_id = Some(config.account_id.clone());
+    context.resource_id = Some(resource_id(request.resource));
+    context.stage = Some(config.stage.clone());
+    context.request_id = Some(request.request_id.to_owned());
+    context.identity = Some(identity);
+    context.resource_path = Some(request.resource.to_owned());
+    context.http_method = Some(request.method.clone());
+    context.apiid = Some(config.api_id.clone());
+
+    let (single_query, multi_query) = query_maps(request.query);
+    let mut event = ApiGatewayCustomAuthorizerRequestTypeRequest::default();
+    event.type_ = Some("REQUEST".into());
+    event.method_arn = Some(method_arn.to_owned());
+    event.resource = Some(request.resource.to_owned());
+    event.path = Some(request.path.to_owned());
+    event.http_method = Some(request.method.clone());
+    event.headers = single_headers(request.headers);
+    event.multi_value_headers = request.headers.clone();
+    event.query_string_parameters = single_query;
+    event.multi_value_query_string_parameters = multi_query;
+    event.path_parameters = request.path_parameters.clone();
+    event.stage_variables = config.stage_variables.clone();
+    event.request_context = context;
+    event
+}
+
+/// A stable id per resource, as API Gateway gives each resource one.
+fn resource_id(resource: &str) -> String {
+    let hash = resource.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    format!("{:06x}", hash & 0xff_ffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_split_and_decode_as_api_gateway_does() {
+        assert_eq!(
+            parse_query("a=1&b=&c=3&a=%20x&flag"),
+            [("a", "1"), ("b", ""), ("c", "3"), ("a", " x"), ("flag", "")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert!(parse_query("").is_empty());
+    }
+
+    #[test]
+    fn request_ids_are_uuid_shaped_and_distinct() {
+        let (a, b) = (request_id(), request_id());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
+    }
+}

@@ -1,0 +1,607 @@
+//! What API Gateway does with a request before and after the app's Lambda runs: match the
+//! resource, answer CORS preflights, run the authorizer, evaluate its policy against the
+//! method ARN, cache it, and build the proxy event. The test client and the local server
+//! both go through [`Gateway`], so they answer alike and as API Gateway would.
+
+mod arn;
+mod authorizer_output;
+mod cache;
+mod cognito;
+mod events;
+mod policy;
+pub(crate) mod responses;
+mod routing;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http::{HeaderMap, Method};
+use serde_json::{Map, Value};
+
+pub use authorizer_output::AuthorizerOutput;
+
+use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
+use crate::cors;
+use crate::dispatch::{self, AuthorizerEvent};
+use crate::registry::{Registry, Route};
+use crate::response::{Body, Response};
+
+use arn::ApiArn;
+use cache::AuthCache;
+use events::MatchedRequest;
+use policy::Decision;
+use routing::RouteTable;
+
+/// API Gateway's default cache TTL for Lambda authorizers.
+const DEFAULT_TTL_SECONDS: u32 = 300;
+
+/// What stands in for the parts of AWS the gateway cannot reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayConfig {
+    /// The API Gateway stage (`api_gateway_stage`), in the method ARN and `requestContext`.
+    pub stage: String,
+    /// The region in the method ARN.
+    pub region: String,
+    /// The account id in the method ARN.
+    pub account_id: String,
+    /// The REST API id in the method ARN.
+    pub api_id: String,
+    /// The stage variables.
+    pub stage_variables: HashMap<String, String>,
+    /// What to do on routes whose authorizer runs outside the app (IAM, existing Lambda).
+    pub unemulated: Unemulated,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            stage: "api".into(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            api_id: "localapi01".into(),
+            stage_variables: HashMap::new(),
+            unemulated: Unemulated::Allow,
+        }
+    }
+}
+
+impl GatewayConfig {
+    /// The same configuration on another stage.
+    pub fn with_stage(mut self, stage: impl Into<String>) -> Self {
+        self.stage = stage.into();
+        self
+    }
+
+    /// The host name API Gateway would serve the API on.
+    pub fn domain_name(&self) -> String {
+        format!("{}.execute-api.{}.amazonaws.com", self.api_id, self.region)
+    }
+}
+
+/// Routes protected by IAM or an existing Lambda cannot be checked locally: allow them with a
+/// warning, or refuse them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unemulated {
+    /// Allow the request, and warn once.
+    Allow,
+    /// Refuse the request as an unauthenticated one.
+    Deny,
+}
+
+/// One HTTP request as it reaches API Gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayRequest {
+    /// The method.
+    pub method: String,
+    /// The request target: the raw path and query (`/users/42?verbose=1`).
+    pub target: String,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The caller's address.
+    pub source_ip: String,
+}
+
+impl GatewayRequest {
+    /// A request with no headers and no body, from 127.0.0.1.
+    pub fn new(method: impl Into<String>, target: impl Into<String>) -> Self {
+        GatewayRequest {
+            method: method.into(),
+            target: target.into(),
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            source_ip: "127.0.0.1".into(),
+        }
+    }
+}
+
+/// What the gateway decided about authorization, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthDecision {
+    /// No route matched: 403 before any authorizer.
+    NoRoute,
+    /// A CORS preflight, never authorized.
+    Preflight,
+    /// The route has no authorizer.
+    Public,
+    /// The authorizer allowed the request.
+    Allowed {
+        /// The principal, when the authorizer names one.
+        principal_id: Option<String>,
+        /// Whether the answer came from the cache.
+        cached: bool,
+    },
+    /// The identity source was missing or empty, or the authorizer said `Unauthorized`: 401.
+    Unauthorized,
+    /// The policy does not allow the method ARN: 403.
+    Denied,
+    /// The authorizer failed or answered with an invalid policy: 500.
+    Failed(String),
+    /// IAM or an existing Lambda: not checked locally.
+    Unemulated {
+        /// Whether the request was let through.
+        allowed: bool,
+    },
+}
+
+impl fmt::Display for AuthDecision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthDecision::NoRoute => f.write_str("no-route"),
+            AuthDecision::Preflight => f.write_str("preflight"),
+            AuthDecision::Public => f.write_str("public"),
+            AuthDecision::Allowed {
+                principal_id,
+                cached,
+            } => {
+                f.write_str("allowed")?;
+                if let Some(principal) = principal_id {
+                    write!(f, " principal={principal}")?;
+                }
+                if *cached {
+                    f.write_str(" (cached)")?;
+                }
+                Ok(())
+            }
+            AuthDecision::Unauthorized => f.write_str("unauthorized"),
+            AuthDecision::Denied => f.write_str("denied"),
+            AuthDecision::Failed(reason) => write!(f, "authorizer-error: {reason}"),
+            AuthDecision::Unemulated { allowed: true } => f.write_str("unemulated-allowed"),
+            AuthDecision::Unemulated { allowed: false } => f.write_str("unemulated-denied"),
+        }
+    }
+}
+
+/// The gateway's answer and how it got there.
+#[derive(Debug, Clone)]
+pub struct GatewayResponse {
+    /// The HTTP response.
+    pub response: Response,
+    /// The authorization decision.
+    pub decision: AuthDecision,
+    /// The matched resource path, if any.
+    pub resource: Option<&'static str>,
+}
+
+/// The API Gateway model of one app on one stage.
+pub struct Gateway {
+    registry: &'static Registry,
+    config: GatewayConfig,
+    routes: RouteTable,
+    cache: AuthCache,
+    warnings: Mutex<Vec<String>>,
+    clock_offset: Mutex<Duration>,
+}
+
+type Refusal = (Response, AuthDecision);
+
+impl Gateway {
+    /// A gateway in front of the routes of `registry`.
+    pub fn new(registry: &'static Registry, config: GatewayConfig) -> Self {
+        let paths: HashSet<&'static str> = registry.routes().iter().map(Route::path).collect();
+        Gateway {
+            registry,
+            config,
+            routes: RouteTable::new(paths),
+            cache: AuthCache::default(),
+            warnings: Mutex::new(Vec::new()),
+            clock_offset: Mutex::new(Duration::ZERO),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    /// The warnings given so far, each once.
+    pub fn warnings(&self) -> Vec<String> {
+        lock(&self.warnings).clone()
+    }
+
+    /// Moves the gateway's clock forward, to expire cached policies and tokens in tests.
+    pub fn advance_clock(&self, by: Duration) {
+        *lock(&self.clock_offset) += by;
+    }
+
+    /// The method ARN of a request to `path` (already normalized) with `method`.
+    pub fn method_arn(&self, method: &str, path: &str) -> String {
+        ApiArn {
+            region: &self.config.region,
+            account_id: &self.config.account_id,
+            api_id: &self.config.api_id,
+            stage: &self.config.stage,
+        }
+        .method_arn(method, path)
+    }
+
+    /// Answers one request as API Gateway would.
+    pub async fn handle(&self, request: GatewayRequest) -> GatewayResponse {
+        let (raw_path, raw_query) = request
+            .target
+            .split_once('?')
+            .unwrap_or((&request.target, ""));
+        let matched = self.routes.match_path(raw_path);
+        let Some(matched) = matched else {
+            return self.no_route(&request);
+        };
+        let resource = self.registry_path(matched.resource_path);
+        let route = self.registry.route(resource, &request.method);
+        let Some(route) = route else {
+            if request.method == "OPTIONS" {
+                if let Some(preflight) = self.preflight(resource) {
+                    return GatewayResponse {
+                        response: preflight,
+                        decision: AuthDecision::Preflight,
+                        resource: Some(resource),
+                    };
+                }
+            }
+            return self.no_route(&request);
+        };
+        let Ok(method) = Method::from_bytes(request.method.as_bytes()) else {
+            return self.no_route(&request);
+        };
+        let path = RouteTable::normalize(raw_path).unwrap_or_else(|| raw_path.to_owned());
+        let query = events::parse_query(raw_query);
+        let path_parameters: HashMap<String, String> = matched.params.into_iter().collect();
+        let request_id = events::request_id();
+        let matched = MatchedRequest {
+            method: &method,
+            path: &path,
+            resource,
+            headers: &request.headers,
+            query: &query,
+            path_parameters: &path_parameters,
+            source_ip: &request.source_ip,
+            request_id: &request_id,
+        };
+        let method_arn = self.method_arn(method.as_str(), &path);
+        let (authorizer_context, decision) =
+            match self.authorize(route, &matched, &method_arn).await {
+                Ok(allowed) => allowed,
+                Err((mut response, decision)) => {
+                    if route.cors() {
+                        cors::add_cors_headers(response.headers_mut());
+                    }
+                    return GatewayResponse {
+                        response,
+                        decision,
+                        resource: Some(resource),
+                    };
+                }
+            };
+        let event = events::proxy_event(&self.config, &matched, &request.body, authorizer_context);
+        let proxy = dispatch::handle_api_event(self.registry, event).await;
+        GatewayResponse {
+            response: from_proxy_response(proxy),
+            decision,
+            resource: Some(resource),
+        }
+    }
+
+    /// The registry's own `&'static str` for a path the route table matched.
+    fn registry_path(&self, path: &str) -> &'static str {
+        self.registry
+            .routes_on(path)
+            .next()
+            .map(Route::path)
+            .unwrap_or("")
+    }
+
+    fn no_route(&self, request: &GatewayRequest) -> GatewayResponse {
+        let authorization = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        let response = match authorization {
+            Some(value) => responses::incomplete_signature(value),
+            None => responses::missing_authentication_token(),
+        };
+        GatewayResponse {
+            response,
+            decision: AuthDecision::NoRoute,
+            resource: None,
+        }
+    }
+
+    /// The answer to `OPTIONS` on a path with CORS routes and no `OPTIONS` view.
+    fn preflight(&self, resource: &str) -> Option<Response> {
+        let cors_methods: Vec<&str> = self
+            .registry
+            .routes_on(resource)
+            .filter(|route| route.cors())
+            .map(Route::method)
+            .collect();
+        if cors_methods.is_empty() {
+            return None;
+        }
+        let mut response = Response::new(Body::Empty)
+            .with_header("Content-Type", "application/json")
+            .with_header(
+                "Access-Control-Allow-Methods",
+                &cors::allow_methods(cors_methods),
+            );
+        cors::add_cors_headers(response.headers_mut());
+        Some(response)
+    }
+
+    async fn authorize(
+        &self,
+        route: &Route,
+        request: &MatchedRequest<'_>,
+        method_arn: &str,
+    ) -> Result<(Option<Map<String, Value>>, AuthDecision), Refusal> {
+        match route.authorizer() {
+            None => Ok((None, AuthDecision::Public)),
+            Some(AuthorizerKind::Builtin(builtin)) => {
+                self.authorize_builtin(builtin, request, method_arn).await
+            }
+            Some(AuthorizerKind::Cognito(pool)) => {
+                let token =
+                    header_value(request.headers, pool.header_name()).ok_or_else(unauthorized)?;
+                let claims = cognito::unverified_claims(token).map_err(|_| unauthorized())?;
+                cognito::check_claims(&claims, route.scopes(), self.epoch_seconds())
+                    .map_err(|_| unauthorized())?;
+                self.warn_once(format!(
+                    "Cognito user pool authorizer `{}`: token signatures are not verified locally; \
+                     expiry and scopes are checked",
+                    pool.name()
+                ));
+                let principal_id = claims
+                    .get("cognito:username")
+                    .or_else(|| claims.get("sub"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let mut context = Map::new();
+                context.insert("claims".into(), cognito::claims_for_context(claims));
+                Ok((
+                    Some(context),
+                    AuthDecision::Allowed {
+                        principal_id,
+                        cached: false,
+                    },
+                ))
+            }
+            Some(kind @ (AuthorizerKind::Iam(_) | AuthorizerKind::Custom(_))) => {
+                let what = match kind {
+                    AuthorizerKind::Iam(_) => "IAM authorization".to_owned(),
+                    _ => format!("the existing Lambda authorizer `{}`", kind.name()),
+                };
+                match self.config.unemulated {
+                    Unemulated::Allow => {
+                        self.warn_once(format!(
+                            "{what} cannot run locally: requests to its routes are allowed"
+                        ));
+                        Ok((None, AuthDecision::Unemulated { allowed: true }))
+                    }
+                    Unemulated::Deny => {
+                        let response = match kind {
+                            AuthorizerKind::Iam(_) => responses::missing_authentication_token(),
+                            _ => responses::unauthorized(),
+                        };
+                        Err((response, AuthDecision::Unemulated { allowed: false }))
+                    }
+                }
+            }
+        }
+    }
+
+    async fn authorize_builtin(
+        &self,
+        builtin: &'static BuiltinAuthorizer,
+        request: &MatchedRequest<'_>,
+        method_arn: &str,
+    ) -> Result<(Option<Map<String, Value>>, AuthDecision), Refusal> {
+        let identity: Vec<String> = match builtin.auth_type() {
+            AuthType::Token => vec![
+                header_value(request.headers, builtin.header())
+                    .ok_or_else(unauthorized)?
+                    .to_owned(),
+            ],
+            AuthType::Request => builtin
+                .identity_sources()
+                .iter()
+                .map(|source| {
+                    self.identity_value(request, source)
+                        .filter(|v| !v.is_empty())
+                        .ok_or_else(unauthorized)
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let cacheable = !identity.is_empty();
+        let now = self.now();
+        let cached = if cacheable {
+            self.cache.get(builtin.name(), &identity, now)
+        } else {
+            None
+        };
+        let from_cache = cached.is_some();
+        let output = match cached {
+            Some(output) => output,
+            None => {
+                let event =
+                    match builtin.auth_type() {
+                        AuthType::Token => {
+                            AuthorizerEvent::Token(events::token_event(&identity[0], method_arn))
+                        }
+                        AuthType::Request => AuthorizerEvent::Request(Box::new(
+                            events::request_event(&self.config, request, method_arn),
+                        )),
+                    };
+                let answer = dispatch::run_authorizer(builtin, event)
+                    .await
+                    .map_err(|failure| match failure {
+                        AuthFailure::Unauthorized => unauthorized(),
+                        AuthFailure::Error(error) => {
+                            self.authorizer_failed(builtin.name(), error.to_string())
+                        }
+                    })?;
+                let output = AuthorizerOutput::parse(&answer).map_err(|reason| {
+                    self.authorizer_failed(builtin.name(), format!("invalid answer: {reason}"))
+                })?;
+                if cacheable {
+                    let ttl = builtin.ttl_seconds().unwrap_or(DEFAULT_TTL_SECONDS);
+                    self.cache.put(
+                        builtin.name(),
+                        &identity,
+                        output.clone(),
+                        Duration::from_secs(ttl.into()),
+                        now,
+                    );
+                }
+                output
+            }
+        };
+        match policy::evaluate(&output.policy_document, method_arn) {
+            Ok(Decision::Allow) => Ok((
+                Some(output.request_context_authorizer()),
+                AuthDecision::Allowed {
+                    principal_id: Some(output.principal_id),
+                    cached: from_cache,
+                },
+            )),
+            Ok(Decision::ExplicitDeny | Decision::ImplicitDeny) => {
+                Err((responses::access_denied(), AuthDecision::Denied))
+            }
+            Err(error) => {
+                Err(self.authorizer_failed(builtin.name(), format!("invalid policy: {error}")))
+            }
+        }
+    }
+
+    /// The value of a REQUEST authorizer's identity source in this request.
+    fn identity_value(&self, request: &MatchedRequest<'_>, source: &str) -> Option<String> {
+        let (kind, name) = source.split_once('.')?;
+        match kind {
+            "header" => header_value(request.headers, name).map(str::to_owned),
+            "querystring" => request
+                .query
+                .iter()
+                .rev()
+                .find(|(key, _)| key == name)
+                .map(|(_, v)| v.clone()),
+            "stageVariables" => self.config.stage_variables.get(name).cloned(),
+            "context" => match name {
+                "identity.sourceIp" => Some(request.source_ip.to_owned()),
+                "httpMethod" => Some(request.method.to_string()),
+                "resourcePath" => Some(request.resource.to_owned()),
+                "stage" => Some(self.config.stage.clone()),
+                "requestId" => Some(request.request_id.to_owned()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn authorizer_failed(&self, name: &str, reason: String) -> Refusal {
+        eprintln!("chalice-rs: authorizer `{name}` failed: {reason}");
+        (
+            responses::authorizer_configuration_error(),
+            AuthDecision::Failed(reason),
+        )
+    }
+
+    fn warn_once(&self, message: String) {
+        let mut warnings = lock(&self.warnings);
+        if !warnings.contains(&message) {
+            eprintln!("chalice-rs: warning: {message}");
+            warnings.push(message);
+        }
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now() + *lock(&self.clock_offset)
+    }
+
+    fn epoch_seconds(&self) -> u64 {
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        (since_epoch + *lock(&self.clock_offset)).as_secs()
+    }
+}
+
+impl fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gateway")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn unauthorized() -> Refusal {
+    (responses::unauthorized(), AuthDecision::Unauthorized)
+}
+
+/// A non-empty header value; API Gateway treats a missing and an empty identity source alike.
+fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty())
+}
+
+/// The HTTP response API Gateway makes of the integration's proxy response.
+fn from_proxy_response(proxy: aws_lambda_events::apigw::ApiGatewayProxyResponse) -> Response {
+    let status = u16::try_from(proxy.status_code)
+        .ok()
+        .filter(|s| (100..=599).contains(s));
+    let Some(status) = status else {
+        return responses::bad_gateway();
+    };
+    let body = match proxy.body {
+        None | Some(aws_lambda_events::encodings::Body::Empty) => Body::Empty,
+        Some(aws_lambda_events::encodings::Body::Text(text)) if proxy.is_base64_encoded => {
+            match BASE64.decode(&text) {
+                Ok(bytes) => Body::Binary(bytes),
+                Err(_) => return responses::bad_gateway(),
+            }
+        }
+        Some(aws_lambda_events::encodings::Body::Text(text)) => Body::Text(text),
+        Some(aws_lambda_events::encodings::Body::Binary(bytes)) => Body::Binary(bytes),
+        Some(_) => return responses::bad_gateway(),
+    };
+    let mut response = Response::new(body).with_status(status);
+    let headers = response.headers_mut();
+    for (name, value) in proxy.multi_value_headers.iter() {
+        headers.append(name.clone(), value.clone());
+    }
+    for (name, value) in proxy.headers.iter() {
+        if !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    response
+}

@@ -1,0 +1,198 @@
+//! The app's manifest: every route and authorizer, as JSON, which is all the CLI reads of an
+//! app (`<app binary> --chalice-manifest`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::authorizer::AuthorizerKind;
+use crate::registry::{Registry, Route};
+
+/// The version of this format; the CLI refuses manifests it does not know.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// What the app declares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_VERSION`].
+    pub manifest_version: u32,
+    /// The name given to `App::new`.
+    pub app_name: String,
+    /// The routes, sorted by path.
+    pub routes: Vec<ManifestRoute>,
+    /// Every authorizer: all built-in ones, and every other one a route names.
+    pub authorizers: Vec<ManifestAuthorizer>,
+}
+
+/// One view on one path, with the methods it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestRoute {
+    /// The resource path.
+    pub path: String,
+    /// The HTTP methods.
+    pub methods: Vec<String>,
+    /// The view's name.
+    pub view_name: String,
+    /// The authorizer's name, if any.
+    pub authorizer: Option<String>,
+    /// The OAuth scopes required.
+    pub scopes: Vec<String>,
+    /// Whether CORS is on.
+    pub cors: bool,
+    /// The accepted request content types.
+    pub content_types: Vec<String>,
+    /// Whether an API key is required.
+    pub api_key_required: bool,
+    /// The `{param}` names of the path, in order.
+    pub path_params: Vec<String>,
+}
+
+/// One authorizer and all its settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ManifestAuthorizer {
+    /// Built in: deployed as its own Lambda.
+    Builtin {
+        /// The name.
+        name: String,
+        /// The Rust function.
+        function: String,
+        /// `TOKEN` or `REQUEST`.
+        auth_type: String,
+        /// The token header (TOKEN).
+        header: String,
+        /// The cache TTL; `None` is API Gateway's default (300 s).
+        ttl_seconds: Option<u32>,
+        /// The role API Gateway assumes to invoke it.
+        execution_role: Option<String>,
+        /// The identity sources (REQUEST).
+        identity_sources: Vec<String>,
+    },
+    /// IAM.
+    Iam {
+        /// Always `sigv4`.
+        name: String,
+    },
+    /// Cognito user pool.
+    CognitoUserPools {
+        /// The name.
+        name: String,
+        /// The user pool ARNs.
+        provider_arns: Vec<String>,
+        /// The token header.
+        header: String,
+        /// Default scopes.
+        scopes: Vec<String>,
+    },
+    /// An existing Lambda.
+    Custom {
+        /// The name.
+        name: String,
+        /// The Lambda invocation URI.
+        authorizer_uri: String,
+        /// `TOKEN` or `REQUEST`.
+        auth_type: String,
+        /// The token header (TOKEN).
+        header: String,
+        /// The cache TTL.
+        ttl_seconds: u32,
+        /// The invoke role.
+        invoke_role_arn: Option<String>,
+        /// The identity sources (REQUEST).
+        identity_sources: Vec<String>,
+        /// Default scopes.
+        scopes: Vec<String>,
+    },
+}
+
+impl ManifestAuthorizer {
+    /// The authorizer's name.
+    pub fn name(&self) -> &str {
+        match self {
+            ManifestAuthorizer::Builtin { name, .. }
+            | ManifestAuthorizer::Iam { name }
+            | ManifestAuthorizer::CognitoUserPools { name, .. }
+            | ManifestAuthorizer::Custom { name, .. } => name,
+        }
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+impl Manifest {
+    /// The manifest of `registry` for the app `app_name`.
+    pub fn new(app_name: &str, registry: &Registry) -> Self {
+        let mut routes: Vec<ManifestRoute> = Vec::new();
+        for route in registry.routes() {
+            let same_view = routes
+                .iter_mut()
+                .find(|entry| entry.path == route.path() && entry.view_name == route.view_name());
+            match same_view {
+                Some(entry) => entry.methods.push(route.method().to_owned()),
+                None => routes.push(manifest_route(route)),
+            }
+        }
+        Manifest {
+            manifest_version: MANIFEST_VERSION,
+            app_name: app_name.to_owned(),
+            routes,
+            authorizers: registry
+                .authorizers()
+                .iter()
+                .map(|kind| manifest_authorizer(*kind))
+                .collect(),
+        }
+    }
+}
+
+fn manifest_route(route: &Route) -> ManifestRoute {
+    ManifestRoute {
+        path: route.path().to_owned(),
+        methods: vec![route.method().to_owned()],
+        view_name: route.view_name().to_owned(),
+        authorizer: route.authorizer().map(|kind| kind.name().to_owned()),
+        scopes: strings(route.scopes()),
+        cors: route.cors(),
+        content_types: strings(route.content_types()),
+        api_key_required: route.api_key_required(),
+        path_params: strings(&route.path_params()),
+    }
+}
+
+fn manifest_authorizer(kind: AuthorizerKind) -> ManifestAuthorizer {
+    match kind {
+        AuthorizerKind::Builtin(builtin) => ManifestAuthorizer::Builtin {
+            name: builtin.name().to_owned(),
+            function: builtin.function().to_owned(),
+            auth_type: builtin.auth_type().as_str().to_owned(),
+            header: builtin.header().to_owned(),
+            ttl_seconds: builtin.ttl_seconds(),
+            execution_role: builtin.execution_role().map(str::to_owned),
+            identity_sources: strings(builtin.identity_sources()),
+        },
+        AuthorizerKind::Iam(iam) => ManifestAuthorizer::Iam {
+            name: iam.name().to_owned(),
+        },
+        AuthorizerKind::Cognito(pool) => ManifestAuthorizer::CognitoUserPools {
+            name: pool.name().to_owned(),
+            provider_arns: strings(pool.provider_arns()),
+            header: pool.header_name().to_owned(),
+            scopes: strings(pool.default_scopes()),
+        },
+        AuthorizerKind::Custom(custom) => ManifestAuthorizer::Custom {
+            name: custom.name().to_owned(),
+            authorizer_uri: custom.authorizer_uri().to_owned(),
+            auth_type: if custom.request_identity_sources().is_some() {
+                "REQUEST"
+            } else {
+                "TOKEN"
+            }
+            .to_owned(),
+            header: custom.header_name().to_owned(),
+            ttl_seconds: custom.ttl(),
+            invoke_role_arn: custom.invoke_role().map(str::to_owned),
+            identity_sources: strings(custom.request_identity_sources().unwrap_or(&[])),
+            scopes: strings(custom.default_scopes()),
+        },
+    }
+}
