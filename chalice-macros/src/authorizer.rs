@@ -101,15 +101,15 @@ fn check_settings(settings: &AuthorizerArgs) -> syn::Result<()> {
             ));
         }
     }
-    if let Some((ttl, literal)) = &settings.ttl_seconds {
-        if *ttl > MAX_TTL_SECONDS {
-            return Err(syn::Error::new(
-                literal.span(),
-                format!(
-                    "API Gateway caches an authorizer's answer for {MAX_TTL_SECONDS} seconds at most"
-                ),
-            ));
-        }
+    if let Some((ttl, literal)) = &settings.ttl_seconds
+        && *ttl > MAX_TTL_SECONDS
+    {
+        return Err(syn::Error::new(
+            literal.span(),
+            format!(
+                "API Gateway caches an authorizer's answer for {MAX_TTL_SECONDS} seconds at most"
+            ),
+        ));
     }
     if let Some(header) = &settings.header {
         let value = header.value();

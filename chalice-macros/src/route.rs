@@ -224,7 +224,7 @@ fn emit(
                 bindings.push(quote_spanned! {ty.span()=>
                     let #local: #ty = match #private::path_param(&__chalice_request, #param) {
                         ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(response) => return response,
+                        ::core::result::Result::Err(error) => return error.to_response(),
                     };
                 });
                 call_args.push(quote!(#local));

@@ -35,19 +35,20 @@ where
 }
 
 /// Reads and parses one `{param}` of the route; a value that does not parse is a 400.
-pub fn path_param<T>(request: &Request, name: &str) -> Result<T, Response>
+pub fn path_param<T>(request: &Request, name: &str) -> Result<T, Error>
 where
     T: FromStr,
     T::Err: Display,
 {
     let Some(raw) = request.uri_params.get(name) else {
-        return Err(Error::bad_request(format!("missing path parameter '{name}'")).to_response());
+        return Err(Error::bad_request(format!(
+            "missing path parameter '{name}'"
+        )));
     };
     raw.parse().map_err(|error| {
         Error::bad_request(format!(
             "invalid value for path parameter '{name}': {error}"
         ))
-        .to_response()
     })
 }
 
