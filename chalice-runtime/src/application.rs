@@ -1,18 +1,57 @@
 //! [`App`]: the app's name and the entry point that picks how the binary runs.
 
 use std::io::Write as _;
+use std::net::SocketAddr;
 
+use crate::gateway::{GatewayConfig, Unemulated};
+use crate::local::{LocalConfig, LocalServer};
 use crate::manifest::Manifest;
 use crate::registry::{Registry, RegistryError};
 
 /// The argument the CLI runs an app binary with to read its manifest.
 pub const MANIFEST_ARG: &str = "--chalice-manifest";
+/// The argument the CLI runs an app binary with to serve it locally: `--chalice-local ADDR`.
+pub const LOCAL_ARG: &str = "--chalice-local";
 
 /// A chalice-rs app. Its routes and authorizers are the ones the attribute macros registered
 /// in this binary, so there is nothing to add to it by hand.
 #[derive(Debug, Clone)]
 pub struct App {
     name: String,
+}
+
+/// How the binary was asked to run.
+#[derive(Debug, Clone, PartialEq)]
+enum Mode {
+    Manifest,
+    Local { addr: SocketAddr, stage: String, unemulated: Unemulated },
+    Usage,
+}
+
+impl Mode {
+    fn from_args(args: &[String]) -> Result<Mode, String> {
+        if args.iter().any(|arg| arg == MANIFEST_ARG) {
+            return Ok(Mode::Manifest);
+        }
+        let Some(position) = args.iter().position(|arg| arg == LOCAL_ARG) else {
+            return Ok(Mode::Usage);
+        };
+        let addr = args
+            .get(position + 1)
+            .ok_or_else(|| format!("{LOCAL_ARG} needs an address, e.g. {LOCAL_ARG} 127.0.0.1:8000"))?;
+        let addr = addr.parse().map_err(|_| format!("{LOCAL_ARG}: `{addr}` is not an address like 127.0.0.1:8000"))?;
+        let mut stage = GatewayConfig::default().stage;
+        let mut unemulated = Unemulated::Allow;
+        let mut rest = args[position + 2..].iter();
+        while let Some(arg) = rest.next() {
+            match arg.as_str() {
+                "--stage" => stage = rest.next().ok_or("--stage needs the API Gateway stage name")?.clone(),
+                "--deny-unemulated" => unemulated = Unemulated::Deny,
+                other => return Err(format!("unknown argument `{other}` after {LOCAL_ARG}")),
+            }
+        }
+        Ok(Mode::Local { addr, stage, unemulated })
+    }
 }
 
 impl App {
@@ -36,14 +75,16 @@ impl App {
         Ok(Manifest::new(&self.name, self.registry()?))
     }
 
-    /// Runs the app as the environment asks: with `--chalice-manifest`, print the manifest and
-    /// exit. Otherwise say how to run it. Exits the process with the outcome's status.
+    /// Runs the app as its arguments ask: `--chalice-manifest` prints the manifest;
+    /// `--chalice-local ADDR [--stage S] [--deny-unemulated]` serves it over HTTP through the
+    /// API Gateway model until Ctrl-C. Exits the process with the outcome's status.
     pub fn run(self) {
-        let code = self.run_to_exit_code();
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let code = self.run_with_args(&args);
         std::process::exit(code);
     }
 
-    fn run_to_exit_code(self) -> i32 {
+    fn run_with_args(self, args: &[String]) -> i32 {
         let registry = match self.registry() {
             Ok(registry) => registry,
             Err(error) => {
@@ -51,25 +92,107 @@ impl App {
                 return 1;
             }
         };
-        if std::env::args().skip(1).any(|arg| arg == MANIFEST_ARG) {
-            let manifest = Manifest::new(&self.name, registry);
-            let mut stdout = std::io::stdout().lock();
-            let written = serde_json::to_writer_pretty(&mut stdout, &manifest)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(stdout));
-            return match written {
-                Ok(()) => 0,
+        let mode = match Mode::from_args(args) {
+            Ok(mode) => mode,
+            Err(message) => {
+                eprintln!("chalice-rs: {message}");
+                return 2;
+            }
+        };
+        match mode {
+            Mode::Manifest => self.print_manifest(registry),
+            Mode::Local { addr, stage, unemulated } => {
+                let gateway = GatewayConfig { unemulated, ..GatewayConfig::default().with_stage(stage) };
+                self.serve_locally(registry, LocalConfig { addr, gateway })
+            }
+            Mode::Usage => {
+                eprintln!(
+                    "`{}` is a chalice-rs app: serve it with `chalice-rs local` (or `{LOCAL_ARG} 127.0.0.1:8000`), \
+                     deploy it with `chalice-rs deploy`, or print its manifest with `{MANIFEST_ARG}`.",
+                    self.name
+                );
+                2
+            }
+        }
+    }
+
+    fn print_manifest(&self, registry: &Registry) -> i32 {
+        let manifest = Manifest::new(&self.name, registry);
+        let mut stdout = std::io::stdout().lock();
+        let written = serde_json::to_writer_pretty(&mut stdout, &manifest)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(stdout));
+        match written {
+            Ok(()) => 0,
+            Err(error) => {
+                eprintln!("chalice-rs: cannot write the manifest: {error}");
+                1
+            }
+        }
+    }
+
+    fn serve_locally(&self, registry: &'static Registry, config: LocalConfig) -> i32 {
+        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("chalice-rs: cannot start the async runtime: {error}");
+                return 1;
+            }
+        };
+        runtime.block_on(async {
+            let gateway_config = config.gateway.clone();
+            let server = match LocalServer::bind(registry, config).await {
+                Ok(server) => server,
                 Err(error) => {
-                    eprintln!("chalice-rs: cannot write the manifest: {error}");
-                    1
+                    eprintln!("chalice-rs: cannot listen: {error}");
+                    return 1;
                 }
             };
-        }
-        eprintln!(
-            "`{}` is a chalice-rs app: serve it with `chalice-rs local`, deploy it with \
-             `chalice-rs deploy`, or print its manifest with `{MANIFEST_ARG}`.",
-            self.name
+            let addr = server.local_addr().unwrap_or_else(|_| ([127, 0, 0, 1], 0).into());
+            eprintln!("{}", crate::local::banner(&self.name, registry, addr, &gateway_config));
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+                eprintln!("chalice-rs: shutting down");
+            };
+            match server.serve(shutdown).await {
+                Ok(()) => 0,
+                Err(error) => {
+                    eprintln!("chalice-rs: server failed: {error}");
+                    1
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn modes_come_from_the_arguments() {
+        assert_eq!(Mode::from_args(&args(&[])), Ok(Mode::Usage));
+        assert_eq!(Mode::from_args(&args(&["--chalice-manifest"])), Ok(Mode::Manifest));
+        assert_eq!(
+            Mode::from_args(&args(&["--chalice-local", "127.0.0.1:9000", "--stage", "dev", "--deny-unemulated"])),
+            Ok(Mode::Local { addr: "127.0.0.1:9000".parse().unwrap(), stage: "dev".into(), unemulated: Unemulated::Deny })
         );
-        2
+    }
+
+    #[test]
+    fn bad_local_arguments_are_clear_errors() {
+        for (list, expected) in [
+            (&["--chalice-local"][..], "needs an address"),
+            (&["--chalice-local", "nowhere"][..], "`nowhere` is not an address"),
+            (&["--chalice-local", "127.0.0.1:1", "--stage"][..], "--stage needs"),
+            (&["--chalice-local", "127.0.0.1:1", "--bogus"][..], "unknown argument `--bogus`"),
+        ] {
+            let error = Mode::from_args(&args(list)).unwrap_err();
+            assert!(error.contains(expected), "{list:?}: {error}");
+        }
     }
 }

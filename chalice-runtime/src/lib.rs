@@ -35,6 +35,7 @@ mod cors;
 pub mod dispatch;
 mod error;
 pub mod gateway;
+pub mod local;
 pub mod manifest;
 mod registry;
 mod request;
@@ -49,7 +50,7 @@ pub mod app {
     pub use chalice_macros::{authorizer, route};
 }
 
-pub use crate::application::{App, MANIFEST_ARG};
+pub use crate::application::{App, LOCAL_ARG, MANIFEST_ARG};
 pub use auth::{AuthError, AuthRequest, AuthResponse, AuthRoute, InvalidAuthResponse};
 pub use authorizer::{
     AuthFailure, AuthType, Authorizer, AuthorizerKind, BuiltinAuthorizer,

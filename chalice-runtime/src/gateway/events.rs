@@ -101,6 +101,32 @@ fn epoch_millis() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// API Gateway's `requestTime`: `25/Nov/2026:19:40:38 +0000`.
+fn request_time(epoch_millis: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let seconds = epoch_millis.div_euclid(1000);
+    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
+        MONTHS[(month - 1) as usize],
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
 /// The proxy event the API handler receives, with the authorizer's output in its context.
 pub(crate) fn proxy_event(
     config: &GatewayConfig,
@@ -125,7 +151,9 @@ pub(crate) fn proxy_event(
     context.resource_path = Some(request.resource.to_owned());
     context.path = Some(format!("/{}{}", config.stage, request.path));
     context.http_method = request.method.clone();
-    context.request_time_epoch = epoch_millis();
+    let now = epoch_millis();
+    context.request_time_epoch = now;
+    context.request_time = Some(request_time(now));
     context.apiid = Some(config.api_id.clone());
     if let Some(fields) = authorizer {
         context.authorizer.fields = fields.into_iter().collect();
@@ -220,6 +248,13 @@ mod tests {
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
         );
         assert!(parse_query("").is_empty());
+    }
+
+    #[test]
+    fn request_time_is_formatted_as_api_gateway_does() {
+        assert_eq!(request_time(0), "01/Jan/1970:00:00:00 +0000");
+        assert_eq!(request_time(1_795_635_638_000), "25/Nov/2026:19:40:38 +0000");
+        assert_eq!(request_time(951_782_400_000), "29/Feb/2000:00:00:00 +0000");
     }
 
     #[test]

@@ -1,0 +1,179 @@
+//! The local server behind `chalice-rs local`: HTTP/1.1 with keep-alive, every request through
+//! the same [`Gateway`] as the test client, each answer in one write with `TCP_NODELAY`.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::authorizer::AuthorizerKind;
+use crate::gateway::{Gateway, GatewayConfig, GatewayRequest, Unemulated};
+use crate::registry::Registry;
+use crate::response::{Body, Response};
+
+/// API Gateway's payload limit.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Where and how to serve.
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    /// The address to listen on.
+    pub addr: SocketAddr,
+    /// The gateway's configuration (stage, what to do with unemulated authorizers).
+    pub gateway: GatewayConfig,
+}
+
+/// A bound server, ready to serve.
+#[derive(Debug)]
+pub struct LocalServer {
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+}
+
+impl LocalServer {
+    /// Binds the address; port 0 picks a free one (see [`LocalServer::local_addr`]).
+    pub async fn bind(registry: &'static Registry, config: LocalConfig) -> io::Result<Self> {
+        let listener = TcpListener::bind(config.addr).await?;
+        Ok(LocalServer {
+            listener,
+            gateway: Arc::new(Gateway::new(registry, config.gateway)),
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes; connections in flight finish their current request.
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) -> io::Result<()> {
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    // Out of file descriptors or a reset before accept: keep serving the others.
+                    Err(error) => {
+                        eprintln!("chalice-rs: accept failed: {error}");
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => return Ok(()),
+            };
+            let _ = stream.set_nodelay(true);
+            let gateway = Arc::clone(&self.gateway);
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let gateway = Arc::clone(&gateway);
+                    async move { Ok::<_, Infallible>(handle(&gateway, request, peer).await) }
+                });
+                let connection = http1::Builder::new()
+                    .keep_alive(true)
+                    .max_buf_size(64 * 1024)
+                    .serve_connection(TokioIo::new(stream), service);
+                // A client that goes away mid-request is not an error worth reporting.
+                let _ = connection.await;
+            });
+        }
+    }
+}
+
+async fn handle(gateway: &Gateway, request: hyper::Request<Incoming>, peer: SocketAddr) -> hyper::Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let method = parts.method.to_string();
+    let target = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
+    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => {
+            let response = too_large();
+            log(&method, &target, response.status_code(), "body-too-large", started);
+            return to_hyper(response);
+        }
+    };
+    let answer = gateway
+        .handle(GatewayRequest { method: method.clone(), target: target.clone(), headers: parts.headers, body, source_ip: peer.ip().to_string() })
+        .await;
+    log(&method, &target, answer.response.status_code(), &answer.decision.to_string(), started);
+    to_hyper(answer.response)
+}
+
+fn too_large() -> Response {
+    Response::new(r#"{"message":"Request Too Long"}"#)
+        .with_status(413)
+        .with_header("Content-Type", "application/json")
+}
+
+/// One line per request: method, path (no query: it may hold secrets), status, decision, latency.
+fn log(method: &str, target: &str, status: u16, decision: &str, started: Instant) {
+    let path = target.split('?').next().unwrap_or(target);
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    eprintln!("{method} {path} {status} {decision} {millis:.2}ms");
+}
+
+fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
+    let (status, headers, body) = response.into_parts();
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+    };
+    let mut out = hyper::Response::new(Full::new(bytes));
+    *out.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_GATEWAY);
+    *out.headers_mut() = headers;
+    out
+}
+
+/// The start-up banner: where the app is served, its routes and authorizers, and what is not
+/// checked locally.
+pub fn banner(app_name: &str, registry: &Registry, addr: SocketAddr, config: &GatewayConfig) -> String {
+    let mut lines = vec![format!("Serving {app_name} on http://{addr} (API Gateway stage `{}`)", config.stage)];
+    lines.push("Routes:".into());
+    for route in registry.routes() {
+        let authorizer = match route.authorizer() {
+            None => "no authorizer".to_owned(),
+            Some(kind) => describe(kind),
+        };
+        lines.push(format!("  {:<7} {:<30} {authorizer}", route.method(), route.path()));
+    }
+    for kind in registry.authorizers() {
+        let note = match kind {
+            AuthorizerKind::Cognito(pool) => Some(format!(
+                "Cognito authorizer `{}`: JWT signatures are NOT verified locally (expiry and scopes are)",
+                pool.name()
+            )),
+            AuthorizerKind::Iam(_) | AuthorizerKind::Custom(_) => Some(format!(
+                "{} cannot run locally: its routes are {}",
+                describe(*kind),
+                match config.unemulated {
+                    Unemulated::Allow => "allowed (use --deny-unemulated to refuse them)",
+                    Unemulated::Deny => "refused",
+                }
+            )),
+            AuthorizerKind::Builtin(_) => None,
+        };
+        if let Some(note) = note {
+            lines.push(format!("Note: {note}"));
+        }
+    }
+    lines.join("\n")
+}
+
+fn describe(kind: AuthorizerKind) -> String {
+    match kind {
+        AuthorizerKind::Builtin(builtin) => format!("built-in {} authorizer `{}`", builtin.auth_type().as_str(), builtin.name()),
+        AuthorizerKind::Iam(_) => "IAM authorizer".to_owned(),
+        AuthorizerKind::Cognito(pool) => format!("Cognito user pool authorizer `{}`", pool.name()),
+        AuthorizerKind::Custom(custom) => format!("existing Lambda authorizer `{}`", custom.name()),
+    }
+}
