@@ -24,7 +24,11 @@ pub struct App {
 #[derive(Debug, Clone, PartialEq)]
 enum Mode {
     Manifest,
-    Local { addr: SocketAddr, stage: String, unemulated: Unemulated },
+    Local {
+        addr: SocketAddr,
+        stage: String,
+        unemulated: Unemulated,
+    },
     Usage,
 }
 
@@ -36,21 +40,32 @@ impl Mode {
         let Some(position) = args.iter().position(|arg| arg == LOCAL_ARG) else {
             return Ok(Mode::Usage);
         };
-        let addr = args
-            .get(position + 1)
-            .ok_or_else(|| format!("{LOCAL_ARG} needs an address, e.g. {LOCAL_ARG} 127.0.0.1:8000"))?;
-        let addr = addr.parse().map_err(|_| format!("{LOCAL_ARG}: `{addr}` is not an address like 127.0.0.1:8000"))?;
+        let addr = args.get(position + 1).ok_or_else(|| {
+            format!("{LOCAL_ARG} needs an address, e.g. {LOCAL_ARG} 127.0.0.1:8000")
+        })?;
+        let addr = addr
+            .parse()
+            .map_err(|_| format!("{LOCAL_ARG}: `{addr}` is not an address like 127.0.0.1:8000"))?;
         let mut stage = GatewayConfig::default().stage;
         let mut unemulated = Unemulated::Allow;
         let mut rest = args[position + 2..].iter();
         while let Some(arg) = rest.next() {
             match arg.as_str() {
-                "--stage" => stage = rest.next().ok_or("--stage needs the API Gateway stage name")?.clone(),
+                "--stage" => {
+                    stage = rest
+                        .next()
+                        .ok_or("--stage needs the API Gateway stage name")?
+                        .clone()
+                }
                 "--deny-unemulated" => unemulated = Unemulated::Deny,
                 other => return Err(format!("unknown argument `{other}` after {LOCAL_ARG}")),
             }
         }
-        Ok(Mode::Local { addr, stage, unemulated })
+        Ok(Mode::Local {
+            addr,
+            stage,
+            unemulated,
+        })
     }
 }
 
@@ -101,8 +116,15 @@ impl App {
         };
         match mode {
             Mode::Manifest => self.print_manifest(registry),
-            Mode::Local { addr, stage, unemulated } => {
-                let gateway = GatewayConfig { unemulated, ..GatewayConfig::default().with_stage(stage) };
+            Mode::Local {
+                addr,
+                stage,
+                unemulated,
+            } => {
+                let gateway = GatewayConfig {
+                    unemulated,
+                    ..GatewayConfig::default().with_stage(stage)
+                };
                 self.serve_locally(registry, LocalConfig { addr, gateway })
             }
             Mode::Usage => {
@@ -132,7 +154,10 @@ impl App {
     }
 
     fn serve_locally(&self, registry: &'static Registry, config: LocalConfig) -> i32 {
-        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
             Ok(runtime) => runtime,
             Err(error) => {
                 eprintln!("chalice-rs: cannot start the async runtime: {error}");
@@ -148,8 +173,13 @@ impl App {
                     return 1;
                 }
             };
-            let addr = server.local_addr().unwrap_or_else(|_| ([127, 0, 0, 1], 0).into());
-            eprintln!("{}", crate::local::banner(&self.name, registry, addr, &gateway_config));
+            let addr = server
+                .local_addr()
+                .unwrap_or_else(|_| ([127, 0, 0, 1], 0).into());
+            eprintln!(
+                "{}",
+                crate::local::banner(&self.name, registry, addr, &gateway_config)
+            );
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
                 eprintln!("chalice-rs: shutting down");
@@ -176,10 +206,23 @@ mod tests {
     #[test]
     fn modes_come_from_the_arguments() {
         assert_eq!(Mode::from_args(&args(&[])), Ok(Mode::Usage));
-        assert_eq!(Mode::from_args(&args(&["--chalice-manifest"])), Ok(Mode::Manifest));
         assert_eq!(
-            Mode::from_args(&args(&["--chalice-local", "127.0.0.1:9000", "--stage", "dev", "--deny-unemulated"])),
-            Ok(Mode::Local { addr: "127.0.0.1:9000".parse().unwrap(), stage: "dev".into(), unemulated: Unemulated::Deny })
+            Mode::from_args(&args(&["--chalice-manifest"])),
+            Ok(Mode::Manifest)
+        );
+        assert_eq!(
+            Mode::from_args(&args(&[
+                "--chalice-local",
+                "127.0.0.1:9000",
+                "--stage",
+                "dev",
+                "--deny-unemulated"
+            ])),
+            Ok(Mode::Local {
+                addr: "127.0.0.1:9000".parse().unwrap(),
+                stage: "dev".into(),
+                unemulated: Unemulated::Deny
+            })
         );
     }
 
@@ -187,9 +230,18 @@ mod tests {
     fn bad_local_arguments_are_clear_errors() {
         for (list, expected) in [
             (&["--chalice-local"][..], "needs an address"),
-            (&["--chalice-local", "nowhere"][..], "`nowhere` is not an address"),
-            (&["--chalice-local", "127.0.0.1:1", "--stage"][..], "--stage needs"),
-            (&["--chalice-local", "127.0.0.1:1", "--bogus"][..], "unknown argument `--bogus`"),
+            (
+                &["--chalice-local", "nowhere"][..],
+                "`nowhere` is not an address",
+            ),
+            (
+                &["--chalice-local", "127.0.0.1:1", "--stage"][..],
+                "--stage needs",
+            ),
+            (
+                &["--chalice-local", "127.0.0.1:1", "--bogus"][..],
+                "unknown argument `--bogus`",
+            ),
         ] {
             let error = Mode::from_args(&args(list)).unwrap_err();
             assert!(error.contains(expected), "{list:?}: {error}");

@@ -88,23 +88,48 @@ impl LocalServer {
     }
 }
 
-async fn handle(gateway: &Gateway, request: hyper::Request<Incoming>, peer: SocketAddr) -> hyper::Response<Full<Bytes>> {
+async fn handle(
+    gateway: &Gateway,
+    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let method = parts.method.to_string();
-    let target = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => {
             let response = too_large();
-            log(&method, &target, response.status_code(), "body-too-large", started);
+            log(
+                &method,
+                &target,
+                response.status_code(),
+                "body-too-large",
+                started,
+            );
             return to_hyper(response);
         }
     };
     let answer = gateway
-        .handle(GatewayRequest { method: method.clone(), target: target.clone(), headers: parts.headers, body, source_ip: peer.ip().to_string() })
+        .handle(GatewayRequest {
+            method: method.clone(),
+            target: target.clone(),
+            headers: parts.headers,
+            body,
+            source_ip: peer.ip().to_string(),
+        })
         .await;
-    log(&method, &target, answer.response.status_code(), &answer.decision.to_string(), started);
+    log(
+        &method,
+        &target,
+        answer.response.status_code(),
+        &answer.decision.to_string(),
+        started,
+    );
     to_hyper(answer.response)
 }
 
@@ -129,22 +154,35 @@ fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
         Body::Binary(bytes) => Bytes::from(bytes),
     };
     let mut out = hyper::Response::new(Full::new(bytes));
-    *out.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_GATEWAY);
+    *out.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_GATEWAY);
     *out.headers_mut() = headers;
     out
 }
 
 /// The start-up banner: where the app is served, its routes and authorizers, and what is not
 /// checked locally.
-pub fn banner(app_name: &str, registry: &Registry, addr: SocketAddr, config: &GatewayConfig) -> String {
-    let mut lines = vec![format!("Serving {app_name} on http://{addr} (API Gateway stage `{}`)", config.stage)];
+pub fn banner(
+    app_name: &str,
+    registry: &Registry,
+    addr: SocketAddr,
+    config: &GatewayConfig,
+) -> String {
+    let mut lines = vec![format!(
+        "Serving {app_name} on http://{addr} (API Gateway stage `{}`)",
+        config.stage
+    )];
     lines.push("Routes:".into());
     for route in registry.routes() {
         let authorizer = match route.authorizer() {
             None => "no authorizer".to_owned(),
             Some(kind) => describe(kind),
         };
-        lines.push(format!("  {:<7} {:<30} {authorizer}", route.method(), route.path()));
+        lines.push(format!(
+            "  {:<7} {:<30} {authorizer}",
+            route.method(),
+            route.path()
+        ));
     }
     for kind in registry.authorizers() {
         let note = match kind {
@@ -171,7 +209,11 @@ pub fn banner(app_name: &str, registry: &Registry, addr: SocketAddr, config: &Ga
 
 fn describe(kind: AuthorizerKind) -> String {
     match kind {
-        AuthorizerKind::Builtin(builtin) => format!("built-in {} authorizer `{}`", builtin.auth_type().as_str(), builtin.name()),
+        AuthorizerKind::Builtin(builtin) => format!(
+            "built-in {} authorizer `{}`",
+            builtin.auth_type().as_str(),
+            builtin.name()
+        ),
         AuthorizerKind::Iam(_) => "IAM authorizer".to_owned(),
         AuthorizerKind::Cognito(pool) => format!("Cognito user pool authorizer `{}`", pool.name()),
         AuthorizerKind::Custom(custom) => format!("existing Lambda authorizer `{}`", custom.name()),

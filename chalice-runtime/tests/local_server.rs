@@ -11,7 +11,11 @@ use tokio::sync::oneshot;
 
 #[app::authorizer(header = "X-Token")]
 fn token_auth(auth: AuthRequest) -> AuthResponse {
-    if auth.token == "ok" { AuthResponse::new(["/private"], "tester") } else { AuthResponse::deny("tester") }
+    if auth.token == "ok" {
+        AuthResponse::new(["/private"], "tester")
+    } else {
+        AuthResponse::deny("tester")
+    }
 }
 
 #[app::route("/private", methods = ["GET", "POST"], authorizer = token_auth)]
@@ -26,7 +30,10 @@ fn public() -> Value {
 
 async fn start() -> (SocketAddr, oneshot::Sender<()>) {
     let registry = App::new("local-test").registry().unwrap();
-    let config = LocalConfig { addr: "127.0.0.1:0".parse().unwrap(), gateway: GatewayConfig::default().with_stage("dev") };
+    let config = LocalConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        gateway: GatewayConfig::default().with_stage("dev"),
+    };
     let server = LocalServer::bind(registry, config).await.unwrap();
     let addr = server.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -41,19 +48,41 @@ async fn answers_as_the_gateway_does_over_http() {
     let (addr, _stop) = start().await;
     let http = reqwest::Client::new();
     let url = |path: &str| format!("http://{addr}{path}");
-    let allowed = http.get(url("/private")).header("X-Token", "ok").send().await.unwrap();
+    let allowed = http
+        .get(url("/private"))
+        .header("X-Token", "ok")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(allowed.status(), 200);
-    assert_eq!(allowed.json::<Value>().await.unwrap(), json!({"principal": "tester", "bytes": 0}));
+    assert_eq!(
+        allowed.json::<Value>().await.unwrap(),
+        json!({"principal": "tester", "bytes": 0})
+    );
     let unauthorized = http.get(url("/private")).send().await.unwrap();
     assert_eq!(unauthorized.status(), 401);
-    assert_eq!(unauthorized.headers()["x-amzn-errortype"], "UnauthorizedException");
-    let denied = http.get(url("/private")).header("X-Token", "no").send().await.unwrap();
+    assert_eq!(
+        unauthorized.headers()["x-amzn-errortype"],
+        "UnauthorizedException"
+    );
+    let denied = http
+        .get(url("/private"))
+        .header("X-Token", "no")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(denied.status(), 403);
     let missing = http.get(url("/nope")).send().await.unwrap();
     assert_eq!(missing.status(), 403);
-    assert_eq!(missing.text().await.unwrap(), r#"{"message":"Missing Authentication Token"}"#);
+    assert_eq!(
+        missing.text().await.unwrap(),
+        r#"{"message":"Missing Authentication Token"}"#
+    );
     let public = http.get(url("/public?x=1")).send().await.unwrap();
-    assert_eq!(public.json::<Value>().await.unwrap(), json!({"public": true}));
+    assert_eq!(
+        public.json::<Value>().await.unwrap(),
+        json!({"public": true})
+    );
 }
 
 #[tokio::test]
@@ -62,7 +91,14 @@ async fn keeps_connections_alive_and_serves_many_at_once() {
     let http = reqwest::Client::new();
     let requests = (0..64).map(|_| {
         let http = http.clone();
-        async move { http.get(format!("http://{addr}/private")).header("X-Token", "ok").send().await.unwrap().status() }
+        async move {
+            http.get(format!("http://{addr}/private"))
+                .header("X-Token", "ok")
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
     });
     let statuses = futures_join_all(requests).await;
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
@@ -70,12 +106,24 @@ async fn keeps_connections_alive_and_serves_many_at_once() {
     // Two requests on one raw connection: the second is answered on the same socket.
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!("GET /public HTTP/1.1\r\nHost: {addr}\r\n\r\n");
-    stream.write_all(format!("{request}{request}").as_bytes()).await.unwrap();
+    stream
+        .write_all(format!("{request}{request}").as_bytes())
+        .await
+        .unwrap();
     let mut received = Vec::new();
     let mut buffer = [0u8; 4096];
-    while received.windows(15).filter(|w| w == b"HTTP/1.1 200 OK").count() < 2 {
+    while received
+        .windows(15)
+        .filter(|w| w == b"HTTP/1.1 200 OK")
+        .count()
+        < 2
+    {
         let read = stream.read(&mut buffer).await.unwrap();
-        assert!(read > 0, "connection closed after {:?}", String::from_utf8_lossy(&received));
+        assert!(
+            read > 0,
+            "connection closed after {:?}",
+            String::from_utf8_lossy(&received)
+        );
         received.extend_from_slice(&buffer[..read]);
     }
 }
@@ -85,9 +133,21 @@ async fn bodies_over_api_gateways_limit_are_413() {
     let (addr, _stop) = start().await;
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/private");
-    let fits = http.post(&url).header("X-Token", "ok").body(vec![b'a'; 1024]).send().await.unwrap();
+    let fits = http
+        .post(&url)
+        .header("X-Token", "ok")
+        .body(vec![b'a'; 1024])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fits.json::<Value>().await.unwrap()["bytes"], 1024);
-    let too_big = http.post(&url).header("X-Token", "ok").body(vec![b'a'; MAX_BODY_BYTES + 1]).send().await.unwrap();
+    let too_big = http
+        .post(&url)
+        .header("X-Token", "ok")
+        .body(vec![b'a'; MAX_BODY_BYTES + 1])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(too_big.status(), 413);
 }
 

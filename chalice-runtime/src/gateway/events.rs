@@ -253,7 +253,10 @@ mod tests {
     #[test]
     fn request_time_is_formatted_as_api_gateway_does() {
         assert_eq!(request_time(0), "01/Jan/1970:00:00:00 +0000");
-        assert_eq!(request_time(1_795_635_638_000), "25/Nov/2026:19:40:38 +0000");
+        assert_eq!(
+            request_time(1_795_635_638_000),
+            "25/Nov/2026:19:40:38 +0000"
+        );
         assert_eq!(request_time(951_782_400_000), "29/Feb/2000:00:00:00 +0000");
     }
 

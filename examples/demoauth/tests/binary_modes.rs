@@ -11,7 +11,11 @@ fn demoauth() -> Command {
 #[test]
 fn manifest_mode_prints_the_manifest_and_exits_0() {
     let output = demoauth().arg("--chalice-manifest").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let manifest: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         manifest,
