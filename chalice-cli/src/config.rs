@@ -1,0 +1,626 @@
+//! `.chalice/config.json`, read as Chalice reads it: stages, per-function settings under
+//! `lambda_functions.<name>`, and Chalice's lookup order.
+//!
+//! Settings that vary per function are looked up in `stages.<stage>.lambda_functions.<fn>`,
+//! then `stages.<stage>`, then top-level `lambda_functions.<fn>`, then the top level.
+//! `environment_variables` and `tags` are merged along the same chain instead (later wins),
+//! top-level `lambda_functions.<fn>` included: Chalice skips that level for them, which its
+//! users report as a bug.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Where the config lives in a project.
+pub const CONFIG_PATH: &str = ".chalice/config.json";
+
+/// The settings one level of the file may hold (top level, a stage, or a function).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scope {
+    version: Option<String>,
+    app_name: Option<String>,
+    stages: Option<BTreeMap<String, Scope>>,
+    lambda_functions: Option<BTreeMap<String, Scope>>,
+    api_gateway_stage: Option<String>,
+    api_gateway_endpoint_type: Option<EndpointType>,
+    api_gateway_endpoint_vpce: Option<StringOrList>,
+    api_gateway_policy_file: Option<String>,
+    minimum_compression_size: Option<u32>,
+    lambda_memory_size: Option<u32>,
+    lambda_timeout: Option<u32>,
+    environment_variables: Option<BTreeMap<String, String>>,
+    tags: Option<BTreeMap<String, String>>,
+    manage_iam_role: Option<bool>,
+    iam_role_arn: Option<String>,
+    autogen_policy: Option<bool>,
+    iam_policy_file: Option<String>,
+    reserved_concurrency: Option<u32>,
+    layers: Option<Vec<String>>,
+    subnet_ids: Option<Vec<String>>,
+    security_group_ids: Option<Vec<String>>,
+    xray: Option<bool>,
+    log_retention_in_days: Option<u32>,
+    lambda_architecture: Option<Architecture>,
+    /// chalice-rs: a JWKS file that `local` verifies Cognito tokens against.
+    cognito_jwks: Option<String>,
+}
+
+/// A string or a list of strings (`api_gateway_endpoint_vpce`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum StringOrList {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The REST API's endpoint type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum EndpointType {
+    /// Edge-optimized (Chalice's default).
+    #[serde(rename = "EDGE")]
+    Edge,
+    /// Regional.
+    #[serde(rename = "REGIONAL")]
+    Regional,
+    /// Private.
+    #[serde(rename = "PRIVATE")]
+    Private,
+}
+
+impl EndpointType {
+    /// API Gateway's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointType::Edge => "EDGE",
+            EndpointType::Regional => "REGIONAL",
+            EndpointType::Private => "PRIVATE",
+        }
+    }
+}
+
+/// The functions' architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Architecture {
+    /// x86_64 (the default).
+    #[serde(rename = "x86_64")]
+    X86_64,
+    /// arm64.
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+/// A project's `.chalice/config.json`, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    path: PathBuf,
+    app_name: String,
+    top: Scope,
+}
+
+impl Config {
+    /// Reads `.chalice/config.json` of the project in `project_dir`.
+    pub fn load(project_dir: &Path) -> Result<Config> {
+        let path = project_dir.join(CONFIG_PATH);
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            if error.kind() == std::io::ErrorKind::NotFound {
+                Error::new(format!(
+                    "{}: not found; a chalice-rs project has a `{CONFIG_PATH}` (see `chalice-rs new-project`)",
+                    path.display()
+                ))
+            } else {
+                Error::new(format!("{}: cannot read: {error}", path.display()))
+            }
+        })?;
+        Config::parse(&text, &path)
+    }
+
+    /// Parses the text of a config file; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let at = |message: String| Error::new(format!("{}: {message}", path.display()));
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        let top: Scope = serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let key = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() || key == "." || key == "?" || key.is_empty() {
+                at(inner.to_string())
+            } else {
+                at(format!("key `{key}`: {inner}"))
+            }
+        })?;
+        match top.version.as_deref() {
+            None | Some("2.0") => {}
+            Some(other) => {
+                return Err(at(format!(
+                    "key `version`: \"{other}\" is not supported; use \"2.0\""
+                )));
+            }
+        }
+        let app_name = match &top.app_name {
+            Some(name) => name.clone(),
+            None => return Err(at("key `app_name` is missing".into())),
+        };
+        check_app_name(&app_name).map_err(|message| at(format!("key `app_name`: {message}")))?;
+        for (stage, scope) in top.stages.iter().flatten() {
+            for nested in ["version", "app_name", "stages"] {
+                let present = match nested {
+                    "version" => scope.version.is_some(),
+                    "app_name" => scope.app_name.is_some(),
+                    _ => scope.stages.is_some(),
+                };
+                if present {
+                    return Err(at(format!(
+                        "key `stages.{stage}.{nested}` belongs at the top level"
+                    )));
+                }
+            }
+            check_stage_name(stage)
+                .map_err(|message| at(format!("key `stages.{stage}`: {message}")))?;
+        }
+        let config = Config {
+            path: path.to_owned(),
+            app_name,
+            top,
+        };
+        for stage in config.stage_names() {
+            let stage = config.stage(&stage)?;
+            stage.check()?;
+        }
+        Ok(config)
+    }
+
+    /// The file it was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `app_name`.
+    pub fn app_name(&self) -> &str {
+        &self.app_name
+    }
+
+    /// The stages declared under `stages`.
+    pub fn stage_names(&self) -> Vec<String> {
+        self.top
+            .stages
+            .iter()
+            .flatten()
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// One stage's settings; a stage the file does not declare is an error listing those it does.
+    pub fn stage(&self, name: &str) -> Result<Stage<'_>> {
+        match self.top.stages.as_ref().and_then(|stages| stages.get(name)) {
+            Some(scope) => Ok(Stage {
+                config: self,
+                name: name.to_owned(),
+                scope,
+            }),
+            None => Err(Error::new(format!(
+                "{}: stage `{name}` is not declared under `stages` (declared: {})",
+                self.path.display(),
+                match self.stage_names() {
+                    names if names.is_empty() => "none".to_owned(),
+                    names => names.join(", "),
+                }
+            ))),
+        }
+    }
+}
+
+/// The settings of one stage.
+#[derive(Debug, Clone)]
+pub struct Stage<'a> {
+    config: &'a Config,
+    name: String,
+    scope: &'a Scope,
+}
+
+/// The settings of one Lambda function on one stage, looked up and merged as Chalice does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionConfig {
+    /// The function's config name: `api_handler` or a built-in authorizer's name.
+    pub name: String,
+    /// MB; Chalice's default 128.
+    pub memory_size: u32,
+    /// Seconds; Chalice's default 60.
+    pub timeout: u32,
+    /// Merged environment.
+    pub environment_variables: BTreeMap<String, String>,
+    /// Merged tags from the config (the deployer adds its own).
+    pub tags: BTreeMap<String, String>,
+    /// Whether chalice-rs manages the role.
+    pub manage_iam_role: bool,
+    /// A role to use instead of a managed one.
+    pub iam_role_arn: Option<String>,
+    /// Whether the managed role's policy is generated (else read from `iam_policy_file`).
+    pub autogen_policy: bool,
+    /// The policy file, under `.chalice/`.
+    pub iam_policy_file: Option<String>,
+    /// Reserved concurrency.
+    pub reserved_concurrency: Option<u32>,
+    /// Layer ARNs.
+    pub layers: Vec<String>,
+    /// VPC subnets.
+    pub subnet_ids: Vec<String>,
+    /// VPC security groups.
+    pub security_group_ids: Vec<String>,
+    /// X-Ray tracing.
+    pub xray: bool,
+    /// CloudWatch log retention.
+    pub log_retention_in_days: Option<u32>,
+}
+
+impl Stage<'_> {
+    /// The stage's name (the Chalice stage, e.g. `dev`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The API Gateway stage the API is deployed to; Chalice's default `api`.
+    pub fn api_gateway_stage(&self) -> String {
+        self.stage_value(|s| s.api_gateway_stage.clone())
+            .unwrap_or_else(|| "api".into())
+    }
+
+    /// The endpoint type; Chalice's default `EDGE`.
+    pub fn endpoint_type(&self) -> EndpointType {
+        self.stage_value(|s| s.api_gateway_endpoint_type)
+            .unwrap_or(EndpointType::Edge)
+    }
+
+    /// `minimum_compression_size`.
+    pub fn minimum_compression_size(&self) -> Option<u32> {
+        self.stage_value(|s| s.minimum_compression_size)
+    }
+
+    /// The architecture; `x86_64` unless set.
+    pub fn architecture(&self) -> Architecture {
+        self.stage_value(|s| s.lambda_architecture)
+            .unwrap_or(Architecture::X86_64)
+    }
+
+    /// The VPC endpoints of a PRIVATE API.
+    pub fn endpoint_vpce(&self) -> Vec<String> {
+        match self.stage_value(|s| s.api_gateway_endpoint_vpce.clone()) {
+            None => Vec::new(),
+            Some(StringOrList::One(one)) => vec![one],
+            Some(StringOrList::Many(many)) => many,
+        }
+    }
+
+    /// The resource policy file of the REST API, under `.chalice/`.
+    pub fn api_gateway_policy_file(&self) -> Option<String> {
+        self.stage_value(|s| s.api_gateway_policy_file.clone())
+    }
+
+    /// The JWKS file for verifying Cognito tokens locally, relative to the project.
+    pub fn cognito_jwks(&self) -> Option<String> {
+        self.stage_value(|s| s.cognito_jwks.clone())
+    }
+
+    /// A stage-only setting: the stage's value, else the top level's.
+    fn stage_value<T>(&self, get: impl Fn(&Scope) -> Option<T>) -> Option<T> {
+        get(self.scope).or_else(|| get(&self.config.top))
+    }
+
+    /// The settings of the function `name` (`api_handler` or an authorizer's name).
+    pub fn function(&self, name: &str) -> FunctionConfig {
+        let top = &self.config.top;
+        let top_fn = top.lambda_functions.as_ref().and_then(|f| f.get(name));
+        let stage_fn = self
+            .scope
+            .lambda_functions
+            .as_ref()
+            .and_then(|f| f.get(name));
+        // Most specific first, as Chalice's _chain_lookup.
+        let chain: Vec<&Scope> = [stage_fn, Some(self.scope), top_fn, Some(top)]
+            .into_iter()
+            .flatten()
+            .collect();
+        let lookup = |get: &dyn Fn(&Scope) -> Option<_>| chain.iter().find_map(|scope| get(scope));
+        let merge = |get: &dyn Fn(&Scope) -> Option<&BTreeMap<String, String>>| {
+            let mut merged = BTreeMap::new();
+            for scope in chain.iter().rev() {
+                if let Some(values) = get(scope) {
+                    merged.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+            merged
+        };
+        let lookup_list = |get: &dyn Fn(&Scope) -> Option<&Vec<String>>| {
+            chain
+                .iter()
+                .find_map(|scope| get(scope))
+                .cloned()
+                .unwrap_or_default()
+        };
+        FunctionConfig {
+            name: name.to_owned(),
+            memory_size: lookup(&|s| s.lambda_memory_size).unwrap_or(128),
+            timeout: lookup(&|s| s.lambda_timeout).unwrap_or(60),
+            environment_variables: merge(&|s| s.environment_variables.as_ref()),
+            tags: merge(&|s| s.tags.as_ref()),
+            manage_iam_role: chain.iter().find_map(|s| s.manage_iam_role).unwrap_or(true),
+            iam_role_arn: chain.iter().find_map(|s| s.iam_role_arn.clone()),
+            autogen_policy: chain.iter().find_map(|s| s.autogen_policy).unwrap_or(true),
+            iam_policy_file: chain.iter().find_map(|s| s.iam_policy_file.clone()),
+            reserved_concurrency: lookup(&|s| s.reserved_concurrency),
+            layers: lookup_list(&|s| s.layers.as_ref()),
+            subnet_ids: lookup_list(&|s| s.subnet_ids.as_ref()),
+            security_group_ids: lookup_list(&|s| s.security_group_ids.as_ref()),
+            xray: chain.iter().find_map(|s| s.xray).unwrap_or(false),
+            log_retention_in_days: lookup(&|s| s.log_retention_in_days),
+        }
+    }
+
+    /// Checks what can only be checked per function: `manage_iam_role: false` needs a role,
+    /// and role ARNs must look like role ARNs.
+    fn check(&self) -> Result<()> {
+        let mut names: Vec<&String> = Vec::new();
+        names.extend(
+            self.scope
+                .lambda_functions
+                .iter()
+                .flatten()
+                .map(|(name, _)| name),
+        );
+        names.extend(
+            self.config
+                .top
+                .lambda_functions
+                .iter()
+                .flatten()
+                .map(|(name, _)| name),
+        );
+        let api_handler = "api_handler".to_owned();
+        names.push(&api_handler);
+        for name in names {
+            let function = self.function(name);
+            if !function.manage_iam_role && function.iam_role_arn.is_none() {
+                return Err(Error::new(format!(
+                    "{}: stage `{}`, function `{name}`: `manage_iam_role` is false, so `iam_role_arn` must name the role to use",
+                    self.config.path.display(),
+                    self.name
+                )));
+            }
+            if let Some(arn) = &function.iam_role_arn
+                && !is_role_arn(arn)
+            {
+                return Err(Error::new(format!(
+                    "{}: stage `{}`, function `{name}`: `iam_role_arn` \"{arn}\" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+                    self.config.path.display(),
+                    self.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts[..], ["arn", partition, "iam", "", account, resource]
+        if partition.starts_with("aws")
+            && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+            && resource.strip_prefix("role/").is_some_and(|name| !name.is_empty()))
+}
+
+/// Function names are `<app>-<stage>[-<authorizer>]` and must fit Lambda's 64 characters of
+/// letters, digits, `-` and `_`.
+fn check_app_name(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "\"{name}\" has {bad:?}; Lambda function names allow only letters, digits, `-` and `_`"
+        ));
+    }
+    if name.len() > 40 {
+        return Err(format!(
+            "\"{name}\" is {} characters; keep it to 40 so `<app>-<stage>-<authorizer>` fits Lambda's 64",
+            name.len()
+        ));
+    }
+    Ok(())
+}
+
+fn check_stage_name(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("a stage name is letters, digits, `-` and `_`".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(value: serde_json::Value) -> Result<Config> {
+        Config::parse(&value.to_string(), Path::new(".chalice/config.json"))
+    }
+
+    /// reference/chalice-test-cases.md 202: per-function values win over stage values.
+    #[test]
+    fn function_scope_wins_over_stage() {
+        let config = parse(json!({
+            "version": "2.0", "app_name": "app",
+            "stages": {"dev": {
+                "manage_iam_role": true, "iam_role_arn": "arn:aws:iam::123456789012:role/stage-role",
+                "autogen_policy": true, "iam_policy_file": "policy.json",
+                "environment_variables": {"env": "stage"}, "lambda_timeout": 1, "lambda_memory_size": 1,
+                "tags": {"tag": "stage"},
+                "lambda_functions": {
+                    "api_handler": {"lambda_timeout": 30},
+                    "myauth": {"iam_role_arn": "arn:aws:iam::123456789012:role/auth-role", "autogen_policy": true,
+                               "iam_policy_file": "function.json", "environment_variables": {"env": "function"},
+                               "lambda_timeout": 2, "lambda_memory_size": 2, "tags": {"tag": "function"}}
+                }
+            }}
+        }))
+        .unwrap();
+        let stage = config.stage("dev").unwrap();
+        let auth = stage.function("myauth");
+        assert!(auth.manage_iam_role && auth.autogen_policy);
+        assert_eq!(
+            auth.iam_role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/auth-role")
+        );
+        assert_eq!(auth.iam_policy_file.as_deref(), Some("function.json"));
+        assert_eq!(auth.environment_variables["env"], "function");
+        assert_eq!((auth.timeout, auth.memory_size), (2, 2));
+        assert_eq!(auth.tags["tag"], "function");
+        assert_eq!(stage.function("api_handler").timeout, 30);
+        assert_eq!(stage.function("api_handler").memory_size, 1);
+    }
+
+    /// 203: environment variables merge along the chain, per stage and function.
+    #[test]
+    fn environment_merges_per_stage_and_function() {
+        let config = parse(json!({
+            "app_name": "app",
+            "environment_variables": {"env": "global"},
+            "stages": {
+                "dev": {"environment_variables": {"env": "dev-stage"},
+                        "lambda_functions": {"api_handler": {"environment_variables": {"env": "dev-api-handler"}},
+                                             "myauth": {"environment_variables": {"env": "dev-myauth"}}}},
+                "beta": {"lambda_functions": {"api_handler": {"environment_variables": {"env": "beta-api-handler"}},
+                                              "myauth": {"environment_variables": {"env": "beta-myauth"}}}},
+                "prod": {"environment_variables": {"env": "prod-stage"}},
+                "other": {}
+            }
+        }))
+        .unwrap();
+        for (stage, function, expected) in [
+            ("dev", "api_handler", "dev-api-handler"),
+            ("dev", "myauth", "dev-myauth"),
+            ("beta", "api_handler", "beta-api-handler"),
+            ("beta", "myauth", "beta-myauth"),
+            ("prod", "api_handler", "prod-stage"),
+            ("prod", "myauth", "prod-stage"),
+            ("other", "api_handler", "global"),
+            ("other", "myauth", "global"),
+        ] {
+            let env = config
+                .stage(stage)
+                .unwrap()
+                .function(function)
+                .environment_variables;
+            assert_eq!(env["env"], expected, "{stage}/{function}");
+        }
+    }
+
+    /// reference §6: a stage-level generic key beats a top-level per-function key.
+    #[test]
+    fn stage_generic_key_beats_top_level_function_key() {
+        let config = parse(json!({
+            "app_name": "app",
+            "lambda_functions": {"header_auth": {"lambda_timeout": 7, "environment_variables": {"TOP_FN": "1"}}},
+            "stages": {"dev": {"lambda_timeout": 30}, "prod": {}}
+        }))
+        .unwrap();
+        assert_eq!(
+            config.stage("dev").unwrap().function("header_auth").timeout,
+            30
+        );
+        let prod = config.stage("prod").unwrap().function("header_auth");
+        assert_eq!(prod.timeout, 7);
+        assert_eq!(prod.environment_variables["TOP_FN"], "1");
+    }
+
+    #[test]
+    fn defaults_are_chalices() {
+        let config = parse(json!({"app_name": "app", "stages": {"dev": {}}})).unwrap();
+        let stage = config.stage("dev").unwrap();
+        assert_eq!(stage.api_gateway_stage(), "api");
+        assert_eq!(stage.endpoint_type(), EndpointType::Edge);
+        let function = stage.function("api_handler");
+        assert_eq!((function.memory_size, function.timeout), (128, 60));
+        assert!(function.manage_iam_role && function.autogen_policy);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let cases = [
+            (
+                json!({"app_name": "app", "stages": {"dev": {"lambda_timeout": "30"}}}),
+                "key `stages.dev.lambda_timeout`",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"environment_variables": {"A": 1}}}}),
+                "key `stages.dev.environment_variables.A`",
+            ),
+            (json!({"stages": {}}), "key `app_name` is missing"),
+            (json!({"app_name": "my app"}), "key `app_name`"),
+            (
+                json!({"app_name": "app", "version": "3.0"}),
+                "key `version`",
+            ),
+            (
+                json!({"app_name": "app", "lamda_timeout": 3}),
+                "unknown field `lamda_timeout`",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"api_gateway_endpoint_type": "EDGY"}}}),
+                "key `stages.dev.api_gateway_endpoint_type`",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"manage_iam_role": false}}}),
+                "`iam_role_arn` must name the role",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"iam_role_arn": "role"}}}),
+                "is not an IAM role ARN",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"app_name": "x"}}}),
+                "belongs at the top level",
+            ),
+            (json!([1]), "invalid type"),
+        ];
+        for (value, expected) in cases {
+            let error = parse(value.clone()).unwrap_err().to_string();
+            assert!(error.starts_with(".chalice/config.json: "), "{error}");
+            assert!(error.contains(expected), "{value}: {error}");
+        }
+        let truncated = Config::parse("{\"app_name\": \"a", Path::new("c.json"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            truncated,
+            "c.json: EOF while parsing a string at line 1 column 15"
+        );
+    }
+
+    #[test]
+    fn unknown_stages_list_the_declared_ones() {
+        let config = parse(json!({"app_name": "app", "stages": {"dev": {}, "prod": {}}})).unwrap();
+        let error = config.stage("qa").unwrap_err().to_string();
+        assert!(
+            error.contains("stage `qa`") && error.contains("dev, prod"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn manage_iam_role_false_with_a_role_is_valid() {
+        let config = parse(json!({"app_name": "app", "stages": {"dev": {
+            "manage_iam_role": false, "iam_role_arn": "arn:aws:iam::123456789012:role/mine"}}}))
+        .unwrap();
+        let function = config.stage("dev").unwrap().function("api_handler");
+        assert!(!function.manage_iam_role);
+    }
+}

@@ -1,0 +1,10 @@
+//! The library behind the `chalice-rs` command: each command is a module here, and the binary
+//! is a thin shell that parses arguments and calls them.
+
+pub mod config;
+pub mod error;
+pub mod local;
+pub mod new_project;
+pub mod project;
+
+pub use error::{Error, Result};

@@ -1,0 +1,131 @@
+//! `chalice-rs local`: build the app and serve it over HTTP through the API Gateway model.
+//!
+//! The server runs in the app's own binary (`--chalice-local`), so the requests go through the
+//! very gateway code the app links; the CLI only builds, configures and supervises it.
+
+use std::process::{Command, Stdio};
+
+use chalice_runtime::LOCAL_ARG;
+
+use crate::error::{Error, Result};
+use crate::project::{Profile, Project};
+
+/// `local`'s options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalOptions {
+    /// The address to listen on.
+    pub host: String,
+    /// The port (0 picks a free one; the banner says which).
+    pub port: u16,
+    /// The Chalice stage whose config applies.
+    pub stage: String,
+    /// Refuse routes whose authorizer cannot run locally instead of allowing them.
+    pub deny_unemulated: bool,
+}
+
+/// The command line the app binary is started with.
+pub fn app_args(options: &LocalOptions, api_gateway_stage: &str) -> Vec<String> {
+    let host = if options.host.contains(':') {
+        format!("[{}]", options.host)
+    } else {
+        options.host.clone()
+    };
+    let mut args = vec![
+        LOCAL_ARG.to_owned(),
+        format!("{host}:{}", options.port),
+        "--stage".into(),
+        api_gateway_stage.to_owned(),
+    ];
+    if options.deny_unemulated {
+        args.push("--deny-unemulated".into());
+    }
+    args
+}
+
+/// Builds and serves the app until it stops (Ctrl-C or SIGTERM); returns its exit code.
+pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
+    let stage = project.config().stage(&options.stage)?;
+    let function = stage.function("api_handler");
+    let built = project.build(Profile::Debug, None)?;
+    let mut command = Command::new(&built.binary);
+    command
+        .args(app_args(options, &stage.api_gateway_stage()))
+        .envs(&function.environment_variables)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .current_dir(project.dir())
+        .stdin(Stdio::null());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::new(format!("cannot start the async runtime: {error}")))?;
+    runtime.block_on(supervise(command, &built.binary))
+}
+
+/// Runs the app and passes Ctrl-C and SIGTERM on to it, so it shuts down cleanly however the
+/// CLI is stopped, then returns its exit code.
+async fn supervise(mut command: Command, binary: &std::path::Path) -> Result<i32> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut child =
+        tokio::process::Command::from(std::mem::replace(&mut command, Command::new("")))
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|error| Error::new(format!("cannot start {}: {error}", binary.display())))?;
+    let pid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(nix::unistd::Pid::from_raw);
+    let signals = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    );
+    let (Ok(mut interrupt), Ok(mut terminate)) = signals else {
+        return Err(Error::new("cannot listen for Ctrl-C"));
+    };
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                let status = status.map_err(|error| Error::new(format!("lost the app process: {error}")))?;
+                return Ok(status.code().unwrap_or(0));
+            }
+            _ = interrupt.recv() => forward(pid, nix::sys::signal::Signal::SIGINT),
+            _ = terminate.recv() => forward(pid, nix::sys::signal::Signal::SIGINT),
+        }
+    }
+}
+
+fn forward(pid: Option<nix::unistd::Pid>, signal: nix::sys::signal::Signal) {
+    if let Some(pid) = pid {
+        // The app may have seen the same Ctrl-C already; a second one is harmless.
+        let _ = nix::sys::signal::kill(pid, signal);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_gets_the_address_and_api_gateway_stage() {
+        let options = LocalOptions {
+            host: "127.0.0.1".into(),
+            port: 8000,
+            stage: "dev".into(),
+            deny_unemulated: true,
+        };
+        assert_eq!(
+            app_args(&options, "api"),
+            [
+                "--chalice-local",
+                "127.0.0.1:8000",
+                "--stage",
+                "api",
+                "--deny-unemulated"
+            ]
+        );
+        let v6 = LocalOptions {
+            host: "::1".into(),
+            ..options
+        };
+        assert_eq!(app_args(&v6, "v1")[1], "[::1]:8000");
+    }
+}

@@ -1,0 +1,321 @@
+//! `chalice-rs local` end to end: the real CLI builds an example, serves it, and a real HTTP
+//! client talks to it; config mistakes are one clear message and a non-zero exit.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn chalice_rs() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chalice-rs"));
+    // Builds of the examples share the workspace's target directory.
+    command.env("CARGO_TARGET_DIR", workspace().join("target"));
+    command
+}
+
+/// A running `chalice-rs local`, stopped (SIGTERM, as Ctrl-C) when dropped.
+struct Served {
+    child: Child,
+    base: String,
+    log: mpsc::Receiver<String>,
+}
+
+impl Served {
+    fn start(project: &Path, extra: &[&str]) -> Served {
+        let mut child = chalice_rs()
+            .arg("--project-dir")
+            .arg(project)
+            .args(["local", "--port", "0"])
+            .args(extra)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (sender, log) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            match log.recv_timeout(Duration::from_secs(600)) {
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix("Serving ") {
+                        let url = rest.split_whitespace().nth(2).unwrap().to_owned();
+                        return Served {
+                            child,
+                            base: url,
+                            log,
+                        };
+                    }
+                    seen.push(line);
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("chalice-rs local did not start: {seen:#?}");
+                }
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn stop(mut self) -> (Option<i32>, Vec<String>) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        let status = self.child.wait().unwrap();
+        let log: Vec<String> = self.log.try_iter().collect();
+        (status.code(), log)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serves_the_demo_app_as_api_gateway_would() {
+    let served = Served::start(&workspace().join("examples/demoauth"), &[]);
+    let http = reqwest::Client::new();
+    let allowed = http
+        .get(served.url("/"))
+        .header("Authorization", "allow")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    let body: Value = allowed.json().await.unwrap();
+    assert_eq!(body["context"]["authorizer"]["principalId"], "user");
+    assert_eq!(body["context"]["stage"], "api");
+    let denied = http
+        .get(served.url("/"))
+        .header("Authorization", "deny")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 403);
+    assert_eq!(
+        denied.text().await.unwrap(),
+        r#"{"Message":"User is not authorized to access this resource"}"#
+    );
+    assert_eq!(
+        http.get(served.url("/")).send().await.unwrap().status(),
+        401
+    );
+    assert_eq!(
+        http.get(served.url("/missing"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let (code, log) = served.stop();
+    assert_eq!(code, Some(0), "{log:#?}");
+    assert!(
+        log.iter()
+            .any(|line| line.starts_with("GET / 200 allowed principal=user")),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter().any(|line| line.starts_with("GET / 403 denied")),
+        "{log:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serves_every_authorizer_kind_of_authz_variants() {
+    let served = Served::start(
+        &workspace().join("examples/authz-variants"),
+        &["--deny-unemulated"],
+    );
+    let http = reqwest::Client::new();
+    let admin = http
+        .get(served.url("/admin"))
+        .header("Authorization", "admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        admin.json::<Value>().await.unwrap()["authorizer"],
+        json!({"role": "admin", "level": "3", "principalId": "admin"})
+    );
+    let broken = http
+        .get(served.url("/broken"))
+        .header("Authorization", "x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 500);
+    let tenant = http
+        .get(served.url("/tenants/acme?key=secret"))
+        .header("X-Tenant", "acme")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tenant.status(), 200);
+    assert_eq!(
+        http.get(served.url("/iam-auth"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        http.get(served.url("/external"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, served.url("/cors"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    let (code, _) = served.stop();
+    assert_eq!(code, Some(0));
+}
+
+fn temp_project(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chalice-rs-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn fails_with(project: &Path, args: &[&str], expected: &str) {
+    let output = chalice_rs()
+        .arg("--project-dir")
+        .arg(project)
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{args:?} succeeded: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "{args:?}: expected {expected:?} in:\n{stderr}"
+    );
+}
+
+#[test]
+fn config_mistakes_are_one_clear_error() {
+    let dir = temp_project("config");
+    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+    fails_with(&dir, &["local"], ".chalice/config.json: not found");
+    std::fs::create_dir_all(dir.join(".chalice")).unwrap();
+    std::fs::write(dir.join(".chalice/config.json"), "{\"app_name\": \"x\",").unwrap();
+    fails_with(&dir, &["local"], "config.json: EOF while parsing");
+    std::fs::write(
+        dir.join(".chalice/config.json"),
+        r#"{"app_name": "x", "stages": {"dev": {"lambda_timeout": "60"}}}"#,
+    )
+    .unwrap();
+    fails_with(&dir, &["local"], "key `stages.dev.lambda_timeout`");
+    std::fs::write(
+        dir.join(".chalice/config.json"),
+        r#"{"app_name": "x", "stages": {"prod": {}}}"#,
+    )
+    .unwrap();
+    fails_with(
+        &dir,
+        &["local"],
+        "stage `dev` is not declared under `stages` (declared: prod)",
+    );
+    fails_with(&dir.join("nope"), &["local"], "Cargo.toml: not found");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_new_project_builds_and_serves_and_a_broken_one_says_why() {
+    let parent = temp_project("new");
+    let output = chalice_rs()
+        .arg("--project-dir")
+        .arg(&parent)
+        .args(["new-project", "hello"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let project = parent.join("hello");
+    // Build against the workspace's resolved versions, so the shared target directory is reused.
+    std::fs::copy(workspace().join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
+
+    let served = Served::start(&project, &[]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let public = http.get(served.url("/")).send().await.unwrap();
+        assert_eq!(
+            public.json::<Value>().await.unwrap(),
+            json!({"hello": "world"})
+        );
+        let private = http
+            .get(served.url("/private"))
+            .header("Authorization", "allow")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            private.json::<Value>().await.unwrap(),
+            json!({"principal": "user"})
+        );
+        assert_eq!(
+            http.get(served.url("/private"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+    });
+    let (code, _) = served.stop();
+    assert_eq!(code, Some(0));
+
+    // The app and the config must agree on the name.
+    let main_rs = project.join("src/main.rs");
+    let source = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(
+        &main_rs,
+        source.replace("App::new(\"hello\")", "App::new(\"other\")"),
+    )
+    .unwrap();
+    fails_with(
+        &project,
+        &["local"],
+        "the app is named \"other\" (App::new in the code) but",
+    );
+    // A compile error is reported as such.
+    std::fs::write(&main_rs, "fn main() { let x: u32 = \"no\"; }\n").unwrap();
+    fails_with(
+        &project,
+        &["local"],
+        "failed to build (the compiler's errors are above)",
+    );
+    std::fs::remove_dir_all(&parent).unwrap();
+}
