@@ -1,0 +1,160 @@
+//! The deployment package: the app built for Lambda and zipped as `bootstrap`, byte for byte the
+//! same for the same binary, so its SHA-256 tells a changed app from an unchanged one.
+
+use std::io::{Cursor, Write as _};
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::config::Architecture;
+use crate::error::{Error, Result};
+use crate::project::{BuiltApp, Profile, Project};
+
+/// The file name Lambda's `provided.al2023` runtime executes.
+pub const BOOTSTRAP: &str = "bootstrap";
+
+/// The built app and its zip.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The binary and its manifest.
+    pub app: BuiltApp,
+    /// The zip's bytes.
+    pub zip: Vec<u8>,
+    /// Base64 SHA-256 of the zip, as Lambda reports `CodeSha256`.
+    pub sha256: String,
+    /// How the binary was built, for the user.
+    pub build_note: String,
+}
+
+/// Builds the app for Lambda on `architecture` and zips it.
+pub fn build(project: &Project, architecture: Architecture) -> Result<Bundle> {
+    let (target, build_note) = lambda_target(architecture)?;
+    let app = project.build(Profile::Release, target.as_deref())?;
+    let binary = std::fs::read(&app.binary)
+        .map_err(|error| Error::new(format!("cannot read {}: {error}", app.binary.display())))?;
+    let zip = zip_bootstrap(&binary)?;
+    let sha256 = code_sha256(&zip);
+    Ok(Bundle {
+        app,
+        zip,
+        sha256,
+        build_note,
+    })
+}
+
+/// The cargo target to build for, and a note saying what was chosen and why.
+///
+/// A musl target, when its standard library is installed, gives a static binary that runs on
+/// any Lambda image; otherwise the host target is used when it matches the architecture
+/// (built on a glibc no newer than Amazon Linux 2023's, it runs there too).
+fn lambda_target(architecture: Architecture) -> Result<(Option<String>, String)> {
+    let (musl, gnu, arch) = match architecture {
+        Architecture::X86_64 => (
+            "x86_64-unknown-linux-musl",
+            "x86_64-unknown-linux-gnu",
+            "x86_64",
+        ),
+        Architecture::Arm64 => (
+            "aarch64-unknown-linux-musl",
+            "aarch64-unknown-linux-gnu",
+            "aarch64",
+        ),
+    };
+    let installed = installed_targets();
+    if installed.iter().any(|t| t == musl) {
+        return Ok((Some(musl.to_owned()), format!("built for {musl} (static)")));
+    }
+    if std::env::consts::OS == "linux" && std::env::consts::ARCH == arch {
+        return Ok((
+            None,
+            format!(
+                "built for the host ({gnu}); install the {musl} target (`rustup target add {musl}`) for a static binary"
+            ),
+        ));
+    }
+    if installed.iter().any(|t| t == gnu) {
+        return Ok((Some(gnu.to_owned()), format!("built for {gnu}")));
+    }
+    Err(Error::new(format!(
+        "cannot build for Lambda {arch}: install a target with `rustup target add {musl}`"
+    )))
+}
+
+fn installed_targets() -> Vec<String> {
+    Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| {
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A zip holding one executable `bootstrap`, with fixed timestamp and modes.
+pub fn zip_bootstrap(binary: &[u8]) -> Result<Vec<u8>> {
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::default())
+        .unix_permissions(0o755);
+    let zip_error = |error: zip::result::ZipError| {
+        Error::new(format!("cannot write the deployment zip: {error}"))
+    };
+    writer.start_file(BOOTSTRAP, options).map_err(zip_error)?;
+    writer
+        .write_all(binary)
+        .map_err(|error| Error::new(format!("cannot write the deployment zip: {error}")))?;
+    Ok(writer.finish().map_err(zip_error)?.into_inner())
+}
+
+/// Base64 of the SHA-256, the form of Lambda's `CodeSha256`.
+pub fn code_sha256(zip: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(zip))
+}
+
+/// Writes the zip to `path`.
+pub fn write_zip(bundle: &Bundle, path: &Path) -> Result<()> {
+    std::fs::write(path, &bundle.zip)
+        .map_err(|error| Error::new(format!("cannot write {}: {error}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read as _;
+
+    #[test]
+    fn the_same_binary_gives_the_same_bytes() {
+        let binary = b"\x7fELF pretend binary".repeat(1000);
+        let first = zip_bootstrap(&binary).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let second = zip_bootstrap(&binary).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(code_sha256(&first), code_sha256(&second));
+        assert_ne!(
+            code_sha256(&first),
+            code_sha256(&zip_bootstrap(b"other").unwrap())
+        );
+    }
+
+    #[test]
+    fn holds_an_executable_bootstrap() {
+        let zip = zip_bootstrap(b"binary").unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
+        assert_eq!(archive.len(), 1);
+        let mut file = archive.by_name(BOOTSTRAP).unwrap();
+        assert_eq!(file.unix_mode().map(|mode| mode & 0o777), Some(0o755));
+        let mut contents = Vec::new();
+        file.read_to_end(&mut contents).unwrap();
+        assert_eq!(contents, b"binary");
+    }
+}
