@@ -168,8 +168,8 @@ impl Registry {
         REGISTRY
             .get_or_init(|| {
                 Registry::build(
-                    inventory::iter::<RouteDef>.into_iter(),
-                    inventory::iter::<AuthorizerDef>.into_iter(),
+                    inventory::iter::<RouteDef>,
+                    inventory::iter::<AuthorizerDef>,
                 )
             })
             .as_ref()

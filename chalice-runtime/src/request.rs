@@ -120,7 +120,13 @@ impl Serialize for Request {
             .headers
             .keys()
             .filter_map(|name| {
-                let value = self.headers.get_all(name).iter().last()?.to_str().ok()?;
+                let value = self
+                    .headers
+                    .get_all(name)
+                    .iter()
+                    .next_back()?
+                    .to_str()
+                    .ok()?;
                 Some((name.as_str().to_owned(), Value::String(value.to_owned())))
             })
             .collect();

@@ -42,7 +42,7 @@ pub async fn handle_api_event(
 async fn call_view(route: &Route, event: ApiGatewayProxyRequest) -> Response {
     let request = match to_request(route, event) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(error) => return error.to_response(),
     };
     if let Some(unsupported) = unsupported_content_type(route, &request) {
         return Response::json(json!({
@@ -84,7 +84,10 @@ fn unsupported_content_type(route: &Route, request: &Request) -> Option<String> 
     (!accepted).then_some(media_type)
 }
 
-fn to_request(route: &Route, event: ApiGatewayProxyRequest) -> Result<Request, Response> {
+fn to_request(
+    route: &Route,
+    event: ApiGatewayProxyRequest,
+) -> Result<Request, crate::error::Error> {
     let mut headers = event.multi_value_headers;
     for (name, value) in &event.headers {
         if !headers.contains_key(name) {
@@ -101,7 +104,7 @@ fn to_request(route: &Route, event: ApiGatewayProxyRequest) -> Result<Request, R
     let raw_body = match event.body {
         None => Vec::new(),
         Some(body) if event.is_base64_encoded => BASE64.decode(body).map_err(|_| {
-            crate::error::Error::bad_request("the request body is not valid base64").to_response()
+            crate::error::Error::bad_request("the request body is not valid base64")
         })?,
         Some(body) => body.into_bytes(),
     };

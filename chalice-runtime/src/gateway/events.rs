@@ -88,7 +88,7 @@ fn query_maps(query: &[(String, String)]) -> (QueryMap, QueryMap) {
 fn single_headers(headers: &HeaderMap) -> HeaderMap {
     let mut single = HeaderMap::new();
     for name in headers.keys() {
-        if let Some(value) = headers.get_all(name).iter().last() {
+        if let Some(value) = headers.get_all(name).iter().next_back() {
             single.insert(name.clone(), value.clone());
         }
     }
