@@ -47,6 +47,26 @@ impl Parse for AuthorizerArgs {
     }
 }
 
+/// What stands in for an authorizer the macro rejected, beside the error: the function, kept
+/// out of the way so it is still checked, and a static of its name, so that routes naming it
+/// add no "not an authorizer" errors of their own.
+pub(crate) fn rejected(item: TokenStream) -> Option<TokenStream> {
+    let function: ItemFn = syn::parse2(item).ok()?;
+    let vis = &function.vis;
+    let fn_name = &function.sig.ident;
+    let function_name = fn_name.to_string();
+    Some(quote! {
+        #[allow(non_upper_case_globals)]
+        #vis static #fn_name: ::chalice_runtime::BuiltinAuthorizer =
+            ::chalice_runtime::__private::rejected_authorizer(#function_name);
+
+        const _: () = {
+            #[allow(dead_code)]
+            #function
+        };
+    })
+}
+
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let settings: AuthorizerArgs = syn::parse2(attr)?;
     let function: ItemFn = syn::parse2(item)?;
@@ -74,9 +94,9 @@ fn check_signature(function: &ItemFn) -> syn::Result<()> {
             sig.paren_token.span.join(),
             "an authorizer function takes one argument, the `AuthRequest`: `fn auth(auth: AuthRequest) -> AuthResponse`",
         )),
-        _ => Err(syn::Error::new(
-            sig.inputs.span(),
-            "an authorizer function takes exactly one argument, the `AuthRequest`",
+        [_, extra, ..] => Err(syn::Error::new(
+            extra.span(),
+            "an authorizer function takes only the `AuthRequest`: remove this argument",
         )),
     }
 }
@@ -197,10 +217,15 @@ fn emit(settings: &AuthorizerArgs, function: ItemFn) -> TokenStream {
         .into_iter()
         .partition(|attr| attr.path().is_ident("doc"));
 
+    // The argument goes through `AuthRequestArg`, spanned on its type, so a wrong type is one
+    // error on that type that names `AuthRequest` as what is expected.
     let call = match sig.inputs.first() {
         Some(FnArg::Typed(typed)) => {
             let ty = &typed.ty;
-            quote_spanned! {ty.span()=> #fn_name(__chalice_request)}
+            let private = quote_spanned!(ty.span()=> ::chalice_runtime::__private);
+            quote_spanned! {ty.span()=>
+                #fn_name(<#ty as #private::AuthRequestArg>::from_auth_request(__chalice_request))
+            }
         }
         _ => quote!(#fn_name(__chalice_request)),
     };
@@ -213,8 +238,11 @@ fn emit(settings: &AuthorizerArgs, function: ItemFn) -> TokenStream {
         syn::ReturnType::Default => fn_name.span(),
         syn::ReturnType::Type(_, ty) => ty.span(),
     };
-    let into_policy = quote_spanned! {output_span=>
-        #private::IntoAuthorizerResult::into_policy(__chalice_output, &__chalice_method_arn)
+    let into_policy = {
+        let private = quote_spanned!(output_span=> ::chalice_runtime::__private);
+        quote_spanned! {output_span=>
+            #private::IntoAuthorizerResult::into_policy(__chalice_output, &__chalice_method_arn)
+        }
     };
 
     quote! {

@@ -30,7 +30,15 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// authorizer, which routes name with `authorizer = ..`.
 #[proc_macro_attribute]
 pub fn authorizer(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand(item.clone(), authorizer::expand(attr.into(), item.into()))
+    let item = proc_macro2::TokenStream::from(item);
+    match authorizer::expand(attr.into(), item.clone()) {
+        Ok(tokens) => tokens.into(),
+        Err(error) => {
+            let mut tokens = authorizer::rejected(item.clone()).unwrap_or(item);
+            tokens.extend(error.into_compile_error());
+            tokens.into()
+        }
+    }
 }
 
 /// The expansion, or the item unchanged followed by the errors.

@@ -7,7 +7,9 @@ pub(crate) fn parse(literal: &LitStr) -> syn::Result<Vec<String>> {
     let path = literal.value();
     let error = |message: String| syn::Error::new(literal.span(), message);
     if path.is_empty() {
-        return Err(error("route path cannot be the empty string".into()));
+        return Err(error(
+            "route path cannot be the empty string; the root is `\"/\"`".into(),
+        ));
     }
     if !path.starts_with('/') {
         return Err(error(format!("route path `{path}` must start with `/`")));
@@ -71,14 +73,20 @@ fn is_path_char(c: char) -> bool {
 }
 
 /// A name that is the same for the same path and method, and different otherwise: the macro
-/// declares it as an item so that a duplicate route in the same module fails to compile.
+/// declares it as an item so that a duplicate route in the same module fails to compile, with
+/// rustc saying "the name `route_GET_users` is defined multiple times".
+///
+/// It reads as the route: `route_` and the method, then the path with `/` as `_`, letters and
+/// digits as themselves, and any other byte as `__` and two hex digits (`{id}` is `__7bid__7d`).
+/// Two `_` never stand for two `/` (a checked path has no `//`) and an escape has a fixed length,
+/// so different routes get different names.
 pub(crate) fn route_key(method: &str, path: &str) -> String {
-    let mut key = format!("__chalice_route_{method}_");
+    let mut key = format!("route_{method}");
     for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() {
-            key.push(byte as char);
-        } else {
-            key.push_str(&format!("_{byte:02x}"));
+        match byte {
+            b'/' => key.push('_'),
+            byte if byte.is_ascii_alphanumeric() => key.push(byte as char),
+            byte => key.push_str(&format!("__{byte:02x}")),
         }
     }
     key
@@ -120,12 +128,31 @@ mod tests {
     }
 
     #[test]
-    fn route_keys_are_injective() {
-        assert_ne!(route_key("GET", "/a-b"), route_key("GET", "/a_b"));
-        assert_ne!(route_key("GET", "/a"), route_key("PUT", "/a"));
+    fn route_keys_read_as_the_route() {
+        assert_eq!(route_key("GET", "/"), "route_GET_");
+        assert_eq!(route_key("GET", "/dup"), "route_GET_dup");
         assert_eq!(
-            route_key("GET", "/users/{id}"),
-            route_key("GET", "/users/{id}")
+            route_key("PUT", "/users/{id}"),
+            "route_PUT_users___7bid__7d"
         );
+    }
+
+    #[test]
+    fn route_keys_are_injective() {
+        let paths = [
+            "/", "/a", "/a/b", "/a_b", "/a-b", "/a/_b", "/a_/b", "/_", "/_/a", "/a/{b}", "/a/{b_}",
+            "/a/{_b}", "/a/__2f", "/a/_2f", "/a/x5f", "/{a}/{b}", "/{a}/b", "/a/5f", "/a5f",
+        ];
+        let mut seen = std::collections::HashMap::new();
+        for path in paths {
+            check(path).unwrap();
+            for method in ["GET", "PUT"] {
+                let key = route_key(method, path);
+                assert!(syn::parse_str::<syn::Ident>(&key).is_ok(), "{key}");
+                if let Some(other) = seen.insert(key.clone(), (method, path)) {
+                    panic!("{method} {path} and {other:?} share {key}");
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `#[app::route(..)]`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
@@ -178,13 +178,18 @@ fn view_args<'a>(
             ));
         };
         if !params.iter().any(|param| pat.ident == param) {
+            if names_request(&typed.ty) {
+                return Err(syn::Error::new(
+                    typed.ty.span(),
+                    format!("take the request by reference: `{}: &Request`", pat.ident),
+                ));
+            }
             return Err(syn::Error::new(
                 pat.ident.span(),
                 format!(
-                    "unknown route argument `{}`: `{}` has no `{{{}}}` segment; a route function takes its path parameters by name and optionally `&Request`",
-                    pat.ident,
-                    path.value(),
-                    pat.ident
+                    "argument `{name}` matches no `{{param}}` of `{path}`: add `{{{name}}}` to the path or remove the argument (a route function takes its path parameters by name, and optionally `&Request`)",
+                    name = pat.ident,
+                    path = path.value(),
                 ),
             ));
         }
@@ -194,6 +199,19 @@ fn view_args<'a>(
         });
     }
     Ok(args)
+}
+
+/// Whether `ty` reads `Request` (by value), the likely meaning of a non-`{param}` argument.
+fn names_request(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|segment| segment.ident == "Request"))
+}
+
+/// `::chalice_runtime::__private`, spanned on the user's token an error would be about: every
+/// token of a checked expression carries that span, so rustc's caret lands there and nowhere in
+/// the attribute.
+fn private_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::chalice_runtime::__private)
 }
 
 fn string_slice(literals: &[LitStr]) -> TokenStream {
@@ -221,8 +239,9 @@ fn emit(
             ViewArg::Param { name, ty } => {
                 let local = format_ident!("__chalice_arg{index}");
                 let param = name.to_string();
+                let private = private_at(ty.span());
                 bindings.push(quote_spanned! {ty.span()=>
-                    let #local: #ty = match #private::path_param(&__chalice_request, #param) {
+                    let #local: #ty = match <#ty as #private::PathParam>::from_path(&__chalice_request, #param) {
                         ::core::result::Result::Ok(value) => value,
                         ::core::result::Result::Err(error) => return error.to_response(),
                     };
@@ -230,7 +249,10 @@ fn emit(
                 call_args.push(quote!(#local));
             }
             ViewArg::Request { ty } => {
-                call_args.push(quote_spanned! {ty.span()=> &__chalice_request})
+                let private = private_at(ty.span());
+                call_args.push(quote_spanned! {ty.span()=>
+                    <#ty as #private::RequestArg<'_>>::from_request(&__chalice_request)
+                })
             }
         }
     }
@@ -243,21 +265,26 @@ fn emit(
         syn::ReturnType::Default => function.sig.ident.span(),
         syn::ReturnType::Type(_, ty) => ty.span(),
     };
-    let into_response =
-        quote_spanned! {output_span=> #private::IntoResponse::into_response(__chalice_output)};
-
-    let authorizer = match &route.authorizer {
-        Some(auth) => quote_spanned! {auth.span()=>
-            ::core::option::Option::Some(&#auth as &'static dyn #private::Authorizer)
-        },
-        None => quote!(::core::option::Option::None),
+    let into_response = {
+        let private = private_at(output_span);
+        quote_spanned! {output_span=> #private::IntoResponse::into_response(__chalice_output)}
     };
-    let scopes_check = match (&route.authorizer, &route.scopes) {
-        (Some(auth), Some(_)) => quote_spanned! {auth.span()=>
-            #[allow(dead_code)]
-            fn __chalice_scopes_check() { #private::supports_scopes(&#auth); }
-        },
-        _ => quote!(),
+
+    // One check per route: with `scopes`, the authorizer must support them (which implies it is
+    // an authorizer), so a non-authorizer with scopes is one error, not two.
+    let authorizer = match &route.authorizer {
+        Some(auth) => {
+            let private = private_at(auth.span());
+            let object = if route.scopes.is_some() {
+                quote_spanned! {auth.span()=>
+                    (&#auth as &'static dyn #private::SupportsScopes) as &'static dyn #private::Authorizer
+                }
+            } else {
+                quote_spanned! {auth.span()=> &#auth as &'static dyn #private::Authorizer}
+            };
+            quote!(::core::option::Option::Some(#object))
+        }
+        None => quote!(::core::option::Option::None),
     };
     let scopes = match &route.scopes {
         Some(scopes) => {
@@ -272,9 +299,11 @@ fn emit(
     };
     let cors = route.cors;
     let api_key_required = route.api_key_required;
+    // A duplicate path+method in this module is rustc's E0428 on both path literals, naming
+    // the route (`route_GET_users` for GET /users).
     let duplicate_guards = methods.iter().map(|method| {
         let key = Ident::new(&path::route_key(method, &path.value()), path.span());
-        quote! {
+        quote_spanned! {path.span()=>
             #[doc(hidden)]
             #[allow(dead_code, non_upper_case_globals)]
             const #key: () = ();
@@ -287,8 +316,6 @@ fn emit(
         #(#duplicate_guards)*
 
         const _: () = {
-            #scopes_check
-
             fn __chalice_view(__chalice_request: ::chalice_runtime::Request) -> #private::ViewFuture {
                 #private::view_future(async move {
                     #(#bindings)*

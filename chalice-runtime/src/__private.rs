@@ -15,8 +15,8 @@ pub use crate::authorizer::{
 pub use crate::registry::{AuthorizerDef, Location, RouteDef, ViewFuture};
 pub use crate::response::IntoResponse;
 
-use crate::auth::AuthResponse;
-use crate::authorizer::AuthFailure;
+use crate::auth::{AuthRequest, AuthResponse};
+use crate::authorizer::{AuthFailure, DEFAULT_HEADER};
 use crate::error::Error;
 use crate::request::Request;
 use crate::response::Response;
@@ -32,6 +32,30 @@ where
     F: Future<Output = Result<Value, AuthFailure>> + Send + 'static,
 {
     Box::pin(future)
+}
+
+/// The type of a view's `{param}` argument: anything `FromStr` whose error is `Display`.
+///
+/// The macro binds each `{param}` through this trait, spanned on the argument's type, so a type
+/// that does not parse is one error on that type, in the user's words.
+#[diagnostic::on_unimplemented(
+    message = "a `{{param}}` argument cannot be of type `{Self}`: it does not implement `FromStr`",
+    label = "not `FromStr`",
+    note = "path parameters are parsed with `FromStr` (whose error implements `Display`); take a `String`, a number, or your own `FromStr` type"
+)]
+pub trait PathParam: Sized {
+    /// Reads and parses the `{param}` called `name`; a value that does not parse is a 400.
+    fn from_path(request: &Request, name: &str) -> Result<Self, Error>;
+}
+
+impl<T> PathParam for T
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    fn from_path(request: &Request, name: &str) -> Result<Self, Error> {
+        path_param(request, name)
+    }
 }
 
 /// Reads and parses one `{param}` of the route; a value that does not parse is a 400.
@@ -52,8 +76,57 @@ where
     })
 }
 
-/// Requires `scopes = [..]` to name an authorizer that supports them.
-pub const fn supports_scopes<T: SupportsScopes + ?Sized>(_: &T) {}
+/// The type of a view's reference argument, which is the request.
+#[diagnostic::on_unimplemented(
+    message = "a route function takes the request as `&Request`, not `{Self}`",
+    label = "expected `&Request`",
+    note = "a route function takes its `{{param}}`s by name and, optionally, `&Request`"
+)]
+pub trait RequestArg<'a> {
+    /// The argument, from the request.
+    fn from_request(request: &'a Request) -> Self;
+}
+
+impl<'a> RequestArg<'a> for &'a Request {
+    fn from_request(request: &'a Request) -> Self {
+        request
+    }
+}
+
+/// The type of a built-in authorizer's argument, which is the `AuthRequest`.
+#[diagnostic::on_unimplemented(
+    message = "an authorizer function takes an `AuthRequest`, not `{Self}`",
+    label = "expected `AuthRequest`",
+    note = "write it as `fn auth(auth: AuthRequest) -> AuthResponse`, taking the request by value; the token is `auth.token`"
+)]
+pub trait AuthRequestArg {
+    /// The argument, from the request.
+    fn from_auth_request(request: AuthRequest) -> Self;
+}
+
+impl AuthRequestArg for AuthRequest {
+    fn from_auth_request(request: AuthRequest) -> Self {
+        request
+    }
+}
+
+/// Stands in for a `#[app::authorizer]` function the macro rejected, under the function's name,
+/// so that routes naming it add no errors of their own. Never runs: the crate does not compile.
+pub const fn rejected_authorizer(function: &'static str) -> BuiltinAuthorizer {
+    fn handler(_: AuthRequest) -> AuthFuture {
+        auth_future(async { Err(AuthFailure::Error("rejected by #[app::authorizer]".into())) })
+    }
+    BuiltinAuthorizer::__new(BuiltinAuthorizerSettings {
+        name: function,
+        function,
+        auth_type: AuthType::Token,
+        header: DEFAULT_HEADER,
+        ttl_seconds: None,
+        execution_role: None,
+        identity_sources: &[],
+        handler,
+    })
+}
 
 /// Anything a built-in authorizer may return.
 #[diagnostic::on_unimplemented(
@@ -80,6 +153,9 @@ impl IntoAuthorizerResult for Value {
     }
 }
 
+// Without this, a bad `E` is reported as std's "`E: Error` is not satisfied"; with it, as
+// "`Result<_, E>` cannot be returned from an authorizer" with the note above.
+#[diagnostic::do_not_recommend]
 impl<T, E> IntoAuthorizerResult for Result<T, E>
 where
     T: IntoAuthorizerResult,

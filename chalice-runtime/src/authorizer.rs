@@ -416,9 +416,9 @@ impl Authorizer for BuiltinAuthorizer {
 
 /// Authorizers whose routes may list OAuth scopes; IAM may not, as in Chalice.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` does not support scopes",
-    label = "this authorizer cannot take `scopes`",
-    note = "scopes apply to Cognito user pool, custom and built-in authorizers, not to IAM"
+    message = "`{Self}` is not an authorizer that takes `scopes`",
+    label = "cannot take `scopes`",
+    note = "scopes need a `#[app::authorizer]` function or a static `CognitoUserPoolAuthorizer` or `CustomAuthorizer`; an `IamAuthorizer` takes none: remove `scopes` or name another authorizer"
 )]
 pub trait SupportsScopes: Authorizer {}
 

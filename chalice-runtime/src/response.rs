@@ -140,7 +140,7 @@ impl From<Value> for Body {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a route",
     label = "not a response",
-    note = "a view returns `serde_json::Value`, `Response`, `String`, `&'static str`, `()`, or `Result<T, chalice_runtime::Error>` of one of these"
+    note = "a view returns `serde_json::Value`, `Response`, `String`, `&'static str`, `()`, or `Result<T, E>` of one of these where `E` is `chalice_runtime::Error` or any `std::error::Error + Send + Sync` (a 500)"
 )]
 pub trait IntoResponse {
     /// Converts the view's value into a response.
@@ -183,6 +183,9 @@ impl IntoResponse for Error {
     }
 }
 
+// Without this, a bad `E` is reported as std's "`E: Error` is not satisfied"; with it, as
+// "`Result<_, E>` cannot be returned from a route" with the note above.
+#[diagnostic::do_not_recommend]
 impl<T: IntoResponse, E: Into<Error>> IntoResponse for Result<T, E> {
     fn into_response(self) -> Response {
         match self {

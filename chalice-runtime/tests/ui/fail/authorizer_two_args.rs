@@ -1,0 +1,8 @@
+use chalice_runtime::{AuthRequest, AuthResponse, app};
+
+#[app::authorizer]
+fn auth(auth: AuthRequest, extra: String) -> AuthResponse {
+    AuthResponse::new(["/"], auth.token + &extra)
+}
+
+fn main() {}

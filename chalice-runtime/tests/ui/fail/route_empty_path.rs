@@ -1,0 +1,8 @@
+use chalice_runtime::app;
+
+#[app::route("")]
+fn index() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use chalice_runtime::app;
+
+#[app::route("/")]
+fn index() -> Result<serde_json::Value, String> {
+    Err("nope".to_owned())
+}
+
+fn main() {}
