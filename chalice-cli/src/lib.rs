@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod config;
+pub mod deploy;
 pub mod error;
 pub mod local;
 pub mod new_project;

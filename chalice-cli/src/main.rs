@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chalice_cli::deploy::{self, aws::Aws};
 use chalice_cli::local::LocalOptions;
 use chalice_cli::project::Project;
-use chalice_cli::{Result, local, new_project};
+use chalice_cli::{Error, Result, local, new_project};
 use clap::{Parser, Subcommand};
 
 /// Build, run locally, and deploy chalice-rs apps.
@@ -41,6 +42,52 @@ enum Command {
         #[arg(long)]
         deny_unemulated: bool,
     },
+    /// Build the app for Lambda and make the stage on AWS match it.
+    Deploy {
+        /// The Chalice stage.
+        #[arg(long, default_value = "dev")]
+        stage: String,
+        /// The AWS profile (else the standard credential chain).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove everything the stage deployed.
+    Delete {
+        /// The Chalice stage.
+        #[arg(long, default_value = "dev")]
+        stage: String,
+        /// The AWS profile (else the standard credential chain).
+        #[arg(long)]
+        profile: Option<String>,
+    },
+    /// Print the stage's Rest API URL.
+    Url {
+        /// The Chalice stage.
+        #[arg(long, default_value = "dev")]
+        stage: String,
+    },
+}
+
+/// Clients from the standard AWS chain (profiles, AWS_REGION, AWS_ENDPOINT_URL).
+fn aws(profile: Option<String>) -> Result<(tokio::runtime::Runtime, Aws)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::new(format!("cannot start the async runtime: {error}")))?;
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    let config = runtime.block_on(loader.load());
+    let aws = Aws::new(&config)?;
+    Ok((runtime, aws))
+}
+
+fn print_progress(line: &str) {
+    eprintln!("{line}");
 }
 
 fn run(cli: Cli) -> Result<i32> {
@@ -70,6 +117,47 @@ fn run(cli: Cli) -> Result<i32> {
                     deny_unemulated,
                 },
             )
+        }
+        Command::Deploy {
+            stage,
+            profile,
+            dry_run,
+        } => {
+            let project = Project::open(&cli.project_dir)?;
+            let (runtime, aws) = aws(profile)?;
+            let report = runtime.block_on(deploy::deploy(
+                &project,
+                &stage,
+                &aws,
+                dry_run,
+                &mut print_progress,
+            ))?;
+            if dry_run {
+                if report.steps.is_empty() {
+                    println!("Nothing to change.");
+                }
+            } else {
+                if report.steps.is_empty() {
+                    eprintln!("Nothing changed: the stage already matches the app.");
+                }
+                println!("{}", report.resources_deployed());
+            }
+            Ok(0)
+        }
+        Command::Delete { stage, profile } => {
+            let project = Project::open(&cli.project_dir)?;
+            let (runtime, aws) = aws(profile)?;
+            let report =
+                runtime.block_on(deploy::delete(&project, &stage, &aws, &mut print_progress))?;
+            if report.deleted.is_empty() {
+                eprintln!("Nothing to delete: stage `{stage}` has no resources.");
+            }
+            Ok(0)
+        }
+        Command::Url { stage } => {
+            let project = Project::open(&cli.project_dir)?;
+            println!("{}", deploy::url(&project, &stage)?);
+            Ok(0)
         }
     }
 }

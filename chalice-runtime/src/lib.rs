@@ -31,7 +31,7 @@
 mod application;
 mod auth;
 mod authorizer;
-mod cors;
+pub mod cors;
 pub mod dispatch;
 mod error;
 pub mod gateway;

@@ -1,0 +1,497 @@
+//! What a stage should be on AWS, from the app's manifest and the stage's config: pure data,
+//! so the plan can be computed and tested without AWS.
+
+use std::collections::BTreeMap;
+
+use chalice_runtime::manifest::{Manifest, ManifestAuthorizer};
+use serde_json::{Value, json};
+
+use crate::config::{Architecture, EndpointType, Stage};
+use crate::error::{Error, Result};
+
+/// The tag that names the app on every resource.
+pub const APP_TAG: &str = "chalice-rs:app";
+/// The tag that names the stage on every resource.
+pub const STAGE_TAG: &str = "chalice-rs:stage";
+/// The runtime of every function.
+pub const RUNTIME: &str = "provided.al2023";
+/// The handler string of the API function; authorizer functions use their name.
+pub const API_HANDLER: &str = "api_handler";
+/// The record name of the managed role shared by the functions.
+pub const DEFAULT_ROLE: &str = "default-role";
+/// The record name of the REST API.
+pub const REST_API: &str = "rest_api";
+
+/// The whole stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    /// `app_name`.
+    pub app: String,
+    /// The Chalice stage.
+    pub stage: String,
+    /// The region.
+    pub region: String,
+    /// The account.
+    pub account_id: String,
+    /// Tags every resource gets.
+    pub tags: BTreeMap<String, String>,
+    /// The managed roles (none with `manage_iam_role: false`).
+    pub roles: Vec<DesiredRole>,
+    /// The API handler first, then one function per built-in authorizer.
+    pub functions: Vec<DesiredFunction>,
+    /// The REST API.
+    pub api: DesiredApi,
+}
+
+/// An IAM role chalice-rs manages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredRole {
+    /// Its record name (`default-role`, or `<function>_role` for a role with its own policy).
+    pub resource_name: String,
+    /// The role name.
+    pub role_name: String,
+    /// The trust policy (Lambda may assume it).
+    pub trust_policy: Value,
+    /// The inline policy, named after the role.
+    pub policy: Value,
+}
+
+/// How a function gets its role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleRef {
+    /// A managed role, by record name.
+    Managed(String),
+    /// A role the user made.
+    Arn(String),
+}
+
+/// One Lambda function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredFunction {
+    /// Its record name: `api_handler` or the authorizer's name.
+    pub resource_name: String,
+    /// The function name.
+    pub function_name: String,
+    /// The handler string the runtime dispatches on.
+    pub handler: String,
+    /// Its role.
+    pub role: RoleRef,
+    /// MB.
+    pub memory_size: u32,
+    /// Seconds.
+    pub timeout: u32,
+    /// Environment.
+    pub environment: BTreeMap<String, String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// x86_64 or arm64.
+    pub architecture: Architecture,
+    /// Base64 SHA-256 of the zip.
+    pub code_sha256: String,
+    /// Layers.
+    pub layers: Vec<String>,
+    /// Reserved concurrency.
+    pub reserved_concurrency: Option<u32>,
+    /// VPC subnets.
+    pub subnet_ids: Vec<String>,
+    /// VPC security groups.
+    pub security_group_ids: Vec<String>,
+    /// X-Ray active tracing.
+    pub xray: bool,
+}
+
+/// The REST API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredApi {
+    /// Its name: the app's.
+    pub name: String,
+    /// Endpoint type.
+    pub endpoint_type: EndpointType,
+    /// The API Gateway stage.
+    pub stage_name: String,
+    /// Every resource path (parents included, `/` first) with its methods.
+    pub resources: BTreeMap<String, BTreeMap<String, DesiredMethod>>,
+    /// The authorizers API Gateway holds (IAM needs none).
+    pub authorizers: Vec<DesiredAuthorizer>,
+}
+
+/// One method of a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredMethod {
+    /// `NONE`, `AWS_IAM`, `COGNITO_USER_POOLS` or `CUSTOM`.
+    pub authorization_type: String,
+    /// The authorizer's name, for the last two.
+    pub authorizer: Option<String>,
+    /// OAuth scopes (Cognito).
+    pub scopes: Vec<String>,
+    /// Whether an API key is required.
+    pub api_key_required: bool,
+    /// What it calls.
+    pub integration: Integration,
+}
+
+/// A method's integration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Integration {
+    /// `AWS_PROXY` to the API handler.
+    Proxy,
+    /// A `MOCK` answering a CORS preflight with these allowed methods.
+    CorsPreflight {
+        /// `Access-Control-Allow-Methods`.
+        allow_methods: String,
+    },
+}
+
+/// One authorizer of the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredAuthorizer {
+    /// Its name.
+    pub name: String,
+    /// `TOKEN`, `REQUEST` or `COGNITO_USER_POOLS`.
+    pub authorizer_type: String,
+    /// Who answers: a function of the app (record name) or an existing Lambda's URI.
+    pub target: AuthorizerTarget,
+    /// `method.request.header.Authorization`, ...
+    pub identity_source: String,
+    /// Cache TTL.
+    pub ttl_seconds: u32,
+    /// The role API Gateway assumes to invoke it.
+    pub credentials: Option<String>,
+    /// Cognito user pools.
+    pub provider_arns: Vec<String>,
+}
+
+/// Who answers for an authorizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizerTarget {
+    /// A built-in authorizer's function, by record name.
+    Function(String),
+    /// An existing Lambda's invocation URI.
+    Uri(String),
+    /// Cognito: no Lambda.
+    None,
+}
+
+/// The URI API Gateway invokes a Lambda function by.
+pub fn invocation_uri(region: &str, function_arn: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
+}
+
+/// The role Lambda assumes: Chalice's trust policy.
+pub fn lambda_trust_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+}
+
+/// What a function needs: writing its logs, and nothing else.
+pub fn logs_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": "arn:*:logs:*:*:*"}]})
+}
+
+/// API Gateway's identity source expression for a chalice-rs identity source.
+pub fn identity_source(source: &str) -> String {
+    match source.split_once('.') {
+        Some(("header", name)) => format!("method.request.header.{name}"),
+        Some(("querystring", name)) => format!("method.request.querystring.{name}"),
+        _ => source.to_owned(),
+    }
+}
+
+/// Everything needed to build the desired state.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The app's manifest.
+    pub manifest: &'a Manifest,
+    /// The stage's config.
+    pub stage: &'a Stage<'a>,
+    /// The region.
+    pub region: &'a str,
+    /// The account.
+    pub account_id: &'a str,
+    /// The zip's SHA-256.
+    pub code_sha256: &'a str,
+    /// Reads a policy file under `.chalice/` (for `autogen_policy: false`).
+    pub read_policy: &'a dyn Fn(&str) -> Result<Value>,
+}
+
+/// The desired state of the stage.
+pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
+    let Inputs {
+        manifest,
+        stage,
+        region,
+        account_id,
+        code_sha256,
+        read_policy,
+    } = inputs;
+    let app = manifest.app_name.clone();
+    let tags = BTreeMap::from([
+        (APP_TAG.to_owned(), app.clone()),
+        (STAGE_TAG.to_owned(), stage.name().to_owned()),
+    ]);
+    let builtins: Vec<&ManifestAuthorizer> = manifest
+        .authorizers
+        .iter()
+        .filter(|a| matches!(a, ManifestAuthorizer::Builtin { .. }))
+        .collect();
+
+    let mut roles: Vec<DesiredRole> = Vec::new();
+    let mut functions = Vec::new();
+    let function_names =
+        std::iter::once(API_HANDLER.to_owned()).chain(builtins.iter().map(|a| a.name().to_owned()));
+    for resource_name in function_names {
+        let config = stage.function(&resource_name);
+        let role = if !config.manage_iam_role {
+            RoleRef::Arn(config.iam_role_arn.clone().unwrap_or_default())
+        } else if let Some(arn) = &config.iam_role_arn {
+            RoleRef::Arn(arn.clone())
+        } else if config.autogen_policy {
+            if !roles.iter().any(|r| r.resource_name == DEFAULT_ROLE) {
+                roles.push(DesiredRole {
+                    resource_name: DEFAULT_ROLE.into(),
+                    role_name: format!("{app}-{}", stage.name()),
+                    trust_policy: lambda_trust_policy(),
+                    policy: logs_policy(),
+                });
+            }
+            RoleRef::Managed(DEFAULT_ROLE.into())
+        } else {
+            let file = config
+                .iam_policy_file
+                .clone()
+                .unwrap_or_else(|| format!("policy-{}.json", stage.name()));
+            let role_resource = format!("{resource_name}_role");
+            roles.push(DesiredRole {
+                resource_name: role_resource.clone(),
+                role_name: format!("{app}-{}-{resource_name}", stage.name()),
+                trust_policy: lambda_trust_policy(),
+                policy: read_policy(&file)?,
+            });
+            RoleRef::Managed(role_resource)
+        };
+        let mut function_tags = config.tags.clone();
+        function_tags.insert(APP_TAG.into(), app.clone());
+        function_tags.insert(STAGE_TAG.into(), stage.name().to_owned());
+        let function_name = if resource_name == API_HANDLER {
+            format!("{app}-{}", stage.name())
+        } else {
+            format!("{app}-{}-{resource_name}", stage.name())
+        };
+        if function_name.len() > 64 {
+            return Err(Error::new(format!(
+                "the Lambda function name `{function_name}` is longer than Lambda's 64 characters; shorten app_name, the stage or the authorizer's name"
+            )));
+        }
+        functions.push(DesiredFunction {
+            handler: resource_name.clone(),
+            resource_name,
+            function_name,
+            role,
+            memory_size: config.memory_size,
+            timeout: config.timeout,
+            environment: config.environment_variables.clone(),
+            tags: function_tags,
+            architecture: stage.architecture(),
+            code_sha256: code_sha256.to_owned(),
+            layers: config.layers.clone(),
+            reserved_concurrency: config.reserved_concurrency,
+            subnet_ids: config.subnet_ids.clone(),
+            security_group_ids: config.security_group_ids.clone(),
+            xray: config.xray,
+        });
+    }
+
+    let api = desired_api(manifest, stage)?;
+    Ok(Desired {
+        app,
+        stage: stage.name().to_owned(),
+        region: region.to_owned(),
+        account_id: account_id.to_owned(),
+        tags,
+        roles,
+        functions,
+        api,
+    })
+}
+
+fn desired_api(manifest: &Manifest, stage: &Stage<'_>) -> Result<DesiredApi> {
+    let mut resources: BTreeMap<String, BTreeMap<String, DesiredMethod>> = BTreeMap::new();
+    resources.insert("/".into(), BTreeMap::new());
+    let mut used: Vec<&str> = Vec::new();
+    for route in &manifest.routes {
+        // Every ancestor is a resource too.
+        let mut path = String::new();
+        for segment in route.path.split('/').filter(|s| !s.is_empty()) {
+            path.push('/');
+            path.push_str(segment);
+            resources.entry(path.clone()).or_default();
+        }
+        let authorizer = match &route.authorizer {
+            None => None,
+            Some(name) => Some(
+                manifest
+                    .authorizers
+                    .iter()
+                    .find(|a| a.name() == name)
+                    .ok_or_else(|| {
+                        Error::new(format!(
+                            "route {} names authorizer `{name}`, which the manifest does not list",
+                            route.path
+                        ))
+                    })?,
+            ),
+        };
+        let (authorization_type, authorizer_name) = match authorizer {
+            None => ("NONE", None),
+            Some(ManifestAuthorizer::Iam { .. }) => ("AWS_IAM", None),
+            Some(ManifestAuthorizer::CognitoUserPools { name, .. }) => {
+                ("COGNITO_USER_POOLS", Some(name.clone()))
+            }
+            Some(other) => ("CUSTOM", Some(other.name().to_owned())),
+        };
+        if let Some(name) = &authorizer_name {
+            used.push(
+                manifest
+                    .authorizers
+                    .iter()
+                    .find(|a| a.name() == name)
+                    .map(ManifestAuthorizer::name)
+                    .unwrap_or_default(),
+            );
+        }
+        let methods = resources.entry(route.path.clone()).or_default();
+        for method in &route.methods {
+            methods.insert(
+                method.clone(),
+                DesiredMethod {
+                    authorization_type: authorization_type.into(),
+                    authorizer: authorizer_name.clone(),
+                    scopes: if authorization_type == "COGNITO_USER_POOLS" {
+                        route.scopes.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    api_key_required: route.api_key_required,
+                    integration: Integration::Proxy,
+                },
+            );
+        }
+    }
+    // CORS preflights, for paths with CORS routes and no OPTIONS view.
+    for route in manifest.routes.iter().filter(|r| r.cors) {
+        let cors_methods: Vec<&str> = manifest
+            .routes
+            .iter()
+            .filter(|r| r.path == route.path && r.cors)
+            .flat_map(|r| r.methods.iter().map(String::as_str))
+            .collect();
+        let methods = resources.entry(route.path.clone()).or_default();
+        if !methods.contains_key("OPTIONS") {
+            methods.insert(
+                "OPTIONS".into(),
+                DesiredMethod {
+                    authorization_type: "NONE".into(),
+                    authorizer: None,
+                    scopes: Vec::new(),
+                    api_key_required: false,
+                    integration: Integration::CorsPreflight {
+                        allow_methods: chalice_runtime::cors::allow_methods(cors_methods),
+                    },
+                },
+            );
+        }
+    }
+    let mut authorizers = Vec::new();
+    for authorizer in &manifest.authorizers {
+        let desired = match authorizer {
+            ManifestAuthorizer::Iam { .. } => continue,
+            ManifestAuthorizer::Builtin {
+                name,
+                auth_type,
+                header,
+                ttl_seconds,
+                execution_role,
+                identity_sources,
+                ..
+            } => DesiredAuthorizer {
+                name: name.clone(),
+                authorizer_type: auth_type.clone(),
+                target: AuthorizerTarget::Function(name.clone()),
+                identity_source: identity_sources_expression(auth_type, header, identity_sources),
+                ttl_seconds: ttl_seconds.unwrap_or(300),
+                credentials: execution_role.clone(),
+                provider_arns: Vec::new(),
+            },
+            ManifestAuthorizer::Custom {
+                name,
+                authorizer_uri,
+                auth_type,
+                header,
+                ttl_seconds,
+                invoke_role_arn,
+                identity_sources,
+                ..
+            } => {
+                if !used.contains(&name.as_str()) {
+                    continue;
+                }
+                DesiredAuthorizer {
+                    name: name.clone(),
+                    authorizer_type: auth_type.clone(),
+                    target: AuthorizerTarget::Uri(authorizer_uri.clone()),
+                    identity_source: identity_sources_expression(
+                        auth_type,
+                        header,
+                        identity_sources,
+                    ),
+                    ttl_seconds: *ttl_seconds,
+                    credentials: invoke_role_arn.clone(),
+                    provider_arns: Vec::new(),
+                }
+            }
+            ManifestAuthorizer::CognitoUserPools {
+                name,
+                provider_arns,
+                header,
+                ..
+            } => {
+                if !used.contains(&name.as_str()) {
+                    continue;
+                }
+                DesiredAuthorizer {
+                    name: name.clone(),
+                    authorizer_type: "COGNITO_USER_POOLS".into(),
+                    target: AuthorizerTarget::None,
+                    identity_source: format!("method.request.header.{header}"),
+                    ttl_seconds: 300,
+                    credentials: None,
+                    provider_arns: provider_arns.clone(),
+                }
+            }
+        };
+        authorizers.push(desired);
+    }
+    Ok(DesiredApi {
+        name: manifest.app_name.clone(),
+        endpoint_type: stage.endpoint_type(),
+        stage_name: stage.api_gateway_stage(),
+        resources,
+        authorizers,
+    })
+}
+
+fn identity_sources_expression(auth_type: &str, header: &str, sources: &[String]) -> String {
+    if auth_type == "REQUEST" {
+        sources
+            .iter()
+            .map(|s| identity_source(s))
+            .collect::<Vec<_>>()
+            .join(",")
+    } else {
+        format!("method.request.header.{header}")
+    }
+}

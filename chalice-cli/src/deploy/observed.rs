@@ -1,0 +1,126 @@
+//! What a stage is on AWS right now, as the deployer reads it before planning.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// The actual state of the stage's resources.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// Managed roles that exist, by record name.
+    pub roles: BTreeMap<String, ObservedRole>,
+    /// Functions that exist, by record name.
+    pub functions: BTreeMap<String, ObservedFunction>,
+    /// The REST API, if one exists.
+    pub api: Option<ObservedApi>,
+    /// Other REST APIs tagged for this app and stage: twins of a create whose answer was lost.
+    pub twin_apis: Vec<String>,
+    /// Functions of this app and stage the app no longer has (record name, function name).
+    pub stale_functions: Vec<(String, String)>,
+    /// Managed roles the app no longer uses (record name, role name).
+    pub stale_roles: Vec<(String, String)>,
+}
+
+/// A role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedRole {
+    /// Its ARN.
+    pub arn: String,
+    /// Its inline policy named after it, if any.
+    pub policy: Option<Value>,
+}
+
+/// A function's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ObservedFunction {
+    /// Its ARN.
+    pub arn: String,
+    /// Handler string.
+    pub handler: String,
+    /// Runtime.
+    pub runtime: String,
+    /// Role ARN.
+    pub role: String,
+    /// MB.
+    pub memory_size: u32,
+    /// Seconds.
+    pub timeout: u32,
+    /// Environment.
+    pub environment: BTreeMap<String, String>,
+    /// `x86_64` or `arm64`.
+    pub architecture: String,
+    /// Base64 SHA-256 of the code.
+    pub code_sha256: String,
+    /// Layer ARNs.
+    pub layers: Vec<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Reserved concurrency.
+    pub reserved_concurrency: Option<u32>,
+    /// VPC subnets.
+    pub subnet_ids: Vec<String>,
+    /// VPC security groups.
+    pub security_group_ids: Vec<String>,
+    /// Active tracing.
+    pub xray: bool,
+    /// Whether API Gateway (this API) may invoke it.
+    pub invokable_by_api: bool,
+}
+
+/// The REST API.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObservedApi {
+    /// Its id.
+    pub id: String,
+    /// Resources by path.
+    pub resources: BTreeMap<String, ObservedResource>,
+    /// Authorizers by name.
+    pub authorizers: BTreeMap<String, ObservedAuthorizer>,
+    /// The deployment the stage points at, if the stage exists.
+    pub stage_deployment: Option<String>,
+}
+
+/// One resource and its methods.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObservedResource {
+    /// Its id.
+    pub id: String,
+    /// Methods by HTTP method.
+    pub methods: BTreeMap<String, ObservedMethod>,
+}
+
+/// One method and its integration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservedMethod {
+    /// Authorization type.
+    pub authorization_type: String,
+    /// Authorizer id.
+    pub authorizer_id: Option<String>,
+    /// Scopes.
+    pub scopes: Vec<String>,
+    /// API key required.
+    pub api_key_required: bool,
+    /// Integration type (`AWS_PROXY`, `MOCK`).
+    pub integration_type: Option<String>,
+    /// Integration URI.
+    pub integration_uri: Option<String>,
+}
+
+/// One authorizer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservedAuthorizer {
+    /// Its id.
+    pub id: String,
+    /// `TOKEN`, `REQUEST`, `COGNITO_USER_POOLS`.
+    pub authorizer_type: String,
+    /// Lambda URI.
+    pub uri: Option<String>,
+    /// Identity source.
+    pub identity_source: Option<String>,
+    /// TTL.
+    pub ttl_seconds: Option<u32>,
+    /// Invoke role.
+    pub credentials: Option<String>,
+    /// User pools.
+    pub provider_arns: Vec<String>,
+}

@@ -1,0 +1,487 @@
+//! The plan: the difference between the desired and the observed state, as an ordered list of
+//! steps. Computing it touches no AWS, so every decision here is unit-tested.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::desired::{
+    AuthorizerTarget, Desired, DesiredAuthorizer, DesiredFunction, DesiredMethod, DesiredRole,
+    Integration, RoleRef, invocation_uri,
+};
+use super::observed::{Observed, ObservedAuthorizer, ObservedFunction, ObservedMethod};
+
+/// One change to make.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Delete a REST API left over from a lost create.
+    DeleteTwinApi { id: String },
+    /// Create a role with its trust policy, tags and inline policy.
+    CreateRole(DesiredRole),
+    /// Replace a role's inline policy.
+    PutRolePolicy(DesiredRole),
+    /// Create a function.
+    CreateFunction(DesiredFunction),
+    /// Upload new code.
+    UpdateFunctionCode(DesiredFunction),
+    /// Change memory, timeout, environment, role, handler, layers, VPC, tracing.
+    UpdateFunctionConfiguration(DesiredFunction),
+    /// Make the tags exactly the desired ones.
+    SetFunctionTags {
+        function: DesiredFunction,
+        remove: Vec<String>,
+    },
+    /// Set or clear reserved concurrency.
+    SetFunctionConcurrency(DesiredFunction),
+    /// Create the REST API.
+    CreateRestApi,
+    /// Create a resource (its parent exists by then).
+    CreateResource { path: String },
+    /// Delete a method (to put it again, or for good).
+    DeleteMethod { path: String, method: String },
+    /// Delete an authorizer (no method uses it by then).
+    DeleteAuthorizer { name: String },
+    /// Create an authorizer.
+    CreateAuthorizer(DesiredAuthorizer),
+    /// Put a method and its integration.
+    PutMethod {
+        path: String,
+        method: String,
+        spec: DesiredMethod,
+    },
+    /// Delete a resource the app no longer has (its children go with it).
+    DeleteResource { path: String },
+    /// Let this API invoke a function.
+    AddPermission {
+        function: String,
+        function_name: String,
+    },
+    /// Deploy the API to its stage.
+    CreateDeployment { stage: String },
+    /// Delete a function the app no longer has.
+    DeleteFunction {
+        resource_name: String,
+        function_name: String,
+    },
+    /// Delete a role the app no longer uses.
+    DeleteRole {
+        resource_name: String,
+        role_name: String,
+    },
+}
+
+impl Step {
+    /// Whether the step changes anything (all do; kept for symmetry with reads in reports).
+    pub fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::DeleteTwinApi { id } => write!(f, "Deleting duplicate Rest API: {id}"),
+            Step::CreateRole(role) => write!(f, "Creating IAM role: {}", role.role_name),
+            Step::PutRolePolicy(role) => {
+                write!(f, "Updating policy for IAM role: {}", role.role_name)
+            }
+            Step::CreateFunction(function) => {
+                write!(f, "Creating lambda function: {}", function.function_name)
+            }
+            Step::UpdateFunctionCode(function) => write!(
+                f,
+                "Updating lambda function code: {}",
+                function.function_name
+            ),
+            Step::UpdateFunctionConfiguration(function) => {
+                write!(
+                    f,
+                    "Updating lambda function configuration: {}",
+                    function.function_name
+                )
+            }
+            Step::SetFunctionTags { function, .. } => write!(
+                f,
+                "Updating tags of lambda function: {}",
+                function.function_name
+            ),
+            Step::SetFunctionConcurrency(function) => {
+                write!(
+                    f,
+                    "Updating lambda function concurrency limit: {}",
+                    function.function_name
+                )
+            }
+            Step::CreateRestApi => f.write_str("Creating Rest API"),
+            Step::CreateResource { path } => write!(f, "Creating resource: {path}"),
+            Step::DeleteMethod { path, method } => write!(f, "Deleting method: {method} {path}"),
+            Step::DeleteAuthorizer { name } => write!(f, "Deleting authorizer: {name}"),
+            Step::CreateAuthorizer(authorizer) => {
+                write!(f, "Creating authorizer: {}", authorizer.name)
+            }
+            Step::PutMethod { path, method, spec } => match &spec.authorizer {
+                Some(authorizer) => write!(
+                    f,
+                    "Setting method: {method} {path} ({} {authorizer})",
+                    spec.authorization_type
+                ),
+                None => write!(
+                    f,
+                    "Setting method: {method} {path} ({})",
+                    spec.authorization_type
+                ),
+            },
+            Step::DeleteResource { path } => write!(f, "Deleting resource: {path}"),
+            Step::AddPermission { function_name, .. } => {
+                write!(f, "Allowing API Gateway to invoke: {function_name}")
+            }
+            Step::CreateDeployment { stage } => write!(f, "Deploying Rest API to stage: {stage}"),
+            Step::DeleteFunction { function_name, .. } => {
+                write!(f, "Deleting function: {function_name}")
+            }
+            Step::DeleteRole { role_name, .. } => write!(f, "Deleting IAM role: {role_name}"),
+        }
+    }
+}
+
+/// The ARN a function of `desired` has (Lambda ARNs are derived from the name).
+pub fn function_arn(desired: &Desired, function_name: &str) -> String {
+    format!(
+        "arn:aws:lambda:{}:{}:function:{function_name}",
+        desired.region, desired.account_id
+    )
+}
+
+/// The ARN a managed role has.
+pub fn role_arn(desired: &Desired, role_name: &str) -> String {
+    format!("arn:aws:iam::{}:role/{role_name}", desired.account_id)
+}
+
+/// The role ARN a function should have.
+pub fn function_role_arn(desired: &Desired, function: &DesiredFunction) -> String {
+    match &function.role {
+        RoleRef::Arn(arn) => arn.clone(),
+        RoleRef::Managed(resource_name) => {
+            let role = desired
+                .roles
+                .iter()
+                .find(|r| &r.resource_name == resource_name);
+            role_arn(desired, role.map_or("", |r| r.role_name.as_str()))
+        }
+    }
+}
+
+/// The URI an authorizer should invoke.
+pub fn authorizer_uri(desired: &Desired, authorizer: &DesiredAuthorizer) -> Option<String> {
+    match &authorizer.target {
+        AuthorizerTarget::Function(resource_name) => {
+            let function = desired
+                .functions
+                .iter()
+                .find(|f| &f.resource_name == resource_name)?;
+            Some(invocation_uri(
+                &desired.region,
+                &function_arn(desired, &function.function_name),
+            ))
+        }
+        AuthorizerTarget::Uri(uri) => Some(uri.clone()),
+        AuthorizerTarget::None => None,
+    }
+}
+
+/// The steps that turn `observed` into `desired`.
+pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for id in &observed.twin_apis {
+        steps.push(Step::DeleteTwinApi { id: id.clone() });
+    }
+    for role in &desired.roles {
+        match observed.roles.get(&role.resource_name) {
+            None => steps.push(Step::CreateRole(role.clone())),
+            Some(actual) if actual.policy.as_ref() != Some(&role.policy) => {
+                steps.push(Step::PutRolePolicy(role.clone()))
+            }
+            Some(_) => {}
+        }
+    }
+    for function in &desired.functions {
+        plan_function(
+            desired,
+            function,
+            observed.functions.get(&function.resource_name),
+            &mut steps,
+        );
+    }
+    plan_api(desired, observed, &mut steps);
+    for (resource_name, function_name) in &observed.stale_functions {
+        steps.push(Step::DeleteFunction {
+            resource_name: resource_name.clone(),
+            function_name: function_name.clone(),
+        });
+    }
+    for (resource_name, role_name) in &observed.stale_roles {
+        steps.push(Step::DeleteRole {
+            resource_name: resource_name.clone(),
+            role_name: role_name.clone(),
+        });
+    }
+    steps
+}
+
+fn plan_function(
+    desired: &Desired,
+    function: &DesiredFunction,
+    actual: Option<&ObservedFunction>,
+    steps: &mut Vec<Step>,
+) {
+    let Some(actual) = actual else {
+        steps.push(Step::CreateFunction(function.clone()));
+        if function.reserved_concurrency.is_some() {
+            steps.push(Step::SetFunctionConcurrency(function.clone()));
+        }
+        return;
+    };
+    if actual.code_sha256 != function.code_sha256
+        || actual.architecture != architecture_name(function)
+    {
+        steps.push(Step::UpdateFunctionCode(function.clone()));
+    }
+    let configured = actual.handler == function.handler
+        && actual.runtime == super::desired::RUNTIME
+        && actual.role == function_role_arn(desired, function)
+        && actual.memory_size == function.memory_size
+        && actual.timeout == function.timeout
+        && actual.environment == function.environment
+        && actual.layers == function.layers
+        && actual.subnet_ids == function.subnet_ids
+        && actual.security_group_ids == function.security_group_ids
+        && actual.xray == function.xray;
+    if !configured {
+        steps.push(Step::UpdateFunctionConfiguration(function.clone()));
+    }
+    if actual.tags != function.tags {
+        let remove = actual
+            .tags
+            .keys()
+            .filter(|key| !function.tags.contains_key(*key))
+            .cloned()
+            .collect();
+        steps.push(Step::SetFunctionTags {
+            function: function.clone(),
+            remove,
+        });
+    }
+    if actual.reserved_concurrency != function.reserved_concurrency {
+        steps.push(Step::SetFunctionConcurrency(function.clone()));
+    }
+}
+
+/// `x86_64` or `arm64`, as Lambda names them.
+pub fn architecture_name(function: &DesiredFunction) -> &'static str {
+    match function.architecture {
+        crate::config::Architecture::X86_64 => "x86_64",
+        crate::config::Architecture::Arm64 => "arm64",
+    }
+}
+
+fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
+    let api = &desired.api;
+    let empty = Default::default();
+    let actual = observed.api.as_ref().unwrap_or(&empty);
+    let before = steps.len();
+    if observed.api.is_none() {
+        steps.push(Step::CreateRestApi);
+    }
+    for path in api.resources.keys() {
+        if path != "/" && !actual.resources.contains_key(path) {
+            steps.push(Step::CreateResource { path: path.clone() });
+        }
+    }
+    // Authorizers that must be made again (changed) or go (unused).
+    let mut replaced: BTreeSet<&str> = BTreeSet::new();
+    let mut created: Vec<&DesiredAuthorizer> = Vec::new();
+    for authorizer in &api.authorizers {
+        match actual.authorizers.get(&authorizer.name) {
+            None => created.push(authorizer),
+            Some(existing) if !same_authorizer(desired, authorizer, existing) => {
+                replaced.insert(&authorizer.name);
+                created.push(authorizer);
+            }
+            Some(_) => {}
+        }
+    }
+    let removed: Vec<&String> = actual
+        .authorizers
+        .keys()
+        .filter(|name| !api.authorizers.iter().any(|a| &a.name == *name))
+        .collect();
+    let authorizer_names: BTreeMap<&str, &str> = actual
+        .authorizers
+        .iter()
+        .map(|(name, authorizer)| (authorizer.id.as_str(), name.as_str()))
+        .collect();
+
+    // Methods: delete those that change or go, before their authorizers are replaced.
+    let mut puts = Vec::new();
+    for (path, methods) in &api.resources {
+        let existing = actual.resources.get(path);
+        for (method, spec) in methods {
+            let current = existing.and_then(|resource| resource.methods.get(method));
+            let uses_replaced = spec
+                .authorizer
+                .as_deref()
+                .is_some_and(|name| replaced.contains(name));
+            match current {
+                Some(current)
+                    if !uses_replaced && same_method(desired, spec, current, &authorizer_names) => {
+                }
+                Some(_) => {
+                    steps.push(Step::DeleteMethod {
+                        path: path.clone(),
+                        method: method.clone(),
+                    });
+                    puts.push(Step::PutMethod {
+                        path: path.clone(),
+                        method: method.clone(),
+                        spec: spec.clone(),
+                    });
+                }
+                None => puts.push(Step::PutMethod {
+                    path: path.clone(),
+                    method: method.clone(),
+                    spec: spec.clone(),
+                }),
+            }
+        }
+        if let Some(existing) = existing {
+            for method in existing
+                .methods
+                .keys()
+                .filter(|m| !methods.contains_key(*m))
+            {
+                steps.push(Step::DeleteMethod {
+                    path: path.clone(),
+                    method: method.clone(),
+                });
+            }
+        }
+    }
+    // Methods still using an authorizer that is going away must go first.
+    for (path, resource) in &actual.resources {
+        for (method, current) in &resource.methods {
+            let uses_removed = current
+                .authorizer_id
+                .as_deref()
+                .and_then(|id| authorizer_names.get(id))
+                .is_some_and(|name| {
+                    removed.iter().any(|r| r.as_str() == *name) || replaced.contains(name)
+                });
+            let already = steps.iter().any(|s| matches!(s, Step::DeleteMethod { path: p, method: m } if p == path && m == method));
+            if uses_removed && !already && !api.resources.contains_key(path) {
+                steps.push(Step::DeleteMethod {
+                    path: path.clone(),
+                    method: method.clone(),
+                });
+            }
+        }
+    }
+    for name in replaced
+        .iter()
+        .copied()
+        .chain(removed.iter().map(|n| n.as_str()))
+    {
+        steps.push(Step::DeleteAuthorizer {
+            name: name.to_owned(),
+        });
+    }
+    for authorizer in created {
+        steps.push(Step::CreateAuthorizer(authorizer.clone()));
+    }
+    steps.extend(puts);
+    // Resources the app no longer has, deepest first, skipping those under another one deleted.
+    let mut stale: Vec<&String> = actual
+        .resources
+        .keys()
+        .filter(|path| !api.resources.contains_key(*path))
+        .collect();
+    stale.sort_by_key(|path| std::cmp::Reverse(path.len()));
+    let stale_set: BTreeSet<&String> = stale.iter().copied().collect();
+    for path in stale {
+        let under_stale_parent = stale_set
+            .iter()
+            .any(|other| *other != path && path.starts_with(&format!("{other}/")));
+        if !under_stale_parent {
+            steps.push(Step::DeleteResource { path: path.clone() });
+        }
+    }
+    let api_changed = steps.len() > before;
+    // Every function API Gateway calls needs the permission, built-in authorizers included.
+    let invoked = desired.functions.iter().filter(|f| {
+        f.resource_name == super::desired::API_HANDLER
+            || api
+                .authorizers
+                .iter()
+                .any(|a| a.target == AuthorizerTarget::Function(f.resource_name.clone()))
+    });
+    for function in invoked {
+        let allowed = observed.api.is_some()
+            && observed
+                .functions
+                .get(&function.resource_name)
+                .is_some_and(|f| f.invokable_by_api);
+        if !allowed {
+            steps.push(Step::AddPermission {
+                function: function.resource_name.clone(),
+                function_name: function.function_name.clone(),
+            });
+        }
+    }
+    if api_changed || actual.stage_deployment.is_none() {
+        steps.push(Step::CreateDeployment {
+            stage: api.stage_name.clone(),
+        });
+    }
+}
+
+fn same_authorizer(
+    desired: &Desired,
+    wanted: &DesiredAuthorizer,
+    actual: &ObservedAuthorizer,
+) -> bool {
+    wanted.authorizer_type == actual.authorizer_type
+        && authorizer_uri(desired, wanted) == actual.uri
+        && Some(&wanted.identity_source) == actual.identity_source.as_ref()
+        && (wanted.authorizer_type == "COGNITO_USER_POOLS"
+            || Some(wanted.ttl_seconds) == actual.ttl_seconds)
+        && wanted.credentials == actual.credentials
+        && wanted.provider_arns == actual.provider_arns
+}
+
+fn same_method(
+    desired: &Desired,
+    wanted: &DesiredMethod,
+    actual: &ObservedMethod,
+    authorizer_names: &BTreeMap<&str, &str>,
+) -> bool {
+    let actual_authorizer = actual
+        .authorizer_id
+        .as_deref()
+        .and_then(|id| authorizer_names.get(id).copied());
+    let (integration_type, uri) = match &wanted.integration {
+        Integration::Proxy => {
+            let handler = desired
+                .functions
+                .iter()
+                .find(|f| f.resource_name == super::desired::API_HANDLER);
+            let uri = handler
+                .map(|f| invocation_uri(&desired.region, &function_arn(desired, &f.function_name)));
+            ("AWS_PROXY", uri)
+        }
+        Integration::CorsPreflight { .. } => ("MOCK", None),
+    };
+    wanted.authorization_type == actual.authorization_type
+        && wanted.authorizer.as_deref() == actual_authorizer
+        && wanted.scopes == actual.scopes
+        && wanted.api_key_required == actual.api_key_required
+        && Some(integration_type) == actual.integration_type.as_deref()
+        && (uri.is_none() || uri == actual.integration_uri)
+}
