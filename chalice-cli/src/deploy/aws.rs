@@ -15,6 +15,7 @@ use aws_sdk_lambda::types::{
     Architecture as LambdaArchitecture, Environment, FunctionCode, Runtime, TracingConfig,
     TracingMode, VpcConfig,
 };
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use aws_smithy_types::Blob;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use serde_json::Value;
@@ -71,17 +72,34 @@ where
 impl Aws {
     /// Clients for the configuration (credentials, region and endpoint from the standard chain).
     pub fn new(config: &SdkConfig) -> Result<Aws> {
+        Aws::with_interceptor(config, None)
+    }
+
+    /// Clients that also run `interceptor` on every call (tests count the calls with it).
+    pub fn with_interceptor(
+        config: &SdkConfig,
+        interceptor: Option<SharedInterceptor>,
+    ) -> Result<Aws> {
         let region = config
             .region()
             .map(|region| region.to_string())
             .ok_or_else(|| {
                 Error::new("no AWS region: set AWS_REGION or a region in your AWS profile")
             })?;
+        macro_rules! client {
+            ($service:ident) => {{
+                let mut builder = $service::config::Builder::from(config);
+                if let Some(interceptor) = &interceptor {
+                    builder.push_interceptor(interceptor.clone());
+                }
+                $service::Client::from_conf(builder.build())
+            }};
+        }
         Ok(Aws {
-            iam: aws_sdk_iam::Client::new(config),
-            lambda: aws_sdk_lambda::Client::new(config),
-            apigateway: aws_sdk_apigateway::Client::new(config),
-            sts: aws_sdk_sts::Client::new(config),
+            iam: client!(aws_sdk_iam),
+            lambda: client!(aws_sdk_lambda),
+            apigateway: client!(aws_sdk_apigateway),
+            sts: client!(aws_sdk_sts),
             region,
         })
     }
@@ -347,6 +365,23 @@ impl Aws {
                         .as_service_error()
                         .is_some_and(|e| e.is_not_found_exception()) => {}
                 Err(error) => return Err(failed(format!("reading Rest API {id}"), error)),
+            }
+        }
+        // Without a record, the API that was deployed to the stage is the real one; twins from
+        // a lost create never got that far.
+        if chosen.is_none() {
+            for id in &tagged {
+                let staged = self
+                    .apigateway
+                    .get_stage()
+                    .rest_api_id(id)
+                    .stage_name(&desired.api.stage_name)
+                    .send()
+                    .await;
+                if staged.is_ok() {
+                    chosen = Some(id.clone());
+                    break;
+                }
             }
         }
         let chosen = chosen.or_else(|| tagged.first().cloned());

@@ -1,0 +1,900 @@
+//! `deploy`, `delete` and `url` against moto, a local AWS emulator that `scripts/test` starts.
+//! Every resource is checked through get_* calls; every AWS call the deployer makes is counted.
+//! No test here can reach real AWS: the SDK is pointed at the emulator explicitly.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_lambda::config::Credentials;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use chalice_cli::bundle::{self, Bundle};
+use chalice_cli::config::Architecture;
+use chalice_cli::deploy::{self, aws::Aws, record::Record};
+use chalice_cli::project::Project;
+use chalice_runtime::manifest::ManifestAuthorizer;
+use serde_json::{Value, json};
+
+const REGION: &str = "us-west-2";
+const ACCOUNT: &str = "123456789012";
+
+fn endpoint() -> String {
+    std::env::var("CHALICE_RS_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "CHALICE_RS_TEST_AWS_ENDPOINT is not set: these tests need moto. Run `scripts/test`, which installs and \
+             starts it, or start `moto_server -p PORT` yourself and set CHALICE_RS_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT"
+        )
+    })
+}
+
+async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
+        .load()
+        .await
+}
+
+/// Records the name of every AWS operation called.
+#[derive(Debug, Clone, Default)]
+struct CallLog(Arc<Mutex<Vec<String>>>);
+
+impl Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "CallLog"
+    }
+
+    // Client interceptors run before the operation's config (which names it) is applied, so
+    // read it at the first hook after that.
+    fn read_before_serialization(
+        &self,
+        _: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            self.0.lock().unwrap().push(metadata.name().to_owned());
+        }
+        Ok(())
+    }
+}
+
+impl CallLog {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    /// The calls that change something (everything but reads).
+    fn mutating(calls: &[String]) -> Vec<String> {
+        calls
+            .iter()
+            .filter(|c| !(c.starts_with("Get") || c.starts_with("List")))
+            .cloned()
+            .collect()
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Each example is built for Lambda once per test binary.
+fn bundle_of(example: &str) -> Bundle {
+    static BUNDLES: OnceLock<Mutex<Vec<(String, Bundle)>>> = OnceLock::new();
+    let bundles = BUNDLES.get_or_init(|| Mutex::new(Vec::new()));
+    let mut bundles = bundles.lock().unwrap();
+    if let Some((_, bundle)) = bundles.iter().find(|(name, _)| name == example) {
+        return bundle.clone();
+    }
+    let project = Project::open(&workspace().join("examples").join(example)).unwrap();
+    let bundle = bundle::build(&project, Architecture::X86_64).unwrap();
+    bundles.push((example.to_owned(), bundle.clone()));
+    bundle
+}
+
+/// A project directory for one test: the example's config with its `dev` stage renamed to
+/// `stage` (so tests running at once never share resources), and its own deployed records.
+struct TestProject {
+    dir: PathBuf,
+}
+
+impl TestProject {
+    fn new(example: &str, stages: &[&str]) -> TestProject {
+        let dir = std::env::temp_dir().join(format!(
+            "chalice-rs-deploy-{}-{}",
+            std::process::id(),
+            stages.join("-")
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(".chalice")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"fixture\"\n").unwrap();
+        let config_path = workspace()
+            .join("examples")
+            .join(example)
+            .join(".chalice/config.json");
+        let mut config: Value =
+            serde_json::from_str(&std::fs::read_to_string(config_path).unwrap()).unwrap();
+        let dev = config["stages"]["dev"].clone();
+        let mut renamed = serde_json::Map::new();
+        for stage in stages {
+            renamed.insert((*stage).to_owned(), dev.clone());
+        }
+        config["stages"] = Value::Object(renamed);
+        std::fs::write(dir.join(".chalice/config.json"), config.to_string()).unwrap();
+        TestProject { dir }
+    }
+
+    fn project(&self) -> Project {
+        Project::open(&self.dir).unwrap()
+    }
+
+    /// Removes what an earlier, interrupted run against the same emulator left of these stages.
+    async fn clean(&self, clients: &Clients, stages: &[&str]) {
+        for stage in stages {
+            deploy::delete(&self.project(), stage, &clients.aws, &mut |_| {})
+                .await
+                .unwrap();
+        }
+        clients.calls.take();
+    }
+
+    fn record(&self, stage: &str) -> Record {
+        Record::load(&deploy::record::path(&self.dir, stage)).unwrap()
+    }
+}
+
+impl Drop for TestProject {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+struct Clients {
+    aws: Aws,
+    calls: CallLog,
+    lambda: aws_sdk_lambda::Client,
+    iam: aws_sdk_iam::Client,
+    apigateway: aws_sdk_apigateway::Client,
+}
+
+async fn clients() -> Clients {
+    let config = sdk_config().await;
+    let calls = CallLog::default();
+    let aws = Aws::with_interceptor(&config, Some(SharedInterceptor::new(calls.clone()))).unwrap();
+    Clients {
+        aws,
+        calls,
+        lambda: aws_sdk_lambda::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        apigateway: aws_sdk_apigateway::Client::new(&config),
+    }
+}
+
+async fn deploy(
+    project: &TestProject,
+    stage: &str,
+    clients: &Clients,
+    bundle: &Bundle,
+) -> deploy::DeployReport {
+    deploy::deploy_bundle(
+        &project.project(),
+        stage,
+        &clients.aws,
+        bundle,
+        false,
+        &mut |_| {},
+    )
+    .await
+    .unwrap()
+}
+
+/// The methods of an API: path → method → (authorizationType, authorizer name, scopes, integration uri).
+async fn methods(clients: &Clients, api_id: &str) -> Value {
+    let authorizers = clients
+        .apigateway
+        .get_authorizers()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    let name_of = |id: Option<&str>| {
+        authorizers
+            .items()
+            .iter()
+            .find(|a| a.id() == id)
+            .and_then(|a| a.name())
+            .map(str::to_owned)
+    };
+    let resources = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .embed("methods")
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut out = serde_json::Map::new();
+    for resource in resources.items() {
+        let mut methods = serde_json::Map::new();
+        for method in resource
+            .resource_methods()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            let m = clients
+                .apigateway
+                .get_method()
+                .rest_api_id(api_id)
+                .resource_id(resource.id().unwrap())
+                .http_method(&method)
+                .send()
+                .await
+                .unwrap();
+            methods.insert(
+                method,
+                json!({
+                    "auth": m.authorization_type(),
+                    "authorizer": name_of(m.authorizer_id()),
+                    "scopes": m.authorization_scopes(),
+                    "integration": m.method_integration().and_then(|i| i.r#type()).map(|t| t.as_str().to_owned()),
+                    "uri": m.method_integration().and_then(|i| i.uri()),
+                }),
+            );
+        }
+        out.insert(resource.path().unwrap().to_owned(), Value::Object(methods));
+    }
+    Value::Object(out)
+}
+
+fn function_uri(function: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}/invocations"
+    )
+}
+
+async fn permission_source_arns(clients: &Clients, function: &str) -> Vec<String> {
+    let policy = clients
+        .lambda
+        .get_policy()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap();
+    let policy: Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Principal"]["Service"] == "apigateway.amazonaws.com")
+        .map(|s| {
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn assert_gone(clients: &Clients, functions: &[&str], role: &str, api_id: &str) {
+    for function in functions {
+        let error = clients
+            .lambda
+            .get_function()
+            .function_name(*function)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .as_service_error()
+                .unwrap()
+                .is_resource_not_found_exception(),
+            "{function} still exists"
+        );
+    }
+    let error = clients
+        .iam
+        .get_role()
+        .role_name(role)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .as_service_error()
+            .unwrap()
+            .is_no_such_entity_exception(),
+        "role {role} still exists"
+    );
+    let apis = clients
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        apis.items().iter().all(|api| api.id() != Some(api_id)),
+        "Rest API {api_id} still exists"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demoauth_deploys_redeploys_without_changes_and_deletes_everything() {
+    let bundle = bundle_of("demoauth");
+    let project = TestProject::new("demoauth", &["demo1"]);
+    let clients = clients().await;
+    project.clean(&clients, &["demo1"]).await;
+
+    let report = deploy(&project, "demo1", &clients, &bundle).await;
+    let calls = clients.calls.take();
+    let mutating = CallLog::mutating(&calls);
+    assert!(
+        mutating.contains(&"CreateRole".to_owned())
+            && mutating.contains(&"CreateDeployment".to_owned()),
+        "{mutating:?}"
+    );
+    assert!(!report.steps.is_empty());
+
+    // The role: Lambda may assume it, and it may write logs, nothing else.
+    let role = clients
+        .iam
+        .get_role()
+        .role_name("demoauth1-demo1")
+        .send()
+        .await
+        .unwrap();
+    let role_arn = role.role().unwrap().arn().to_owned();
+    let policy = clients
+        .iam
+        .get_role_policy()
+        .role_name("demoauth1-demo1")
+        .policy_name("demoauth1-demo1")
+        .send()
+        .await
+        .unwrap();
+    // IAM returns inline policies URL-encoded.
+    let document = percent_encoding::percent_decode_str(policy.policy_document())
+        .decode_utf8()
+        .unwrap();
+    let policy: Value = serde_json::from_str(&document).unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Action"],
+        json!([
+            "logs:CreateLogGroup",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents"
+        ])
+    );
+
+    // Two functions from one zip, told apart by their handler strings.
+    for (name, handler) in [
+        ("demoauth1-demo1", "api_handler"),
+        ("demoauth1-demo1-demo_auth", "demo_auth"),
+    ] {
+        let function = clients
+            .lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .unwrap();
+        let config = function.configuration().unwrap();
+        assert_eq!(config.handler(), Some(handler));
+        assert_eq!(
+            config.runtime().map(|r| r.as_str()),
+            Some("provided.al2023")
+        );
+        assert_eq!(config.role(), Some(role_arn.as_str()));
+        assert_eq!(config.code_sha256(), Some(bundle.sha256.as_str()));
+        let tags = function.tags().unwrap();
+        assert_eq!(tags["chalice-rs:app"], "demoauth1");
+        assert_eq!(tags["chalice-rs:stage"], "demo1");
+    }
+
+    // The API: GET / behind the demo_auth authorizer, proxied to the API handler.
+    let record = project.record("demo1");
+    let api_id = record.value("rest_api", "rest_api_id").unwrap().to_owned();
+    assert_eq!(
+        record.value("rest_api", "rest_api_url"),
+        Some(format!("https://{api_id}.execute-api.{REGION}.amazonaws.com/api/").as_str())
+    );
+    assert_eq!(
+        methods(&clients, &api_id).await,
+        json!({"/": {"GET": {"auth": "CUSTOM", "authorizer": "demo_auth", "scopes": [], "integration": "AWS_PROXY",
+                             "uri": function_uri("demoauth1-demo1")}}})
+    );
+    let authorizers = clients
+        .apigateway
+        .get_authorizers()
+        .rest_api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    let authorizer = &authorizers.items()[0];
+    assert_eq!(authorizer.r#type().map(|t| t.as_str()), Some("TOKEN"));
+    assert_eq!(
+        authorizer.identity_source(),
+        Some("method.request.header.Authorization")
+    );
+    assert_eq!(
+        authorizer.authorizer_uri(),
+        Some(function_uri("demoauth1-demo1-demo_auth").as_str())
+    );
+    assert_eq!(authorizer.authorizer_result_ttl_in_seconds(), Some(300));
+    let source_arn = format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*");
+    for function in ["demoauth1-demo1", "demoauth1-demo1-demo_auth"] {
+        assert_eq!(
+            permission_source_arns(&clients, function).await,
+            std::slice::from_ref(&source_arn),
+            "{function}"
+        );
+    }
+    let stage = clients
+        .apigateway
+        .get_stage()
+        .rest_api_id(&api_id)
+        .stage_name("api")
+        .send()
+        .await
+        .unwrap();
+    let deployments = clients
+        .apigateway
+        .get_deployments()
+        .rest_api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deployments.items().len(), 1);
+    assert_eq!(stage.deployment_id(), deployments.items()[0].id());
+    assert_eq!(
+        deploy::url(&project.project(), "demo1").unwrap(),
+        format!("https://{api_id}.execute-api.{REGION}.amazonaws.com/api/")
+    );
+
+    // A second deploy with nothing changed reads, and changes nothing.
+    let again = deploy(&project, "demo1", &clients, &bundle).await;
+    let calls = clients.calls.take();
+    assert!(again.steps.is_empty(), "{:?}", again.steps);
+    assert_eq!(
+        CallLog::mutating(&calls),
+        Vec::<String>::new(),
+        "all calls: {calls:?}"
+    );
+    assert_eq!(project.record("demo1"), record);
+
+    // Delete removes all of it, in dependency order; a second delete finds nothing.
+    let deleted = deploy::delete(&project.project(), "demo1", &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.deleted,
+        [
+            format!("Deleting Rest API: {api_id}"),
+            "Deleting function: demoauth1-demo1-demo_auth".to_owned(),
+            "Deleting function: demoauth1-demo1".to_owned(),
+            "Deleting IAM role: demoauth1-demo1".to_owned(),
+        ]
+    );
+    assert_gone(
+        &clients,
+        &["demoauth1-demo1", "demoauth1-demo1-demo_auth"],
+        "demoauth1-demo1",
+        &api_id,
+    )
+    .await;
+    assert_eq!(project.record("demo1"), Record::default());
+    let twice = deploy::delete(&project.project(), "demo1", &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(twice.deleted.is_empty());
+    assert!(
+        deploy::url(&project.project(), "demo1")
+            .unwrap_err()
+            .to_string()
+            .contains("has no Rest API deployed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn authz_variants_wires_every_authorizer_kind_and_changes_only_what_changed() {
+    let bundle = bundle_of("authz-variants");
+    let project = TestProject::new("authz-variants", &["var1"]);
+    let clients = clients().await;
+    project.clean(&clients, &["var1"]).await;
+    deploy(&project, "var1", &clients, &bundle).await;
+    clients.calls.take();
+    let api_id = project
+        .record("var1")
+        .value("rest_api", "rest_api_id")
+        .unwrap()
+        .to_owned();
+    let api = methods(&clients, &api_id).await;
+    let handler = function_uri("authz-variants-var1");
+    let method = |auth: &str, authorizer: Option<&str>, scopes: Value| json!({"auth": auth, "authorizer": authorizer, "scopes": scopes, "integration": "AWS_PROXY", "uri": handler});
+    assert_eq!(api["/"]["GET"], method("NONE", None, json!([])));
+    assert_eq!(
+        api["/admin"]["GET"],
+        method("CUSTOM", Some("rich_auth"), json!([]))
+    );
+    assert_eq!(api["/iam-auth"]["GET"], method("AWS_IAM", None, json!([])));
+    assert_eq!(
+        api["/users/{id}"]["PUT"],
+        method("COGNITO_USER_POOLS", Some("MyPool"), json!(["users/read"]))
+    );
+    assert_eq!(
+        api["/external"]["GET"],
+        method("CUSTOM", Some("ExternalAuth"), json!([]))
+    );
+    assert_eq!(
+        api["/tenants/{tenant}"]["GET"],
+        method("CUSTOM", Some("tenant_auth"), json!([]))
+    );
+    assert_eq!(api["/cors"]["OPTIONS"]["integration"], "MOCK");
+    assert_eq!(api["/cors"]["OPTIONS"]["auth"], "NONE");
+    assert!(
+        api["/users"].as_object().unwrap().is_empty(),
+        "parents exist without methods"
+    );
+
+    let authorizers = clients
+        .apigateway
+        .get_authorizers()
+        .rest_api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    let find = |name: &str| {
+        authorizers
+            .items()
+            .iter()
+            .find(|a| a.name() == Some(name))
+            .unwrap()
+            .clone()
+    };
+    let rich = find("rich_auth");
+    assert_eq!(rich.authorizer_result_ttl_in_seconds(), Some(60));
+    assert_eq!(
+        rich.authorizer_credentials(),
+        Some("arn:aws:iam::123456789012:role/auth-invoke")
+    );
+    assert_eq!(
+        rich.authorizer_uri(),
+        Some(function_uri("authz-variants-var1-rich_auth").as_str())
+    );
+    let header = find("header_auth");
+    assert_eq!(
+        header.identity_source(),
+        Some("method.request.header.X-Api-Token")
+    );
+    assert_eq!(header.authorizer_result_ttl_in_seconds(), Some(0));
+    let tenant = find("tenant_auth");
+    assert_eq!(tenant.r#type().map(|t| t.as_str()), Some("REQUEST"));
+    assert_eq!(
+        tenant.identity_source(),
+        Some("method.request.header.X-Tenant,method.request.querystring.key")
+    );
+    let external = find("ExternalAuth");
+    assert_eq!(
+        external.authorizer_uri(),
+        Some(
+            "arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:123456789012:function:external-auth/invocations"
+        )
+    );
+    assert_eq!(
+        external.identity_source(),
+        Some("method.request.header.X-External-Auth")
+    );
+    assert_eq!(external.authorizer_result_ttl_in_seconds(), Some(120));
+    let pool = find("MyPool");
+    assert_eq!(
+        pool.r#type().map(|t| t.as_str()),
+        Some("COGNITO_USER_POOLS")
+    );
+    assert_eq!(
+        pool.provider_arns(),
+        ["arn:aws:cognito-idp:us-west-2:123456789012:userpool/us-west-2_abc123"]
+    );
+
+    // Per-function config: rich_auth has its own memory, timeout and environment.
+    let rich_fn = clients
+        .lambda
+        .get_function()
+        .function_name("authz-variants-var1-rich_auth")
+        .send()
+        .await
+        .unwrap();
+    let config = rich_fn.configuration().unwrap();
+    assert_eq!(
+        (config.memory_size(), config.timeout()),
+        (Some(512), Some(5))
+    );
+    let env = config.environment().unwrap().variables().unwrap();
+    assert_eq!(env.get("AUTH_ONLY_VAR").map(String::as_str), Some("yes"));
+    assert_eq!(env.get("GLOBAL_VAR").map(String::as_str), Some("global"));
+    let api_fn = clients
+        .lambda
+        .get_function()
+        .function_name("authz-variants-var1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_fn.configuration().unwrap().memory_size(), Some(256));
+    // Built-in authorizers get the permission even with an execution role.
+    for function in [
+        "authz-variants-var1",
+        "authz-variants-var1-rich_auth",
+        "authz-variants-var1-tenant_auth",
+    ] {
+        assert_eq!(
+            permission_source_arns(&clients, function).await.len(),
+            1,
+            "{function}"
+        );
+    }
+
+    // Changing one route's authorizer changes only that method (and deploys).
+    let mut changed = bundle.clone();
+    let route = changed
+        .app
+        .manifest
+        .routes
+        .iter_mut()
+        .find(|r| r.path == "/header")
+        .unwrap();
+    route.authorizer = Some("rich_auth".into());
+    let report = deploy(&project, "var1", &clients, &changed).await;
+    let steps: Vec<String> = report.steps.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        steps,
+        [
+            "Deleting method: GET /header",
+            "Setting method: GET /header (CUSTOM rich_auth)",
+            "Deploying Rest API to stage: api"
+        ]
+    );
+    assert_eq!(
+        CallLog::mutating(&clients.calls.take()),
+        [
+            "DeleteMethod",
+            "PutMethod",
+            "PutIntegration",
+            "CreateDeployment"
+        ]
+    );
+    assert_eq!(
+        methods(&clients, &api_id).await["/header"]["GET"]["authorizer"],
+        "rich_auth"
+    );
+
+    // Removing an authorizer removes its Lambda (and with it its permission) and its authorizer.
+    changed
+        .app
+        .manifest
+        .authorizers
+        .retain(|a| a.name() != "header_auth");
+    let report = deploy(&project, "var1", &clients, &changed).await;
+    let steps: Vec<String> = report.steps.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        steps,
+        [
+            "Deleting authorizer: header_auth",
+            "Deploying Rest API to stage: api",
+            "Deleting function: authz-variants-var1-header_auth"
+        ]
+    );
+    assert!(
+        clients
+            .lambda
+            .get_function()
+            .function_name("authz-variants-var1-header_auth")
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(project.record("var1").get("header_auth").is_none());
+
+    // Changed code is one UpdateFunctionCode per function, nothing else.
+    let mut new_code = changed.clone();
+    new_code.zip = bundle::zip_bootstrap(b"new code").unwrap();
+    new_code.sha256 = bundle::code_sha256(&new_code.zip);
+    clients.calls.take();
+    deploy(&project, "var1", &clients, &new_code).await;
+    let mutating = CallLog::mutating(&clients.calls.take());
+    let builtins = changed
+        .app
+        .manifest
+        .authorizers
+        .iter()
+        .filter(|a| matches!(a, ManifestAuthorizer::Builtin { .. }))
+        .count();
+    assert_eq!(
+        mutating,
+        vec!["UpdateFunctionCode".to_owned(); builtins + 1]
+    );
+
+    deploy::delete(&project.project(), "var1", &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+    assert_gone(
+        &clients,
+        &["authz-variants-var1", "authz-variants-var1-rich_auth"],
+        "authz-variants-var1",
+        &api_id,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stages_live_side_by_side_and_a_lost_record_is_recovered_from_tags() {
+    let bundle = bundle_of("demoauth");
+    let project = TestProject::new("demoauth", &["side1", "side2"]);
+    let clients = clients().await;
+    project.clean(&clients, &["side1", "side2"]).await;
+    deploy(&project, "side1", &clients, &bundle).await;
+    deploy(&project, "side2", &clients, &bundle).await;
+    let first = project
+        .record("side1")
+        .value("rest_api", "rest_api_id")
+        .unwrap()
+        .to_owned();
+    let second = project
+        .record("side2")
+        .value("rest_api", "rest_api_id")
+        .unwrap()
+        .to_owned();
+    assert_ne!(first, second);
+
+    // The record is lost, and a retried create left a twin API behind: the next deploy finds
+    // the stage by its tags, removes the twin, and changes nothing else.
+    let saved = project.record("side1");
+    std::fs::remove_file(deploy::record::path(&project.dir, "side1")).unwrap();
+    let twin = clients
+        .apigateway
+        .create_rest_api()
+        .name("demoauth1")
+        .tags("chalice-rs:app", "demoauth1")
+        .tags("chalice-rs:stage", "side1")
+        .send()
+        .await
+        .unwrap();
+    let twin_id = twin.id().unwrap().to_owned();
+    clients.calls.take();
+    let report = deploy(&project, "side1", &clients, &bundle).await;
+    let steps: Vec<String> = report.steps.iter().map(ToString::to_string).collect();
+    assert_eq!(steps, [format!("Deleting duplicate Rest API: {twin_id}")]);
+    assert_eq!(CallLog::mutating(&clients.calls.take()), ["DeleteRestApi"]);
+    assert_eq!(
+        project.record("side1").value("rest_api", "rest_api_id"),
+        Some(first.as_str())
+    );
+    assert_eq!(
+        project.record("side1").resources.len(),
+        saved.resources.len()
+    );
+
+    // Deleting one stage without its record leaves the other alone.
+    std::fs::remove_file(deploy::record::path(&project.dir, "side1")).unwrap();
+    let deleted = deploy::delete(&project.project(), "side1", &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(deleted.deleted.len(), 4, "{:?}", deleted.deleted);
+    assert_gone(
+        &clients,
+        &["demoauth1-side1", "demoauth1-side1-demo_auth"],
+        "demoauth1-side1",
+        &first,
+    )
+    .await;
+    assert!(
+        clients
+            .lambda
+            .get_function()
+            .function_name("demoauth1-side2")
+            .send()
+            .await
+            .is_ok()
+    );
+    assert!(
+        clients
+            .apigateway
+            .get_rest_api()
+            .rest_api_id(&second)
+            .send()
+            .await
+            .is_ok()
+    );
+    deploy::delete(&project.project(), "side2", &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_prints_the_plan_and_changes_nothing() {
+    let bundle = bundle_of("demoauth");
+    let project = TestProject::new("demoauth", &["dry1"]);
+    let clients = clients().await;
+    project.clean(&clients, &["dry1"]).await;
+    let mut lines = Vec::new();
+    let report = deploy::deploy_bundle(
+        &project.project(),
+        "dry1",
+        &clients.aws,
+        &bundle,
+        true,
+        &mut |line| lines.push(line.to_owned()),
+    )
+    .await
+    .unwrap();
+    assert!(report.dry_run);
+    assert_eq!(
+        lines.first().map(String::as_str),
+        Some("Would: Creating IAM role: demoauth1-dry1")
+    );
+    assert_eq!(
+        CallLog::mutating(&clients.calls.take()),
+        Vec::<String>::new()
+    );
+    assert!(
+        clients
+            .lambda
+            .get_function()
+            .function_name("demoauth1-dry1")
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[test]
+fn the_cli_deploys_prints_the_url_and_deletes() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chalice-rs"))
+            .arg("--project-dir")
+            .arg(workspace().join("examples/demoauth"))
+            .args(args)
+            .env("AWS_ENDPOINT_URL", endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("CARGO_TARGET_DIR", workspace().join("target"))
+            .output()
+            .unwrap()
+    };
+    let unknown = run(&["deploy", "--stage", "nope"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("stage `nope` is not declared"));
+    let deployed = run(&["deploy"]);
+    let stderr = String::from_utf8_lossy(&deployed.stderr);
+    assert!(deployed.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Creating lambda function: demoauth1-dev-demo_auth")
+            || stderr.contains("Nothing changed"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&deployed.stdout);
+    assert!(stdout.starts_with("Resources deployed:\n  - Lambda ARN: arn:aws:lambda:us-west-2:123456789012:function:demoauth1-dev"), "{stdout}");
+    let url = run(&["url"]);
+    assert!(
+        String::from_utf8_lossy(&url.stdout)
+            .trim()
+            .ends_with(".execute-api.us-west-2.amazonaws.com/api/")
+    );
+    let deleted = run(&["delete"]);
+    assert!(deleted.status.success());
+    assert!(String::from_utf8_lossy(&deleted.stderr).contains("Deleting IAM role: demoauth1-dev"));
+    let again = run(&["delete"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("Nothing to delete"));
+}
