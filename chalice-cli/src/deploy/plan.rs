@@ -485,3 +485,302 @@ fn same_method(
         && Some(integration_type) == actual.integration_type.as_deref()
         && (uri.is_none() || uri == actual.integration_uri)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use chalice_runtime::manifest::Manifest;
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::deploy::desired::{self, Inputs};
+    use crate::deploy::observed::{ObservedApi, ObservedResource, ObservedRole};
+
+    fn manifest() -> Manifest {
+        serde_json::from_value(json!({
+            "manifest_version": 1, "app_name": "app",
+            "routes": [
+                {"path": "/", "methods": ["GET"], "view_name": "index", "authorizer": "auth", "scopes": [],
+                 "cors": false, "content_types": ["application/json"], "api_key_required": false, "path_params": []},
+                {"path": "/users/{id}", "methods": ["GET", "PUT"], "view_name": "user", "authorizer": null, "scopes": [],
+                 "cors": true, "content_types": ["application/json"], "api_key_required": false, "path_params": ["id"]}
+            ],
+            "authorizers": [{"kind": "builtin", "name": "auth", "function": "auth", "auth_type": "TOKEN",
+                             "header": "Authorization", "ttl_seconds": null, "execution_role": null, "identity_sources": []}]
+        }))
+        .unwrap()
+    }
+
+    fn desired_of(manifest: &Manifest) -> Desired {
+        let config = Config::parse(
+            r#"{"app_name": "app", "stages": {"dev": {}}}"#,
+            Path::new("config.json"),
+        )
+        .unwrap();
+        let stage = config.stage("dev").unwrap();
+        desired::desired(Inputs {
+            manifest,
+            stage: &stage,
+            region: "us-west-2",
+            account_id: "123456789012",
+            code_sha256: "sha",
+            read_policy: &|_| unreachable!(),
+        })
+        .unwrap()
+    }
+
+    /// What AWS holds right after `desired` was applied in full.
+    fn deployed(desired: &Desired) -> Observed {
+        let mut observed = Observed::default();
+        for role in &desired.roles {
+            observed.roles.insert(
+                role.resource_name.clone(),
+                ObservedRole {
+                    arn: role_arn(desired, &role.role_name),
+                    policy: Some(role.policy.clone()),
+                },
+            );
+        }
+        for function in &desired.functions {
+            observed.functions.insert(
+                function.resource_name.clone(),
+                ObservedFunction {
+                    arn: function_arn(desired, &function.function_name),
+                    handler: function.handler.clone(),
+                    runtime: desired::RUNTIME.into(),
+                    role: function_role_arn(desired, function),
+                    memory_size: function.memory_size,
+                    timeout: function.timeout,
+                    environment: function.environment.clone(),
+                    architecture: architecture_name(function).into(),
+                    code_sha256: function.code_sha256.clone(),
+                    layers: function.layers.clone(),
+                    tags: function.tags.clone(),
+                    reserved_concurrency: function.reserved_concurrency,
+                    subnet_ids: Vec::new(),
+                    security_group_ids: Vec::new(),
+                    xray: false,
+                    invokable_by_api: true,
+                },
+            );
+        }
+        let mut api = ObservedApi {
+            id: "api1".into(),
+            stage_deployment: Some("d1".into()),
+            ..ObservedApi::default()
+        };
+        for (index, authorizer) in desired.api.authorizers.iter().enumerate() {
+            api.authorizers.insert(
+                authorizer.name.clone(),
+                ObservedAuthorizer {
+                    id: format!("a{index}"),
+                    authorizer_type: authorizer.authorizer_type.clone(),
+                    uri: authorizer_uri(desired, authorizer),
+                    identity_source: Some(authorizer.identity_source.clone()),
+                    ttl_seconds: Some(authorizer.ttl_seconds),
+                    credentials: authorizer.credentials.clone(),
+                    provider_arns: authorizer.provider_arns.clone(),
+                },
+            );
+        }
+        let handler_uri = invocation_uri(&desired.region, &function_arn(desired, "app-dev"));
+        for (index, (path, methods)) in desired.api.resources.iter().enumerate() {
+            let mut resource = ObservedResource {
+                id: format!("r{index}"),
+                methods: BTreeMap::new(),
+            };
+            for (method, spec) in methods {
+                let (integration_type, integration_uri) = match spec.integration {
+                    Integration::Proxy => ("AWS_PROXY", Some(handler_uri.clone())),
+                    Integration::CorsPreflight { .. } => ("MOCK", None),
+                };
+                resource.methods.insert(
+                    method.clone(),
+                    ObservedMethod {
+                        authorization_type: spec.authorization_type.clone(),
+                        authorizer_id: spec
+                            .authorizer
+                            .as_ref()
+                            .map(|name| api.authorizers[name].id.clone()),
+                        scopes: spec.scopes.clone(),
+                        api_key_required: spec.api_key_required,
+                        integration_type: Some(integration_type.into()),
+                        integration_uri,
+                    },
+                );
+            }
+            api.resources.insert(path.clone(), resource);
+        }
+        observed.api = Some(api);
+        observed
+    }
+
+    fn names(steps: &[Step]) -> Vec<String> {
+        steps.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_first_deploy_creates_everything_in_dependency_order() {
+        let desired = desired_of(&manifest());
+        assert_eq!(
+            names(&plan(&desired, &Observed::default())),
+            [
+                "Creating IAM role: app-dev",
+                "Creating lambda function: app-dev",
+                "Creating lambda function: app-dev-auth",
+                "Creating Rest API",
+                "Creating resource: /users",
+                "Creating resource: /users/{id}",
+                "Creating authorizer: auth",
+                "Setting method: GET / (CUSTOM auth)",
+                "Setting method: GET /users/{id} (NONE)",
+                "Setting method: OPTIONS /users/{id} (NONE)",
+                "Setting method: PUT /users/{id} (NONE)",
+                "Allowing API Gateway to invoke: app-dev",
+                "Allowing API Gateway to invoke: app-dev-auth",
+                "Deploying Rest API to stage: api",
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_changed_means_no_step() {
+        let desired = desired_of(&manifest());
+        assert_eq!(plan(&desired, &deployed(&desired)), []);
+    }
+
+    #[test]
+    fn new_code_updates_only_the_code() {
+        let desired = desired_of(&manifest());
+        let mut observed = deployed(&desired);
+        for function in observed.functions.values_mut() {
+            function.code_sha256 = "old".into();
+        }
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            [
+                "Updating lambda function code: app-dev",
+                "Updating lambda function code: app-dev-auth"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_route_authorizer_replaces_only_that_method() {
+        let before = desired_of(&manifest());
+        let observed = deployed(&before);
+        let mut changed = manifest();
+        changed.routes[1].authorizer = Some("auth".into());
+        changed.routes[1].methods = vec!["GET".into()];
+        changed.routes.push(
+            serde_json::from_value(
+                json!({"path": "/users/{id}", "methods": ["PUT"], "view_name": "put",
+            "authorizer": null, "scopes": [], "cors": true, "content_types": ["application/json"],
+            "api_key_required": false, "path_params": ["id"]}),
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            names(&plan(&desired_of(&changed), &observed)),
+            [
+                "Deleting method: GET /users/{id}",
+                "Setting method: GET /users/{id} (CUSTOM auth)",
+                "Deploying Rest API to stage: api"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_removed_authorizer_goes_with_its_function_after_its_methods() {
+        let before = desired_of(&manifest());
+        let mut observed = deployed(&before);
+        observed
+            .stale_functions
+            .push(("auth".into(), "app-dev-auth".into()));
+        let mut changed = manifest();
+        changed.routes[0].authorizer = None;
+        changed.authorizers.clear();
+        let mut desired = desired_of(&changed);
+        desired.functions.retain(|f| f.resource_name != "auth");
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            [
+                "Deleting method: GET /",
+                "Deleting authorizer: auth",
+                "Setting method: GET / (NONE)",
+                "Deploying Rest API to stage: api",
+                "Deleting function: app-dev-auth",
+            ]
+        );
+    }
+
+    #[test]
+    fn twins_are_deleted_first_and_missing_permissions_added() {
+        let desired = desired_of(&manifest());
+        let mut observed = deployed(&desired);
+        observed.twin_apis.push("twin".into());
+        observed.functions.get_mut("auth").unwrap().invokable_by_api = false;
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            [
+                "Deleting duplicate Rest API: twin",
+                "Allowing API Gateway to invoke: app-dev-auth"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stage_never_deployed_is_deployed() {
+        let desired = desired_of(&manifest());
+        let mut observed = deployed(&desired);
+        observed.api.as_mut().unwrap().stage_deployment = None;
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            ["Deploying Rest API to stage: api"]
+        );
+    }
+
+    #[test]
+    fn stale_resources_are_deleted_from_the_top_of_the_stale_subtree() {
+        let desired = desired_of(&manifest());
+        let mut observed = deployed(&desired);
+        let api = observed.api.as_mut().unwrap();
+        for path in ["/old", "/old/{x}", "/old/{x}/deeper"] {
+            api.resources.insert(
+                path.into(),
+                ObservedResource {
+                    id: path.into(),
+                    methods: BTreeMap::new(),
+                },
+            );
+        }
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            [
+                "Deleting resource: /old",
+                "Deploying Rest API to stage: api"
+            ]
+        );
+    }
+
+    #[test]
+    fn changed_settings_update_configuration_and_role_policy() {
+        let desired = desired_of(&manifest());
+        let mut observed = deployed(&desired);
+        observed
+            .functions
+            .get_mut("api_handler")
+            .unwrap()
+            .memory_size = 1024;
+        observed.roles.get_mut("default-role").unwrap().policy = Some(json!({}));
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            [
+                "Updating policy for IAM role: app-dev",
+                "Updating lambda function configuration: app-dev"
+            ]
+        );
+    }
+}
