@@ -5,7 +5,11 @@ pub mod bundle;
 pub mod config;
 pub mod error;
 pub mod local;
+pub mod naming;
 pub mod new_project;
+pub mod openapi;
 pub mod project;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, Result};
