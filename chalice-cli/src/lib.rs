@@ -8,6 +8,7 @@ pub mod local;
 pub mod naming;
 pub mod new_project;
 pub mod openapi;
+pub mod package;
 pub mod project;
 #[cfg(test)]
 mod test_support;

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use crate::config::{EndpointType, Stage};
 use crate::error::{Error, Result};
 use crate::naming;
+use crate::project::{Profile, Project};
 
 /// Chalice's default `app.api.binary_types`: bodies of these types reach the Lambda as base64
 /// and binary responses are decoded by API Gateway.
@@ -201,6 +202,15 @@ impl ApiSettings {
             ..ApiSettings::chalice_defaults()
         })
     }
+}
+
+/// The API of the project's app on `stage`, for `generate-openapi`: the config is checked,
+/// then a debug build gives the manifest (the document does not depend on the build profile).
+pub fn for_project(project: &Project, stage: &str, uris: &Uris) -> Result<Api> {
+    let stage = project.config().stage(stage)?;
+    let settings = ApiSettings::for_stage(&stage, project.dir())?;
+    let app = project.build(Profile::Debug, None)?;
+    Api::new(&app.manifest, uris, settings)
 }
 
 /// Reads a JSON document (a policy file), naming the file when it cannot.
