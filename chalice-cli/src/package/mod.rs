@@ -280,16 +280,6 @@ impl Deployment {
         })
     }
 
-    /// The API handler.
-    pub fn api_handler(&self) -> &Function {
-        &self.functions[0]
-    }
-
-    /// The built-in authorizers' functions.
-    pub fn authorizers(&self) -> &[Function] {
-        &self.functions[1..]
-    }
-
     /// The managed role `resource_name`.
     pub fn role(&self, resource_name: &str) -> Option<&ManagedRole> {
         self.roles
