@@ -137,7 +137,7 @@ pub fn managed_role_policy(vpc: bool, xray: bool) -> Value {
 
 /// API Gateway's `identitySource` for a REQUEST authorizer's identity sources:
 /// `header.X` → `method.request.header.X`, `querystring.x` → `method.request.querystring.x`,
-/// `stageVariables.x` and `context.x` as they are, joined with `", "`.
+/// `stageVariables.x` and `context.x` as they are, joined with `,` (as the deployer sends it).
 pub fn identity_source(sources: &[String]) -> String {
     sources
         .iter()
@@ -149,7 +149,7 @@ pub fn identity_source(sources: &[String]) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(",")
 }
 
 #[cfg(test)]
@@ -279,7 +279,7 @@ mod tests {
         .map(str::to_owned);
         assert_eq!(
             identity_source(&sources),
-            "method.request.header.X-Tenant, method.request.querystring.key, stageVariables.tier, context.identity.sourceIp"
+            "method.request.header.X-Tenant,method.request.querystring.key,stageVariables.tier,context.identity.sourceIp"
         );
         assert_eq!(
             identity_source(&["header.Auth".to_owned()]),

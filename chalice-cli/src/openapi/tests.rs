@@ -685,7 +685,7 @@ fn request_authorizers_list_their_identity_sources() {
             "x-amazon-apigateway-authorizer": {
                 "type": "request",
                 "authorizerUri": "${aws_lambda_function.tenant_auth.invoke_arn}",
-                "identitySource": "method.request.header.X-Tenant, method.request.querystring.key"
+                "identitySource": "method.request.header.X-Tenant,method.request.querystring.key"
             }
         }),
     );

@@ -19,6 +19,10 @@ pub const REST_API: &str = "rest_api";
 pub fn template(deployment: &Deployment) -> Result<Value> {
     for function in &deployment.functions {
         check_identifier(&function.name)?;
+        check_length("Lambda function", &function.function_name)?;
+    }
+    for role in &deployment.roles {
+        check_length("IAM role", &role.role_name)?;
     }
     let swagger = Api::new(
         &deployment.manifest,
@@ -222,6 +226,17 @@ fn check_identifier(name: &str) -> Result<()> {
             "the built-in authorizer `{name}` cannot name a Terraform resource (start it with a letter or `_`; use letters, digits, `_` and `-`)"
         )))
     }
+}
+
+/// Lambda function and IAM role names are at most 64 characters; Terraform would only find
+/// out half-way through `apply`.
+fn check_length(what: &str, name: &str) -> Result<()> {
+    if name.len() > 64 {
+        return Err(Error::new(format!(
+            "the {what} name `{name}` is longer than 64 characters; shorten app_name, the stage or the authorizer's name"
+        )));
+    }
+    Ok(())
 }
 
 /// `text` as a Terraform template that means exactly `text`.

@@ -679,11 +679,23 @@ fn names_that_collide_in_a_template_are_errors() {
 
     let tf_name = deployment(
         &manifest("app", vec![route("/", &["GET"])], vec![builtin("1st")]),
-        config,
+        config.clone(),
         "dev",
     );
     let error = terraform::template(&tf_name).unwrap_err().to_string();
     assert!(error.contains("`1st`"), "{error}");
+
+    let long = "a".repeat(60);
+    let too_long = deployment(
+        &manifest("app", vec![route("/", &["GET"])], vec![builtin(&long)]),
+        config,
+        "dev",
+    );
+    let error = terraform::template(&too_long).unwrap_err().to_string();
+    assert!(
+        error.contains(&format!("`app-dev-{long}`")) && error.contains("64"),
+        "{error}"
+    );
 }
 
 #[test]
