@@ -6,7 +6,12 @@ pub mod config;
 pub mod deploy;
 pub mod error;
 pub mod local;
+pub mod naming;
 pub mod new_project;
+pub mod openapi;
+pub mod package;
 pub mod project;
+#[cfg(test)]
+mod test_support;
 
 pub use error::{Error, Result};

@@ -5,9 +5,11 @@ use std::process::ExitCode;
 
 use chalice_cli::deploy::{self, aws::Aws};
 use chalice_cli::local::LocalOptions;
+use chalice_cli::openapi::{self, Uris};
+use chalice_cli::package::{self, Format};
 use chalice_cli::project::Project;
 use chalice_cli::{Error, Result, local, new_project};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Build, run locally, and deploy chalice-rs apps.
 #[derive(Debug, Parser)]
@@ -69,6 +71,53 @@ enum Command {
         #[arg(long, default_value = "dev")]
         stage: String,
     },
+    /// Build the app for Lambda and write deployment.zip and a SAM template (sam.json) or
+    /// Terraform configuration (chalice.tf.json) into OUT, for your own deployment pipeline.
+    Package {
+        /// The directory to write into (created if needed).
+        out: PathBuf,
+        /// The Chalice stage whose config applies.
+        #[arg(long, default_value = "dev")]
+        stage: String,
+        /// The template format.
+        #[arg(long, value_enum, default_value_t = PkgFormat::Cloudformation)]
+        pkg_format: PkgFormat,
+    },
+    /// Print the API definition generated from the app's routes and authorizers.
+    GenerateOpenapi {
+        /// The Chalice stage whose config applies (resource policy, VPC endpoints).
+        #[arg(long, default_value = "dev")]
+        stage: String,
+        /// Swagger 2.0 (what API Gateway imports, as Chalice writes it) or OpenAPI 3.0.
+        #[arg(long, value_enum, default_value_t = SpecFormat::Swagger)]
+        format: SpecFormat,
+        /// How the Lambda URIs are written: `{..._lambda_arn}` placeholders (as Chalice's
+        /// generate-models), CloudFormation Fn::Sub, or Terraform interpolations.
+        #[arg(long, value_enum, default_value_t = UriStyle::Templated)]
+        uris: UriStyle,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PkgFormat {
+    Cloudformation,
+    Terraform,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SpecFormat {
+    Swagger,
+    Openapi3,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum UriStyle {
+    Templated,
+    Cloudformation,
+    Terraform,
 }
 
 /// Clients from the standard AWS chain (profiles, AWS_REGION, AWS_ENDPOINT_URL).
@@ -157,6 +206,52 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Url { stage } => {
             let project = Project::open(&cli.project_dir)?;
             println!("{}", deploy::url(&project, &stage)?);
+            Ok(0)
+        }
+        Command::Package {
+            out,
+            stage,
+            pkg_format,
+        } => {
+            let project = Project::open(&cli.project_dir)?;
+            let format = match pkg_format {
+                PkgFormat::Cloudformation => Format::CloudFormation,
+                PkgFormat::Terraform => Format::Terraform,
+            };
+            let packaged = package::run(&project, &out, &stage, format)?;
+            eprintln!("{}", packaged.build_note);
+            println!(
+                "Wrote {} and {}",
+                packaged.template.display(),
+                packaged.zip.display()
+            );
+            Ok(0)
+        }
+        Command::GenerateOpenapi {
+            stage,
+            format,
+            uris,
+            output,
+        } => {
+            let project = Project::open(&cli.project_dir)?;
+            let uris = match uris {
+                UriStyle::Templated => Uris::Templated,
+                UriStyle::Cloudformation => Uris::CloudFormation,
+                UriStyle::Terraform => Uris::Terraform,
+            };
+            let api = openapi::for_project(&project, &stage, &uris)?;
+            let doc = match format {
+                SpecFormat::Swagger => api.swagger(),
+                SpecFormat::Openapi3 => api.openapi3(),
+            };
+            match output {
+                Some(path) => package::write_json(&path, &doc)?,
+                None => {
+                    let text = serde_json::to_string_pretty(&doc)
+                        .map_err(|error| Error::new(format!("cannot serialize: {error}")))?;
+                    println!("{text}");
+                }
+            }
             Ok(0)
         }
     }

@@ -1,0 +1,289 @@
+//! The names and fixed documents that `package` and `deploy` must agree on: Lambda function
+//! names, handler strings, CloudFormation logical ids, tags, the role chosen for a function, and
+//! the IAM policies of a managed role. Pure functions; nothing here touches AWS or the disk.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::config::FunctionConfig;
+use crate::error::{Error, Result};
+
+/// The config name (under `lambda_functions`) and handler string of the API function.
+pub const API_HANDLER: &str = "api_handler";
+
+/// The Lambda runtime of every function: the app is one `bootstrap` binary.
+pub const RUNTIME: &str = "provided.al2023";
+
+/// The tag naming the app on every resource chalice-rs creates.
+pub const TAG_APP: &str = "chalice-rs:app";
+
+/// The tag naming the Chalice stage on every resource chalice-rs creates.
+pub const TAG_STAGE: &str = "chalice-rs:stage";
+
+/// The Lambda function name of `function` (`api_handler` or a built-in authorizer's name):
+/// `<app>-<stage>` for the API handler, as Chalice keeps it for backwards compatibility, and
+/// `<app>-<stage>-<name>` for the others.
+pub fn function_name(app: &str, stage: &str, function: &str) -> String {
+    if function == API_HANDLER {
+        format!("{app}-{stage}")
+    } else {
+        format!("{app}-{stage}-{function}")
+    }
+}
+
+/// The Lambda `Handler` string of `function`: its config name. One binary serves every
+/// function and dispatches on it (`_HANDLER`).
+pub fn handler(function: &str) -> &str {
+    function
+}
+
+/// The name of the role all functions share when chalice-rs manages it: `<app>-<stage>`.
+pub fn role_name(app: &str, stage: &str) -> String {
+    format!("{app}-{stage}")
+}
+
+/// The name of a function's own managed role (`autogen_policy: false`): `<app>-<stage>-<fn>`.
+pub fn function_role_name(app: &str, stage: &str, function: &str) -> String {
+    format!("{app}-{stage}-{function}")
+}
+
+/// An existing role the function must use instead of a managed one: its `iam_role_arn`, set
+/// on its own or with `manage_iam_role: false` (the config check guarantees one is present then).
+pub fn existing_role(function: &FunctionConfig) -> Option<&str> {
+    function.iam_role_arn.as_deref()
+}
+
+/// Chalice's `to_cfn_resource_name`: split on `-` then `_`, upper-case the first letter of each
+/// part, join, and drop what is not ASCII alphanumeric (`demo_auth` → `DemoAuth`).
+pub fn cfn_resource_name(name: &str) -> Result<String> {
+    let mut camel = name.to_owned();
+    for separator in ['-', '_'] {
+        camel = camel
+            .split(separator)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let mut chars = part.chars();
+                let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+                first.unwrap_or_default() + chars.as_str()
+            })
+            .collect();
+    }
+    let cleaned: String = camel.chars().filter(char::is_ascii_alphanumeric).collect();
+    if cleaned.is_empty() {
+        return Err(Error::new(format!(
+            "`{name}` gives no CloudFormation logical id (it needs a letter or digit)"
+        )));
+    }
+    Ok(cleaned)
+}
+
+/// The tags of a function: the config's, then `chalice-rs:app` and `chalice-rs:stage`, which
+/// win because `deploy` and `delete` find resources by them.
+pub fn function_tags(
+    app: &str,
+    stage: &str,
+    config_tags: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut tags = config_tags.clone();
+    tags.insert(TAG_APP.to_owned(), app.to_owned());
+    tags.insert(TAG_STAGE.to_owned(), stage.to_owned());
+    tags
+}
+
+/// Chalice's `LAMBDA_TRUST_POLICY`: Lambda may assume the role.
+pub fn lambda_trust_policy() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// The policy of the shared managed role: what Chalice's policy generator gives an app that
+/// calls no AWS API (writing its logs), plus network interfaces for functions in a VPC and
+/// X-Ray when tracing is on, as Chalice adds them.
+pub fn managed_role_policy(vpc: bool, xray: bool) -> Value {
+    let mut statements = vec![json!({
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": "arn:*:logs:*:*:*"
+    })];
+    if vpc {
+        statements.push(json!({
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DetachNetworkInterface",
+                "ec2:DeleteNetworkInterface"
+            ],
+            "Resource": "*"
+        }));
+    }
+    if xray {
+        statements.push(json!({
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*"
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// API Gateway's `identitySource` for a REQUEST authorizer's identity sources:
+/// `header.X` → `method.request.header.X`, `querystring.x` → `method.request.querystring.x`,
+/// `stageVariables.x` and `context.x` as they are, joined with `,` (as the deployer sends it).
+pub fn identity_source(sources: &[String]) -> String {
+    sources
+        .iter()
+        .map(|source| {
+            if source.starts_with("header.") || source.starts_with("querystring.") {
+                format!("method.request.{source}")
+            } else {
+                source.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_names_follow_chalice() {
+        assert_eq!(
+            function_name("demoauth1", "dev", API_HANDLER),
+            "demoauth1-dev"
+        );
+        assert_eq!(
+            function_name("demoauth1", "dev", "demo_auth"),
+            "demoauth1-dev-demo_auth"
+        );
+        assert_eq!(
+            function_name("authz-variants", "prod", "header_auth"),
+            "authz-variants-prod-header_auth"
+        );
+        assert_eq!(handler(API_HANDLER), "api_handler");
+        assert_eq!(handler("header_auth"), "header_auth");
+        assert_eq!(role_name("demoauth1", "dev"), "demoauth1-dev");
+        assert_eq!(
+            function_role_name("demoauth1", "dev", "demo_auth"),
+            "demoauth1-dev-demo_auth"
+        );
+    }
+
+    #[test]
+    fn cfn_names_as_chalice_to_cfn_resource_name() {
+        for (name, expected) in [
+            ("demo_auth", "DemoAuth"),
+            ("rich_auth", "RichAuth"),
+            ("myauth", "Myauth"),
+            ("auth", "Auth"),
+            ("api_handler", "ApiHandler"),
+            ("default-role", "DefaultRole"),
+            ("api_handler-log-group", "ApiHandlerLogGroup"),
+            ("pre_bpauth", "PreBpauth"),
+            ("a__b--c", "ABC"),
+            ("MyAuth", "MyAuth"),
+            ("x1_2y", "X12y"),
+        ] {
+            assert_eq!(cfn_resource_name(name).unwrap(), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_name_without_letters_or_digits_is_an_error() {
+        let error = cfn_resource_name("_-_").unwrap_err().to_string();
+        assert!(error.contains("`_-_`"), "{error}");
+        assert!(cfn_resource_name("").is_err());
+    }
+
+    #[test]
+    fn chalice_rs_tags_win_over_config_tags() {
+        let config = BTreeMap::from([
+            ("team".to_owned(), "auth".to_owned()),
+            (TAG_APP.to_owned(), "spoofed".to_owned()),
+        ]);
+        let tags = function_tags("demoauth1", "dev", &config);
+        assert_eq!(
+            tags,
+            BTreeMap::from([
+                (TAG_APP.to_owned(), "demoauth1".to_owned()),
+                (TAG_STAGE.to_owned(), "dev".to_owned()),
+                ("team".to_owned(), "auth".to_owned()),
+            ])
+        );
+    }
+
+    #[test]
+    fn trust_and_logs_policies_are_chalices() {
+        assert_eq!(
+            serde_json::to_string(&lambda_trust_policy()).unwrap(),
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
+        );
+        assert_eq!(
+            managed_role_policy(false, false),
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "arn:*:logs:*:*:*"}]})
+        );
+        let both = managed_role_policy(true, true);
+        let statements = both["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 3);
+        assert_eq!(statements[1]["Action"][0], "ec2:CreateNetworkInterface");
+        assert_eq!(statements[2]["Action"][0], "xray:PutTraceSegments");
+    }
+
+    #[test]
+    fn role_choice_follows_iam_role_arn() {
+        let mut function = FunctionConfig {
+            name: API_HANDLER.to_owned(),
+            memory_size: 128,
+            timeout: 60,
+            environment_variables: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            manage_iam_role: true,
+            iam_role_arn: None,
+            autogen_policy: true,
+            iam_policy_file: None,
+            reserved_concurrency: None,
+            layers: Vec::new(),
+            subnet_ids: Vec::new(),
+            security_group_ids: Vec::new(),
+            xray: false,
+            log_retention_in_days: None,
+        };
+        assert_eq!(existing_role(&function), None);
+        function.iam_role_arn = Some("arn:aws:iam::123456789012:role/mine".into());
+        assert_eq!(
+            existing_role(&function),
+            Some("arn:aws:iam::123456789012:role/mine")
+        );
+    }
+
+    #[test]
+    fn identity_sources_become_api_gateway_expressions() {
+        let sources = [
+            "header.X-Tenant",
+            "querystring.key",
+            "stageVariables.tier",
+            "context.identity.sourceIp",
+        ]
+        .map(str::to_owned);
+        assert_eq!(
+            identity_source(&sources),
+            "method.request.header.X-Tenant,method.request.querystring.key,stageVariables.tier,context.identity.sourceIp"
+        );
+        assert_eq!(
+            identity_source(&["header.Auth".to_owned()]),
+            "method.request.header.Auth"
+        );
+    }
+}

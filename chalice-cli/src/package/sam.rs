@@ -1,0 +1,194 @@
+//! The SAM template, as Chalice's `SAMTemplateGenerator` writes it: the roles, one
+//! `AWS::Serverless::Function` per function (all from `./deployment.zip`), the
+//! `AWS::Serverless::Api` with the Swagger body, an API-scoped invoke permission per function,
+//! and the outputs Chalice users script against.
+
+use serde_json::{Map, Value, json};
+
+use super::{Deployment, Function, Role, architecture_name, insert_unique};
+use crate::error::{Error, Result};
+use crate::naming;
+use crate::openapi::{Api, Uris};
+
+/// The API handler's logical id (Chalice renames `ApiHandler` to it).
+pub const API_HANDLER_ID: &str = "APIHandler";
+/// The REST API's logical id.
+pub const REST_API_ID: &str = "RestAPI";
+
+/// The SAM template of `deployment`.
+pub fn template(deployment: &Deployment) -> Result<Value> {
+    let definition = Api::new(
+        &deployment.manifest,
+        &Uris::CloudFormation,
+        deployment.api_settings.clone(),
+    )?
+    .swagger();
+    let mut resources = Map::new();
+    let mut roles_done: Vec<&str> = Vec::new();
+    let mut api_handler = None;
+    for function in &deployment.functions {
+        let is_api_handler = function.name == naming::API_HANDLER;
+        let id = logical_id(function)?;
+        if let Role::Managed(resource_name) = &function.role
+            && !roles_done.contains(&resource_name.as_str())
+        {
+            roles_done.push(resource_name);
+            let role = deployment.role(resource_name).ok_or_else(|| {
+                Error::new(format!(
+                    "function `{}` uses the role `{resource_name}`, which the deployment does not define",
+                    function.name
+                ))
+            })?;
+            let role_id = naming::cfn_resource_name(&role.resource_name)?;
+            let resource = json!({
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": naming::lambda_trust_policy(),
+                    "Policies": [{"PolicyDocument": role.policy, "PolicyName": format!("{role_id}Policy")}]
+                }
+            });
+            insert_unique(&mut resources, role_id, resource, "SAM template")?;
+        }
+        if let Some(days) = function.log_retention_in_days {
+            let log_id = naming::cfn_resource_name(&format!("{}-log-group", function.name))?;
+            let resource = json!({
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {
+                    "LogGroupName": {"Fn::Sub": format!("/aws/lambda/${{{id}}}")},
+                    "RetentionInDays": days
+                }
+            });
+            insert_unique(&mut resources, log_id, resource, "SAM template")?;
+        }
+        let resource = function_resource(deployment, function)?;
+        if is_api_handler {
+            // Chalice adds the API handler after the REST API; its place is kept.
+            api_handler = Some(resource);
+        } else {
+            insert_unique(&mut resources, id, resource, "SAM template")?;
+        }
+    }
+    let mut api_properties = Map::new();
+    api_properties.insert(
+        "EndpointConfiguration".into(),
+        json!(deployment.endpoint_type.as_str()),
+    );
+    api_properties.insert("StageName".into(), json!(deployment.api_gateway_stage));
+    api_properties.insert("DefinitionBody".into(), definition);
+    if let Some(size) = deployment.minimum_compression_size {
+        api_properties.insert("MinimumCompressionSize".into(), json!(size));
+    }
+    insert_unique(
+        &mut resources,
+        REST_API_ID.into(),
+        json!({"Type": "AWS::Serverless::Api", "Properties": api_properties}),
+        "SAM template",
+    )?;
+    if let Some(resource) = api_handler {
+        insert_unique(
+            &mut resources,
+            API_HANDLER_ID.into(),
+            resource,
+            "SAM template",
+        )?;
+    }
+    for function in &deployment.functions {
+        let id = logical_id(function)?;
+        let function_ref = if function.name == naming::API_HANDLER {
+            json!({"Ref": id})
+        } else {
+            json!({"Fn::GetAtt": [id, "Arn"]})
+        };
+        insert_unique(
+            &mut resources,
+            format!("{id}InvokePermission"),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": function_ref,
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "apigateway.amazonaws.com",
+                    "SourceArn": {"Fn::Sub": [
+                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestAPIId}/*",
+                        {"RestAPIId": {"Ref": REST_API_ID}}
+                    ]}
+                }
+            }),
+            "SAM template",
+        )?;
+    }
+    Ok(json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Outputs": {
+            "RestAPIId": {"Value": {"Ref": REST_API_ID}},
+            "APIHandlerName": {"Value": {"Ref": API_HANDLER_ID}},
+            "APIHandlerArn": {"Value": {"Fn::GetAtt": [API_HANDLER_ID, "Arn"]}},
+            "EndpointURL": {"Value": {"Fn::Sub": format!(
+                "https://${{{REST_API_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{}/",
+                deployment.api_gateway_stage
+            )}}
+        },
+        "Resources": resources
+    }))
+}
+
+/// `APIHandler` for the API handler, Chalice's CamelCase of the name for the others.
+pub fn logical_id(function: &Function) -> Result<String> {
+    if function.name == naming::API_HANDLER {
+        Ok(API_HANDLER_ID.to_owned())
+    } else {
+        naming::cfn_resource_name(&function.name)
+    }
+}
+
+fn function_resource(deployment: &Deployment, function: &Function) -> Result<Value> {
+    let mut properties = Map::new();
+    properties.insert("Runtime".into(), json!(naming::RUNTIME));
+    properties.insert("Handler".into(), json!(function.handler));
+    properties.insert(
+        "CodeUri".into(),
+        json!(format!("./{}", super::DEPLOYMENT_ZIP)),
+    );
+    properties.insert("Tags".into(), json!(function.tags));
+    properties.insert(
+        "Tracing".into(),
+        json!(if function.xray {
+            "Active"
+        } else {
+            "PassThrough"
+        }),
+    );
+    properties.insert("Timeout".into(), json!(function.timeout));
+    properties.insert("MemorySize".into(), json!(function.memory_size));
+    properties.insert(
+        "Architectures".into(),
+        json!([architecture_name(deployment.architecture)]),
+    );
+    if !function.environment.is_empty() {
+        properties.insert(
+            "Environment".into(),
+            json!({"Variables": function.environment}),
+        );
+    }
+    if function.in_vpc() {
+        properties.insert(
+            "VpcConfig".into(),
+            json!({"SecurityGroupIds": function.security_group_ids, "SubnetIds": function.subnet_ids}),
+        );
+    }
+    if let Some(concurrency) = function.reserved_concurrency {
+        properties.insert("ReservedConcurrentExecutions".into(), json!(concurrency));
+    }
+    if !function.layers.is_empty() {
+        properties.insert("Layers".into(), json!(function.layers));
+    }
+    let role = match &function.role {
+        Role::Managed(resource_name) => {
+            json!({"Fn::GetAtt": [naming::cfn_resource_name(resource_name)?, "Arn"]})
+        }
+        Role::Existing(arn) => json!(arn),
+    };
+    properties.insert("Role".into(), role);
+    Ok(json!({"Type": "AWS::Serverless::Function", "Properties": properties}))
+}

@@ -1,0 +1,265 @@
+//! The Terraform JSON configuration, as Chalice's `TerraformGenerator` writes it: the same
+//! roles, functions, REST API (its body the Swagger document, with
+//! `${aws_lambda_function.<name>.invoke_arn}` URIs) and invoke permissions as the SAM template.
+//!
+//! Terraform reads every JSON string as a template, so literal text that may hold `${` or `%{`
+//! (IAM policy variables such as `${aws:username}`, environment values) is escaped.
+
+use serde_json::{Map, Value, json};
+
+use super::{DEPLOYMENT_ZIP, Deployment, Function, Role, architecture_name, insert_unique};
+use crate::error::{Error, Result};
+use crate::naming;
+use crate::openapi::{Api, Uris};
+
+/// The REST API's resource name.
+pub const REST_API: &str = "rest_api";
+
+/// The Terraform configuration of `deployment`.
+pub fn template(deployment: &Deployment) -> Result<Value> {
+    for function in &deployment.functions {
+        check_identifier(&function.name)?;
+        check_length("Lambda function", &function.function_name)?;
+    }
+    for role in &deployment.roles {
+        check_length("IAM role", &role.role_name)?;
+    }
+    let swagger = Api::new(
+        &deployment.manifest,
+        &Uris::Terraform,
+        deployment.api_settings.clone(),
+    )?
+    .swagger();
+    let references: Vec<String> = deployment
+        .functions
+        .iter()
+        .map(|function| format!("${{aws_lambda_function.{}.invoke_arn}}", function.name))
+        .collect();
+    let swagger = escape_except(&swagger, &references);
+    let swagger_text = serde_json::to_string(&swagger)
+        .map_err(|error| Error::new(format!("cannot serialize the API definition: {error}")))?;
+
+    let mut roles = Map::new();
+    let mut role_policies = Map::new();
+    for role in &deployment.roles {
+        roles.insert(
+            role.resource_name.clone(),
+            json!({
+                "name": role.role_name,
+                "assume_role_policy": naming::lambda_trust_policy().to_string()
+            }),
+        );
+        role_policies.insert(
+            role.resource_name.clone(),
+            json!({
+                "name": format!("{}Policy", role.resource_name),
+                "policy": escape_except(&role.policy, &[]).to_string(),
+                "role": format!("${{aws_iam_role.{}.id}}", role.resource_name)
+            }),
+        );
+    }
+    let mut log_groups = Map::new();
+    let mut functions = Map::new();
+    for function in &deployment.functions {
+        if let Some(days) = function.log_retention_in_days {
+            log_groups.insert(
+                format!("{}-log-group", function.name),
+                json!({
+                    "name": format!("/aws/lambda/{}", function.function_name),
+                    "retention_in_days": days
+                }),
+            );
+        }
+        functions.insert(
+            function.name.clone(),
+            function_resource(deployment, function),
+        );
+    }
+
+    let mut rest_api = Map::new();
+    rest_api.insert("body".into(), json!("${local.chalice_api_swagger}"));
+    rest_api.insert("name".into(), swagger["info"]["title"].clone());
+    rest_api.insert(
+        "binary_media_types".into(),
+        swagger["x-amazon-apigateway-binary-media-types"].clone(),
+    );
+    rest_api.insert(
+        "endpoint_configuration".into(),
+        json!({"types": [deployment.endpoint_type.as_str()]}),
+    );
+    if let Some(policy) = swagger.get("x-amazon-apigateway-policy") {
+        rest_api.insert("policy".into(), json!(policy.to_string()));
+    }
+    if let Some(size) = deployment.minimum_compression_size {
+        rest_api.insert("minimum_compression_size".into(), json!(size));
+    }
+    let rest_api_ref =
+        |attribute: &str| format!("${{aws_api_gateway_rest_api.{REST_API}.{attribute}}}");
+
+    let mut permissions = Map::new();
+    let source_arn = format!("{}/*", rest_api_ref("execution_arn"));
+    for function in &deployment.functions {
+        let name = if function.name == naming::API_HANDLER {
+            format!("{REST_API}_invoke")
+        } else {
+            format!("{}_invoke", function.name)
+        };
+        insert_unique(
+            &mut permissions,
+            name,
+            json!({
+                "function_name": format!("${{aws_lambda_function.{}.arn}}", function.name),
+                "action": "lambda:InvokeFunction",
+                "principal": "apigateway.amazonaws.com",
+                "source_arn": source_arn
+            }),
+            "Terraform configuration",
+        )?;
+    }
+
+    let mut resource = Map::new();
+    if !roles.is_empty() {
+        resource.insert("aws_iam_role".into(), Value::Object(roles));
+        resource.insert("aws_iam_role_policy".into(), Value::Object(role_policies));
+    }
+    if !log_groups.is_empty() {
+        resource.insert("aws_cloudwatch_log_group".into(), Value::Object(log_groups));
+    }
+    resource.insert("aws_lambda_function".into(), Value::Object(functions));
+    resource.insert(
+        "aws_api_gateway_rest_api".into(),
+        json!({ REST_API: rest_api }),
+    );
+    // A new deployment whenever the definition changes; the stage points at the latest.
+    resource.insert(
+        "aws_api_gateway_deployment".into(),
+        json!({ REST_API: {
+            "rest_api_id": rest_api_ref("id"),
+            "triggers": {"redeployment": "${md5(local.chalice_api_swagger)}"},
+            "lifecycle": {"create_before_destroy": true}
+        }}),
+    );
+    resource.insert(
+        "aws_api_gateway_stage".into(),
+        json!({ REST_API: {
+            "rest_api_id": rest_api_ref("id"),
+            "deployment_id": format!("${{aws_api_gateway_deployment.{REST_API}.id}}"),
+            "stage_name": deployment.api_gateway_stage
+        }}),
+    );
+    resource.insert("aws_lambda_permission".into(), Value::Object(permissions));
+
+    Ok(json!({
+        "resource": resource,
+        "locals": {"chalice_api_swagger": swagger_text},
+        "terraform": {
+            "required_version": ">= 1.0",
+            "required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.26"}}
+        },
+        "output": {
+            "EndpointURL": {"value": format!("${{aws_api_gateway_stage.{REST_API}.invoke_url}}")},
+            "RestAPIId": {"value": rest_api_ref("id")}
+        }
+    }))
+}
+
+fn function_resource(deployment: &Deployment, function: &Function) -> Value {
+    let zip = format!("${{path.module}}/{DEPLOYMENT_ZIP}");
+    let mut resource = Map::new();
+    resource.insert("function_name".into(), json!(function.function_name));
+    resource.insert("runtime".into(), json!(naming::RUNTIME));
+    resource.insert("handler".into(), json!(function.handler));
+    resource.insert("memory_size".into(), json!(function.memory_size));
+    resource.insert("tags".into(), json!(function.tags));
+    resource.insert("timeout".into(), json!(function.timeout));
+    resource.insert(
+        "source_code_hash".into(),
+        json!(format!("${{filebase64sha256(\"{zip}\")}}")),
+    );
+    resource.insert("filename".into(), json!(zip));
+    resource.insert(
+        "architectures".into(),
+        json!([architecture_name(deployment.architecture)]),
+    );
+    if function.in_vpc() {
+        resource.insert(
+            "vpc_config".into(),
+            json!({"subnet_ids": function.subnet_ids, "security_group_ids": function.security_group_ids}),
+        );
+    }
+    if let Some(concurrency) = function.reserved_concurrency {
+        resource.insert("reserved_concurrent_executions".into(), json!(concurrency));
+    }
+    if !function.environment.is_empty() {
+        let variables: Map<String, Value> = function
+            .environment
+            .iter()
+            .map(|(name, value)| (name.clone(), json!(escape(value))))
+            .collect();
+        resource.insert("environment".into(), json!({"variables": variables}));
+    }
+    if function.xray {
+        resource.insert("tracing_config".into(), json!({"mode": "Active"}));
+    }
+    if !function.layers.is_empty() {
+        resource.insert("layers".into(), json!(function.layers));
+    }
+    let role = match &function.role {
+        Role::Managed(resource_name) => format!("${{aws_iam_role.{resource_name}.arn}}"),
+        Role::Existing(arn) => arn.clone(),
+    };
+    resource.insert("role".into(), json!(role));
+    Value::Object(resource)
+}
+
+/// A Terraform resource name must start with a letter or `_`; the rest are letters, digits,
+/// `_` and `-`.
+fn check_identifier(name: &str) -> Result<()> {
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        Ok(())
+    } else {
+        Err(Error::new(format!(
+            "the built-in authorizer `{name}` cannot name a Terraform resource (start it with a letter or `_`; use letters, digits, `_` and `-`)"
+        )))
+    }
+}
+
+/// Lambda function and IAM role names are at most 64 characters; Terraform would only find
+/// out half-way through `apply`.
+fn check_length(what: &str, name: &str) -> Result<()> {
+    if name.len() > 64 {
+        return Err(Error::new(format!(
+            "the {what} name `{name}` is longer than 64 characters; shorten app_name, the stage or the authorizer's name"
+        )));
+    }
+    Ok(())
+}
+
+/// `text` as a Terraform template that means exactly `text`.
+fn escape(text: &str) -> String {
+    text.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// `doc` with every string escaped, except the interpolations chalice-rs put there itself.
+fn escape_except(doc: &Value, references: &[String]) -> Value {
+    match doc {
+        Value::String(text) if references.contains(text) => doc.clone(),
+        Value::String(text) => Value::String(escape(text)),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| escape_except(item, references))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| (escape(key), escape_except(value, references)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,85 @@
+//! Fixtures shared by the unit tests: manifests built by hand, and an exact-JSON comparison
+//! that also checks key order (serde_json's map equality ignores it).
+
+use chalice_runtime::manifest::{MANIFEST_VERSION, Manifest, ManifestAuthorizer, ManifestRoute};
+use serde_json::Value;
+
+/// Asserts the two documents are the same, key order included, showing both when not.
+#[track_caller]
+pub fn assert_json(actual: &Value, expected: &Value) {
+    let actual = serde_json::to_string_pretty(actual).unwrap();
+    let expected = serde_json::to_string_pretty(expected).unwrap();
+    assert!(
+        actual == expected,
+        "JSON differs\n--- actual ---\n{actual}\n--- expected ---\n{expected}"
+    );
+}
+
+/// A manifest of `routes` and `authorizers` for the app `name`.
+pub fn manifest(
+    name: &str,
+    routes: Vec<ManifestRoute>,
+    authorizers: Vec<ManifestAuthorizer>,
+) -> Manifest {
+    Manifest {
+        manifest_version: MANIFEST_VERSION,
+        app_name: name.to_owned(),
+        routes,
+        authorizers,
+    }
+}
+
+/// A JSON route with no authorizer; `{param}`s are taken from the path.
+pub fn route(path: &str, methods: &[&str]) -> ManifestRoute {
+    ManifestRoute {
+        path: path.to_owned(),
+        methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+        view_name: "view".to_owned(),
+        authorizer: None,
+        scopes: Vec::new(),
+        cors: false,
+        content_types: vec!["application/json".to_owned()],
+        api_key_required: false,
+        path_params: path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
+/// `route` protected by `authorizer` with `scopes`.
+pub fn authorized(
+    path: &str,
+    methods: &[&str],
+    authorizer: &str,
+    scopes: &[&str],
+) -> ManifestRoute {
+    ManifestRoute {
+        authorizer: Some(authorizer.to_owned()),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        ..route(path, methods)
+    }
+}
+
+/// A built-in TOKEN authorizer with Chalice's defaults.
+pub fn builtin(name: &str) -> ManifestAuthorizer {
+    ManifestAuthorizer::Builtin {
+        name: name.to_owned(),
+        function: name.to_owned(),
+        auth_type: "TOKEN".to_owned(),
+        header: "Authorization".to_owned(),
+        ttl_seconds: None,
+        execution_role: None,
+        identity_sources: Vec::new(),
+    }
+}
+
+/// The guide's demo app, as its binary prints its manifest.
+pub fn demoauth() -> Manifest {
+    manifest(
+        "demoauth1",
+        vec![authorized("/", &["GET"], "demo_auth", &[])],
+        vec![builtin("demo_auth")],
+    )
+}
