@@ -4,19 +4,13 @@
 use std::collections::BTreeMap;
 
 use chalice_runtime::manifest::{Manifest, ManifestAuthorizer};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::config::{Architecture, EndpointType, Stage};
 use crate::error::{Error, Result};
+use crate::naming;
 
-/// The tag that names the app on every resource.
-pub const APP_TAG: &str = "chalice-rs:app";
-/// The tag that names the stage on every resource.
-pub const STAGE_TAG: &str = "chalice-rs:stage";
-/// The runtime of every function.
-pub const RUNTIME: &str = "provided.al2023";
-/// The handler string of the API function; authorizer functions use their name.
-pub const API_HANDLER: &str = "api_handler";
+pub use crate::naming::{API_HANDLER, RUNTIME, TAG_APP as APP_TAG, TAG_STAGE as STAGE_TAG};
 /// The record name of the managed role shared by the functions.
 pub const DEFAULT_ROLE: &str = "default-role";
 /// The record name of the REST API.
@@ -179,28 +173,6 @@ pub fn invocation_uri(region: &str, function_arn: &str) -> String {
     )
 }
 
-/// The role Lambda assumes: Chalice's trust policy.
-pub fn lambda_trust_policy() -> Value {
-    json!({"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Allow",
-        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
-}
-
-/// What a function needs: writing its logs, and nothing else.
-pub fn logs_policy() -> Value {
-    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": "arn:*:logs:*:*:*"}]})
-}
-
-/// API Gateway's identity source expression for a chalice-rs identity source.
-pub fn identity_source(source: &str) -> String {
-    match source.split_once('.') {
-        Some(("header", name)) => format!("method.request.header.{name}"),
-        Some(("querystring", name)) => format!("method.request.querystring.{name}"),
-        _ => source.to_owned(),
-    }
-}
-
 /// Everything needed to build the desired state.
 #[derive(Clone, Copy)]
 pub struct Inputs<'a> {
@@ -253,10 +225,17 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
             if !roles.iter().any(|r| r.resource_name == DEFAULT_ROLE) {
                 roles.push(DesiredRole {
                     resource_name: DEFAULT_ROLE.into(),
-                    role_name: format!("{app}-{}", stage.name()),
-                    trust_policy: lambda_trust_policy(),
-                    policy: logs_policy(),
+                    role_name: naming::role_name(&app, stage.name()),
+                    trust_policy: naming::lambda_trust_policy(),
+                    policy: naming::managed_role_policy(false, false),
                 });
+            }
+            // The shared role covers what any function using it needs.
+            if let Some(role) = roles.iter_mut().find(|r| r.resource_name == DEFAULT_ROLE) {
+                let vpc = !config.subnet_ids.is_empty()
+                    || role_needs(&role.policy, "ec2:CreateNetworkInterface");
+                let xray = config.xray || role_needs(&role.policy, "xray:PutTraceSegments");
+                role.policy = naming::managed_role_policy(vpc, xray);
             }
             RoleRef::Managed(DEFAULT_ROLE.into())
         } else {
@@ -267,27 +246,21 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
             let role_resource = format!("{resource_name}_role");
             roles.push(DesiredRole {
                 resource_name: role_resource.clone(),
-                role_name: format!("{app}-{}-{resource_name}", stage.name()),
-                trust_policy: lambda_trust_policy(),
+                role_name: naming::function_role_name(&app, stage.name(), &resource_name),
+                trust_policy: naming::lambda_trust_policy(),
                 policy: read_policy(&file)?,
             });
             RoleRef::Managed(role_resource)
         };
-        let mut function_tags = config.tags.clone();
-        function_tags.insert(APP_TAG.into(), app.clone());
-        function_tags.insert(STAGE_TAG.into(), stage.name().to_owned());
-        let function_name = if resource_name == API_HANDLER {
-            format!("{app}-{}", stage.name())
-        } else {
-            format!("{app}-{}-{resource_name}", stage.name())
-        };
+        let function_tags = naming::function_tags(&app, stage.name(), &config.tags);
+        let function_name = naming::function_name(&app, stage.name(), &resource_name);
         if function_name.len() > 64 {
             return Err(Error::new(format!(
                 "the Lambda function name `{function_name}` is longer than Lambda's 64 characters; shorten app_name, the stage or the authorizer's name"
             )));
         }
         functions.push(DesiredFunction {
-            handler: resource_name.clone(),
+            handler: naming::handler(&resource_name).to_owned(),
             resource_name,
             function_name,
             role,
@@ -486,12 +459,19 @@ fn desired_api(manifest: &Manifest, stage: &Stage<'_>) -> Result<DesiredApi> {
 
 fn identity_sources_expression(auth_type: &str, header: &str, sources: &[String]) -> String {
     if auth_type == "REQUEST" {
-        sources
-            .iter()
-            .map(|s| identity_source(s))
-            .collect::<Vec<_>>()
-            .join(",")
+        naming::identity_source(sources)
     } else {
         format!("method.request.header.{header}")
     }
+}
+
+/// Whether a managed role's policy already grants `action` (to another function using it).
+fn role_needs(policy: &Value, action: &str) -> bool {
+    policy["Statement"].as_array().is_some_and(|statements| {
+        statements.iter().any(|s| {
+            s["Action"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == action))
+        })
+    })
 }
