@@ -24,7 +24,11 @@ pub struct LocalOptions {
 }
 
 /// The command line the app binary is started with.
-pub fn app_args(options: &LocalOptions, api_gateway_stage: &str) -> Vec<String> {
+pub fn app_args(
+    options: &LocalOptions,
+    api_gateway_stage: &str,
+    cognito_jwks: Option<&std::path::Path>,
+) -> Vec<String> {
     let host = if options.host.contains(':') {
         format!("[{}]", options.host)
     } else {
@@ -39,6 +43,10 @@ pub fn app_args(options: &LocalOptions, api_gateway_stage: &str) -> Vec<String> 
     if options.deny_unemulated {
         args.push("--deny-unemulated".into());
     }
+    if let Some(path) = cognito_jwks {
+        args.push("--cognito-jwks".into());
+        args.push(path.display().to_string());
+    }
     args
 }
 
@@ -46,10 +54,25 @@ pub fn app_args(options: &LocalOptions, api_gateway_stage: &str) -> Vec<String> 
 pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
     let stage = project.config().stage(&options.stage)?;
     let function = stage.function("api_handler");
+    let jwks = stage.cognito_jwks().map(|file| project.dir().join(file));
+    if let Some(path) = &jwks
+        && !path.is_file()
+    {
+        return Err(Error::new(format!(
+            "{}: stage `{}`, key `cognito_jwks`: {} does not exist",
+            project.config().path().display(),
+            stage.name(),
+            path.display()
+        )));
+    }
     let built = project.build(Profile::Debug, None)?;
     let mut command = Command::new(&built.binary);
     command
-        .args(app_args(options, &stage.api_gateway_stage()))
+        .args(app_args(
+            options,
+            &stage.api_gateway_stage(),
+            jwks.as_deref(),
+        ))
         .envs(&function.environment_variables)
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .current_dir(project.dir())
@@ -113,7 +136,7 @@ mod tests {
             deny_unemulated: true,
         };
         assert_eq!(
-            app_args(&options, "api"),
+            app_args(&options, "api", None),
             [
                 "--chalice-local",
                 "127.0.0.1:8000",
@@ -126,6 +149,11 @@ mod tests {
             host: "::1".into(),
             ..options
         };
-        assert_eq!(app_args(&v6, "v1")[1], "[::1]:8000");
+        assert_eq!(app_args(&v6, "v1", None)[1], "[::1]:8000");
+        let with_keys = app_args(&v6, "v1", Some(std::path::Path::new("/p/jwks.json")));
+        assert_eq!(
+            with_keys[with_keys.len() - 2..],
+            ["--cognito-jwks", "/p/jwks.json"]
+        );
     }
 }

@@ -13,21 +13,36 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 fn main() -> std::io::Result<()> {
-    let addr: SocketAddr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8001".into()).parse().map_err(std::io::Error::other)?;
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
-        let listener = TcpListener::bind(addr).await?;
-        eprintln!("bare hyper on http://{}", listener.local_addr()?);
-        loop {
-            let (stream, _) = listener.accept().await?;
-            let _ = stream.set_nodelay(true);
-            tokio::spawn(async move {
-                let service = service_fn(|_request| async {
-                    let mut response = hyper::Response::new(Full::new(Bytes::from_static(br#"{"hello":"world"}"#)));
-                    response.headers_mut().insert("content-type", "application/json".parse().expect("static header"));
-                    Ok::<_, Infallible>(response)
+    let addr: SocketAddr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8001".into())
+        .parse()
+        .map_err(std::io::Error::other)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let listener = TcpListener::bind(addr).await?;
+            eprintln!("bare hyper on http://{}", listener.local_addr()?);
+            loop {
+                let (stream, _) = listener.accept().await?;
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let service = service_fn(|_request| async {
+                        let mut response = hyper::Response::new(Full::new(Bytes::from_static(
+                            br#"{"hello":"world"}"#,
+                        )));
+                        response.headers_mut().insert(
+                            "content-type",
+                            "application/json".parse().expect("static header"),
+                        );
+                        Ok::<_, Infallible>(response)
+                    });
+                    let _ = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
-                let _ = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await;
-            });
-        }
-    })
+            }
+        })
 }

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use crate::gateway::{GatewayConfig, Unemulated};
+use crate::gateway::{GatewayConfig, Jwks, Unemulated};
 use crate::local::{LocalConfig, LocalServer};
 use crate::manifest::Manifest;
 use crate::registry::{Registry, RegistryError};
@@ -28,6 +28,7 @@ enum Mode {
         addr: SocketAddr,
         stage: String,
         unemulated: Unemulated,
+        cognito_jwks: Option<std::path::PathBuf>,
     },
     Usage,
 }
@@ -48,6 +49,7 @@ impl Mode {
             .map_err(|_| format!("{LOCAL_ARG}: `{addr}` is not an address like 127.0.0.1:8000"))?;
         let mut stage = GatewayConfig::default().stage;
         let mut unemulated = Unemulated::Allow;
+        let mut cognito_jwks: Option<std::path::PathBuf> = None;
         let mut rest = args[position + 2..].iter();
         while let Some(arg) = rest.next() {
             match arg.as_str() {
@@ -58,6 +60,13 @@ impl Mode {
                         .clone()
                 }
                 "--deny-unemulated" => unemulated = Unemulated::Deny,
+                "--cognito-jwks" => {
+                    cognito_jwks = Some(
+                        rest.next()
+                            .ok_or("--cognito-jwks needs the path of a JWKS file")?
+                            .into(),
+                    );
+                }
                 other => return Err(format!("unknown argument `{other}` after {LOCAL_ARG}")),
             }
         }
@@ -65,6 +74,7 @@ impl Mode {
             addr,
             stage,
             unemulated,
+            cognito_jwks,
         })
     }
 }
@@ -120,9 +130,18 @@ impl App {
                 addr,
                 stage,
                 unemulated,
+                cognito_jwks,
             } => {
+                let cognito_jwks = match cognito_jwks.map(|path| Jwks::load(&path)).transpose() {
+                    Ok(jwks) => jwks.map(std::sync::Arc::new),
+                    Err(message) => {
+                        eprintln!("chalice-rs: --cognito-jwks: {message}");
+                        return 2;
+                    }
+                };
                 let gateway = GatewayConfig {
                     unemulated,
+                    cognito_jwks,
                     ..GatewayConfig::default().with_stage(stage)
                 };
                 self.serve_locally(registry, LocalConfig { addr, gateway })
@@ -221,7 +240,8 @@ mod tests {
             Ok(Mode::Local {
                 addr: "127.0.0.1:9000".parse().unwrap(),
                 stage: "dev".into(),
-                unemulated: Unemulated::Deny
+                unemulated: Unemulated::Deny,
+                cognito_jwks: None,
             })
         );
     }

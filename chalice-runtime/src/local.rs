@@ -186,8 +186,12 @@ pub fn banner(
     }
     for kind in registry.authorizers() {
         let note = match kind {
+            AuthorizerKind::Cognito(pool) if config.cognito_jwks.is_some() => Some(format!(
+                "Cognito authorizer `{}`: tokens are verified against the configured JWKS",
+                pool.name()
+            )),
             AuthorizerKind::Cognito(pool) => Some(format!(
-                "Cognito authorizer `{}`: JWT signatures are NOT verified locally (expiry and scopes are)",
+                "Cognito authorizer `{}`: JWT signatures are NOT verified locally (set `cognito_jwks` in the stage config; expiry and scopes are checked)",
                 pool.name()
             )),
             AuthorizerKind::Iam(_) | AuthorizerKind::Custom(_) => Some(format!(

@@ -1,12 +1,131 @@
 //! Cognito user pool tokens: what API Gateway checks before a Cognito route runs.
 //!
-//! Signatures are not verified here (that needs the pool's JWKS); the gateway says so once.
-//! What can be checked without keys is checked as API Gateway does: the token is a JWT, it has
-//! not expired, and it carries one of the route's scopes when the route requires any.
+//! With the pool's keys (its JWKS) a token is verified as API Gateway verifies it: an RS256
+//! signature by one of the keys, an issuer that is one of the route's user pools, `token_use`
+//! `id` or `access`. Without them the gateway can only decode the token, and says so once.
+//! Either way the token must not have expired and must carry one of the route's scopes when
+//! the route requires any.
+
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier as _;
+use rsa::{BigUint, RsaPublicKey};
 use serde_json::{Map, Value};
+use sha2::Sha256;
+
+/// A user pool's signing keys: the JWKS at
+/// `https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jwks {
+    keys: Vec<(String, RsaPublicKey)>,
+}
+
+impl Jwks {
+    /// Reads a JWKS document; RSA signing keys are kept, others skipped.
+    pub fn parse(text: &str) -> Result<Jwks, String> {
+        let document: Value =
+            serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+        let entries = document["keys"].as_array().ok_or("no \"keys\" array")?;
+        let mut keys = Vec::new();
+        for (index, key) in entries.iter().enumerate() {
+            if key["kty"] != "RSA" || key.get("use").is_some_and(|u| u != "sig") {
+                continue;
+            }
+            let field = |name: &str| -> Result<BigUint, String> {
+                let text = key[name]
+                    .as_str()
+                    .ok_or_else(|| format!("keys[{index}].{name} is missing"))?;
+                let bytes = URL_SAFE_NO_PAD
+                    .decode(text.trim_end_matches('='))
+                    .map_err(|_| format!("keys[{index}].{name} is not base64url"))?;
+                Ok(BigUint::from_bytes_be(&bytes))
+            };
+            let kid = key["kid"]
+                .as_str()
+                .ok_or_else(|| format!("keys[{index}].kid is missing"))?;
+            let public = RsaPublicKey::new(field("n")?, field("e")?)
+                .map_err(|error| format!("keys[{index}]: {error}"))?;
+            keys.push((kid.to_owned(), public));
+        }
+        if keys.is_empty() {
+            return Err("no RSA signing key".into());
+        }
+        Ok(Jwks { keys })
+    }
+
+    /// Reads a JWKS file; the error names the file.
+    pub fn load(path: &Path) -> Result<Jwks, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        Jwks::parse(&text).map_err(|error| format!("{}: not a JWKS: {error}", path.display()))
+    }
+}
+
+/// The issuer a user pool's tokens carry.
+fn issuer(provider_arn: &str) -> Option<String> {
+    let fields: Vec<&str> = provider_arn.splitn(6, ':').collect();
+    let ["arn", _, "cognito-idp", region, _, resource] = fields[..] else {
+        return None;
+    };
+    let pool = resource.strip_prefix("userpool/")?;
+    Some(format!("https://cognito-idp.{region}.amazonaws.com/{pool}"))
+}
+
+/// The claims of a token verified against `jwks` for the given user pools.
+pub(crate) fn verified_claims(
+    token: &str,
+    jwks: &Jwks,
+    provider_arns: &[&str],
+) -> Result<Map<String, Value>, String> {
+    let token = token.strip_prefix("Bearer ").unwrap_or(token);
+    let claims = unverified_claims(token)?;
+    let (signed, signature) = token.rsplit_once('.').ok_or("the token is not a JWT")?;
+    let header = signed.split('.').next().unwrap_or_default();
+    let header: Value = URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or("the JWT header is not base64url JSON")?;
+    if header["alg"] != "RS256" {
+        return Err(format!(
+            "the JWT is signed with {}, not RS256",
+            header["alg"]
+        ));
+    }
+    let kid = header["kid"].as_str().ok_or("the JWT header has no kid")?;
+    let (_, key) = jwks
+        .keys
+        .iter()
+        .find(|(id, _)| id == kid)
+        .ok_or_else(|| format!("no key `{kid}` in the JWKS"))?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| "the JWT signature is not base64url")?;
+    let signature =
+        Signature::try_from(signature.as_slice()).map_err(|_| "malformed JWT signature")?;
+    VerifyingKey::<Sha256>::new(key.clone())
+        .verify(signed.as_bytes(), &signature)
+        .map_err(|_| "the JWT signature does not verify")?;
+    let issuers: Vec<String> = provider_arns.iter().filter_map(|arn| issuer(arn)).collect();
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !issuers.is_empty() && !issuers.iter().any(|expected| expected == iss) {
+        return Err(format!(
+            "the token's issuer {iss:?} is none of the route's user pools"
+        ));
+    }
+    match claims.get("token_use").and_then(Value::as_str) {
+        Some("id" | "access") => Ok(claims),
+        other => Err(format!(
+            "token_use must be \"id\" or \"access\", got {other:?}"
+        )),
+    }
+}
 
 /// The claims of a JWT, read without checking its signature.
 pub(crate) fn unverified_claims(token: &str) -> Result<Map<String, Value>, String> {
@@ -40,6 +159,10 @@ pub(crate) fn check_claims(
     }
     if required_scopes.is_empty() {
         return Ok(());
+    }
+    // Scopes are only in access tokens; a verified ID token never grants them.
+    if claims.get("token_use").and_then(Value::as_str) == Some("id") {
+        return Err("the route requires scopes, which only an access token carries".into());
     }
     let granted = claims
         .get("scope")
@@ -109,6 +232,111 @@ mod tests {
         assert!(check_claims(&claims, &[], 100).is_err());
         assert!(check_claims(&claims, &["users/read"], 0).is_ok());
         assert!(check_claims(&claims, &["admin"], 0).is_err());
+    }
+
+    const POOL: &str = "arn:aws:cognito-idp:us-west-2:123456789012:userpool/us-west-2_abc";
+
+    fn signing_key() -> rsa::RsaPrivateKey {
+        use rsa::pkcs8::DecodePrivateKey as _;
+        rsa::RsaPrivateKey::from_pkcs8_pem(include_str!("test-cognito-key.pem")).unwrap()
+    }
+
+    /// The JWKS of the test key, as Cognito publishes it.
+    pub(crate) fn test_jwks() -> String {
+        use rsa::traits::PublicKeyParts as _;
+        let public = signing_key().to_public_key();
+        serde_json::json!({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "key-1",
+            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be())}]})
+        .to_string()
+    }
+
+    fn signed(header: &Value, claims: &Value) -> String {
+        use rsa::signature::{SignatureEncoding as _, Signer as _};
+        let signing = rsa::pkcs1v15::SigningKey::<Sha256>::new(signing_key());
+        let message = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = signing.sign(message.as_bytes()).to_bytes();
+        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    #[test]
+    fn verifies_tokens_as_api_gateway_does() {
+        let jwks = Jwks::parse(&test_jwks()).unwrap();
+        let header = json!({"alg": "RS256", "kid": "key-1"});
+        let claims = json!({"iss": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_abc", "token_use": "access",
+                            "scope": "users/read", "exp": 4_102_444_800_u64, "username": "jane"});
+        let token = signed(&header, &claims);
+        assert_eq!(
+            verified_claims(&token, &jwks, &[POOL]).unwrap()["username"],
+            "jane"
+        );
+
+        let tampered = {
+            let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+            let mut forged = claims.clone();
+            forged["username"] = json!("mallory");
+            parts[1] = URL_SAFE_NO_PAD.encode(forged.to_string());
+            parts.join(".")
+        };
+        let cases = [
+            (tampered, "does not verify"),
+            (
+                signed(&json!({"alg": "HS256", "kid": "key-1"}), &claims),
+                "not RS256",
+            ),
+            (
+                signed(&json!({"alg": "RS256", "kid": "other"}), &claims),
+                "no key `other`",
+            ),
+            (
+                signed(
+                    &header,
+                    &json!({"iss": "https://cognito-idp.us-west-2.amazonaws.com/elsewhere", "token_use": "id"}),
+                ),
+                "none of the route's user pools",
+            ),
+            (
+                signed(
+                    &header,
+                    &json!({"iss": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_abc", "token_use": "refresh"}),
+                ),
+                "token_use",
+            ),
+            (unsigned_jwt(&claims), "not RS256"),
+        ];
+        for (token, expected) in cases {
+            let error = verified_claims(&token, &jwks, &[POOL]).unwrap_err();
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
+    }
+
+    #[test]
+    fn id_tokens_carry_no_scopes() {
+        let claims = unverified_claims(&unsigned_jwt(
+            &json!({"token_use": "id", "scope": "users/read"}),
+        ))
+        .unwrap();
+        assert!(check_claims(&claims, &["users/read"], 0).is_err());
+        assert!(check_claims(&claims, &[], 0).is_ok());
+    }
+
+    #[test]
+    fn bad_jwks_documents_say_what_is_wrong() {
+        for (text, expected) in [
+            ("nope", "not JSON"),
+            ("{}", "no \"keys\""),
+            (r#"{"keys": [{"kty": "EC"}]}"#, "no RSA signing key"),
+            (
+                r#"{"keys": [{"kty": "RSA", "kid": "k", "e": "AQAB"}]}"#,
+                "keys[0].n is missing",
+            ),
+        ] {
+            assert!(Jwks::parse(text).unwrap_err().contains(expected), "{text}");
+        }
     }
 
     #[test]

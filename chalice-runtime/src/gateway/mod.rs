@@ -27,6 +27,7 @@ use http::{HeaderMap, Method};
 use serde_json::{Map, Value};
 
 pub use authorizer_output::AuthorizerOutput;
+pub use cognito::Jwks;
 
 use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
 use crate::cors;
@@ -58,6 +59,8 @@ pub struct GatewayConfig {
     pub stage_variables: HashMap<String, String>,
     /// What to do on routes whose authorizer runs outside the app (IAM, existing Lambda).
     pub unemulated: Unemulated,
+    /// The user pools' keys: Cognito tokens are verified against them when given.
+    pub cognito_jwks: Option<std::sync::Arc<Jwks>>,
 }
 
 impl Default for GatewayConfig {
@@ -69,6 +72,7 @@ impl Default for GatewayConfig {
             api_id: "localapi01".into(),
             stage_variables: HashMap::new(),
             unemulated: Unemulated::Allow,
+            cognito_jwks: None,
         }
     }
 }
@@ -369,14 +373,20 @@ impl Gateway {
             Some(AuthorizerKind::Cognito(pool)) => {
                 let token =
                     header_value(request.headers, pool.header_name()).ok_or_else(unauthorized)?;
-                let claims = cognito::unverified_claims(token).map_err(|_| unauthorized())?;
+                let claims = match &self.config.cognito_jwks {
+                    Some(jwks) => cognito::verified_claims(token, jwks, pool.provider_arns()),
+                    None => {
+                        self.warn_once(format!(
+                            "Cognito user pool authorizer `{}`: token signatures are not verified locally \
+                             (set `cognito_jwks` in the stage config); expiry and scopes are checked",
+                            pool.name()
+                        ));
+                        cognito::unverified_claims(token)
+                    }
+                }
+                .map_err(|_| unauthorized())?;
                 cognito::check_claims(&claims, route.scopes(), self.epoch_seconds())
                     .map_err(|_| unauthorized())?;
-                self.warn_once(format!(
-                    "Cognito user pool authorizer `{}`: token signatures are not verified locally; \
-                     expiry and scopes are checked",
-                    pool.name()
-                ));
                 let principal_id = claims
                     .get("cognito:username")
                     .or_else(|| claims.get("sub"))

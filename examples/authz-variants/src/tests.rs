@@ -430,3 +430,74 @@ fn manifest_describes_every_authorizer_kind() {
         matches!(external, ManifestAuthorizer::Custom { ttl_seconds: 120, header, invoke_role_arn: Some(_), .. } if header == "X-External-Auth")
     );
 }
+
+/// Cognito tokens signed by the pool's key pass when the gateway has its JWKS; anything else is
+/// a 401 and nothing says "not verified".
+#[tokio::test]
+async fn cognito_tokens_are_verified_against_the_jwks() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use rsa::pkcs8::DecodePrivateKey as _;
+    use rsa::signature::{SignatureEncoding as _, Signer as _};
+    use rsa::traits::PublicKeyParts as _;
+
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(include_str!(
+        "../../../chalice-runtime/src/gateway/test-cognito-key.pem"
+    ))
+    .unwrap();
+    let public = key.to_public_key();
+    let jwks = json!({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "k1",
+        "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()), "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be())}]});
+    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+    let sign = |claims: Value| {
+        let message = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k1"}"#),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        format!(
+            "{message}.{}",
+            URL_SAFE_NO_PAD.encode(signer.sign(message.as_bytes()).to_bytes())
+        )
+    };
+    let config = GatewayConfig {
+        cognito_jwks: Some(std::sync::Arc::new(
+            chalice_runtime::gateway::Jwks::parse(&jwks.to_string()).unwrap(),
+        )),
+        ..GatewayConfig::default()
+    };
+    let client = Client::with_config(App::new("authz-variants"), config);
+    let iss = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_abc123";
+    let good = sign(
+        json!({"iss": iss, "token_use": "access", "scope": "users/read", "exp": 4_102_444_800_u64, "username": "jane"}),
+    );
+    let response = client
+        .get("/users/1")
+        .header("Authorization", &good)
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.json()["claims"]["username"], "jane");
+    let other_pool = sign(
+        json!({"iss": "https://cognito-idp.us-west-2.amazonaws.com/other", "token_use": "access", "scope": "users/read"}),
+    );
+    assert_eq!(
+        client
+            .get("/users/1")
+            .header("Authorization", &other_pool)
+            .send()
+            .await
+            .status,
+        401
+    );
+    let unsigned = jwt(json!({"iss": iss, "token_use": "access", "scope": "users/read"}));
+    assert_eq!(
+        client
+            .get("/users/1")
+            .header("Authorization", &unsigned)
+            .send()
+            .await
+            .status,
+        401
+    );
+    assert!(client.warnings().is_empty(), "{:?}", client.warnings());
+}
