@@ -68,7 +68,10 @@ impl LocalServer {
                         continue;
                     }
                 },
-                () = &mut shutdown => return Ok(()),
+                () = &mut shutdown => {
+                    flush_request_log();
+                    return Ok(());
+                }
             };
             let _ = stream.set_nodelay(true);
             let gateway = Arc::clone(&self.gateway);
@@ -141,9 +144,51 @@ fn too_large() -> Response {
 
 /// One line per request: method, path (no query: it may hold secrets), status, decision, latency.
 fn log(method: &str, target: &str, status: u16, decision: &str, started: Instant) {
+    use std::fmt::Write as _;
     let path = target.split('?').next().unwrap_or(target);
     let millis = started.elapsed().as_secs_f64() * 1000.0;
-    eprintln!("{method} {path} {status} {decision} {millis:.2}ms");
+    let full = {
+        let mut buffer = request_log()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _ = writeln!(buffer, "{method} {path} {status} {decision} {millis:.2}ms");
+        (buffer.len() > 64 * 1024).then(|| std::mem::take(&mut *buffer))
+    };
+    if let Some(lines) = full {
+        write_stderr(&lines);
+    }
+}
+
+/// Request lines are buffered and written to stderr every few milliseconds: a write (or a
+/// thread wake-up) per request would cost the server more than the request itself.
+fn request_log() -> &'static std::sync::Mutex<String> {
+    static LOG: std::sync::OnceLock<std::sync::Mutex<String>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        std::thread::spawn(|| {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                flush_request_log();
+            }
+        });
+        std::sync::Mutex::new(String::new())
+    })
+}
+
+/// Writes out the buffered request lines.
+pub fn flush_request_log() {
+    let lines = std::mem::take(
+        &mut *request_log()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
+    if !lines.is_empty() {
+        write_stderr(&lines);
+    }
+}
+
+fn write_stderr(lines: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().lock().write_all(lines.as_bytes());
 }
 
 fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
