@@ -144,46 +144,58 @@ fn too_large() -> Response {
 
 /// One line per request: method, path (no query: it may hold secrets), status, decision, latency.
 fn log(method: &str, target: &str, status: u16, decision: &str, started: Instant) {
-    use std::fmt::Write as _;
     let path = target.split('?').next().unwrap_or(target);
     let millis = started.elapsed().as_secs_f64() * 1000.0;
-    let full = {
-        let mut buffer = request_log()
+    // The writer polls and stops only with the process; a send never blocks nor wakes it.
+    let _ = request_log().send(format!(
+        "{method} {path} {status} {decision} {millis:.2}ms\n"
+    ));
+}
+
+/// Request lines go to stderr from one thread that collects them every few milliseconds: a
+/// write, a lock or a thread wake-up per request would cost the server more than the request.
+struct RequestLog {
+    lines: std::sync::mpsc::Sender<String>,
+    pending: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
+}
+
+impl RequestLog {
+    fn send(&self, line: String) -> Result<(), std::sync::mpsc::SendError<String>> {
+        self.lines.send(line)
+    }
+
+    fn write_pending(&self) {
+        let pending = self
+            .pending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let _ = writeln!(buffer, "{method} {path} {status} {decision} {millis:.2}ms");
-        (buffer.len() > 64 * 1024).then(|| std::mem::take(&mut *buffer))
-    };
-    if let Some(lines) = full {
-        write_stderr(&lines);
+        let batch: String = pending.try_iter().collect();
+        if !batch.is_empty() {
+            write_stderr(&batch);
+        }
     }
 }
 
-/// Request lines are buffered and written to stderr every few milliseconds: a write (or a
-/// thread wake-up) per request would cost the server more than the request itself.
-fn request_log() -> &'static std::sync::Mutex<String> {
-    static LOG: std::sync::OnceLock<std::sync::Mutex<String>> = std::sync::OnceLock::new();
+fn request_log() -> &'static RequestLog {
+    static LOG: std::sync::OnceLock<RequestLog> = std::sync::OnceLock::new();
     LOG.get_or_init(|| {
         std::thread::spawn(|| {
             loop {
                 std::thread::sleep(std::time::Duration::from_millis(20));
-                flush_request_log();
+                request_log().write_pending();
             }
         });
-        std::sync::Mutex::new(String::new())
+        let (lines, pending) = std::sync::mpsc::channel::<String>();
+        RequestLog {
+            lines,
+            pending: std::sync::Mutex::new(pending),
+        }
     })
 }
 
-/// Writes out the buffered request lines.
+/// Writes the lines logged so far (at shutdown).
 pub fn flush_request_log() {
-    let lines = std::mem::take(
-        &mut *request_log()
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()),
-    );
-    if !lines.is_empty() {
-        write_stderr(&lines);
-    }
+    request_log().write_pending();
 }
 
 fn write_stderr(lines: &str) {

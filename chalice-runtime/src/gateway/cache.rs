@@ -2,7 +2,7 @@
 //! evaluated again against each new method ARN (so a policy cached on `/` can deny `/items`).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use super::authorizer_output::AuthorizerOutput;
@@ -16,7 +16,7 @@ type Key = (String, Vec<String>);
 /// token's answer never serves another token.
 #[derive(Debug, Default)]
 pub(crate) struct AuthCache {
-    entries: Mutex<HashMap<Key, (AuthorizerOutput, Instant)>>,
+    entries: RwLock<HashMap<Key, (AuthorizerOutput, Instant)>>,
 }
 
 impl AuthCache {
@@ -29,7 +29,7 @@ impl AuthCache {
     ) -> Option<AuthorizerOutput> {
         let entries = self
             .entries
-            .lock()
+            .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let key = (authorizer.to_owned(), identity.to_vec());
         match entries.get(&key) {
@@ -52,7 +52,7 @@ impl AuthCache {
         }
         let mut entries = self
             .entries
-            .lock()
+            .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if entries.len() >= CAPACITY {
             entries.retain(|_, (_, expires)| *expires > now);
@@ -149,7 +149,7 @@ mod tests {
                 now,
             );
         }
-        assert_eq!(cache.entries.lock().unwrap().len(), CAPACITY);
+        assert_eq!(cache.entries.read().unwrap().len(), CAPACITY);
         assert!(
             cache
                 .get("auth", &[(CAPACITY + 4).to_string()], now)

@@ -19,6 +19,7 @@ mod routing;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -203,7 +204,8 @@ pub struct Gateway {
     routes: RouteTable,
     cache: AuthCache,
     warnings: Mutex<Vec<String>>,
-    clock_offset: Mutex<Duration>,
+    /// Nanoseconds the test clock was moved forward; atomic, as every request reads it.
+    clock_offset: AtomicU64,
 }
 
 type Refusal = (Response, AuthDecision);
@@ -218,7 +220,7 @@ impl Gateway {
             routes: RouteTable::new(paths),
             cache: AuthCache::default(),
             warnings: Mutex::new(Vec::new()),
-            clock_offset: Mutex::new(Duration::ZERO),
+            clock_offset: AtomicU64::new(0),
         }
     }
 
@@ -234,7 +236,8 @@ impl Gateway {
 
     /// Moves the gateway's clock forward, to expire cached policies and tokens in tests.
     pub fn advance_clock(&self, by: Duration) {
-        *lock(&self.clock_offset) += by;
+        let nanos = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        self.clock_offset.fetch_add(nanos, Ordering::Relaxed);
     }
 
     /// The method ARN of a request to `path` (already normalized) with `method`.
@@ -549,15 +552,19 @@ impl Gateway {
         }
     }
 
+    fn offset(&self) -> Duration {
+        Duration::from_nanos(self.clock_offset.load(Ordering::Relaxed))
+    }
+
     fn now(&self) -> Instant {
-        Instant::now() + *lock(&self.clock_offset)
+        Instant::now() + self.offset()
     }
 
     fn epoch_seconds(&self) -> u64 {
         let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        (since_epoch + *lock(&self.clock_offset)).as_secs()
+        (since_epoch + self.offset()).as_secs()
     }
 }
 
