@@ -370,7 +370,7 @@ mod tests {
         for bad in [
             None,
             Some(""),
-            Some("nowhere"),
+            Some("a b:1"),
             Some("/.rt"),
             Some("https://h:1"),
         ] {

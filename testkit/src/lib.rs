@@ -488,6 +488,26 @@ impl LambdaProcess {
         String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
     }
 
+    /// Waits until stderr contains `needle` (it is read on another thread, so it may lag
+    /// behind what the Runtime API already received) and returns all of it.
+    ///
+    /// # Panics
+    /// If it does not within [`DEFAULT_TIMEOUT`].
+    pub fn wait_for_stderr(&self, needle: &str) -> String {
+        let deadline = Instant::now() + DEFAULT_TIMEOUT;
+        loop {
+            let stderr = self.stderr();
+            if stderr.contains(needle) {
+                return stderr;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "stderr never contained {needle:?}: {stderr}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Waits for the process to exit on its own; `None` if it still runs after `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;

@@ -205,13 +205,7 @@ fn broken_auth_error_becomes_a_lambda_error_with_its_message() {
         .error();
     assert_eq!(error_type, "AuthorizerError");
     assert_eq!(message, "the user database is unreachable");
-    assert!(
-        process
-            .stderr()
-            .contains("broken_auth: AuthorizerError: the user database is unreachable"),
-        "{}",
-        process.stderr()
-    );
+    process.wait_for_stderr("broken_auth: AuthorizerError: the user database is unreachable");
     assert!(process.is_running());
 }
 

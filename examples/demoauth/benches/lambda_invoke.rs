@@ -12,7 +12,9 @@ use chalice_testkit::events::{ProxyEvent, method_arn, token_event};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 
-#[allow(dead_code)]
+// `main` is unused here; and `cargo clippy --all-targets` checks benches with `cfg(test)` but no
+// test harness, which pulls in the example's `mod tests` with its `#[test]`s stripped.
+#[allow(dead_code, unused_imports)]
 #[path = "../src/main.rs"]
 mod demoauth;
 
