@@ -88,15 +88,13 @@ impl ProxyEvent {
         event
     }
 
+    /// The object at `key`, made one if API Gateway's `null` is there.
     fn object(&mut self, key: &str) -> &mut Map<String, Value> {
         let slot = &mut self.event[key];
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
         }
-        match slot {
-            Value::Object(map) => map,
-            _ => unreachable!("just made an object"),
-        }
+        slot.as_object_mut().expect("just made an object")
     }
 
     /// Adds a header value: `headers` keeps the last, `multiValueHeaders` every one.

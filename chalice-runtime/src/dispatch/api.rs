@@ -27,7 +27,7 @@ pub fn api_event_from_json(event: Value) -> Result<ApiGatewayProxyRequest, Inval
              events (is the function's handler string right?)"
         )));
     }
-    typed_event(event, "API Gateway proxy event")
+    typed_event(&event, "API Gateway proxy event")
 }
 
 /// Runs the view the event is for and returns the proxy response API Gateway expects.

@@ -27,10 +27,10 @@ impl AuthorizerEvent {
     pub fn from_json(event: Value) -> Result<Self, String> {
         let kind = event.get("type").and_then(Value::as_str).map(str::to_owned);
         match kind.as_deref() {
-            Some("TOKEN") => typed_event(event, "TOKEN authorizer event")
+            Some("TOKEN") => typed_event(&event, "TOKEN authorizer event")
                 .map(AuthorizerEvent::Token)
                 .map_err(|error| error.to_string()),
-            Some("REQUEST") => typed_event(event, "REQUEST authorizer event")
+            Some("REQUEST") => typed_event(&event, "REQUEST authorizer event")
                 .map(|event| AuthorizerEvent::Request(Box::new(event)))
                 .map_err(|error| error.to_string()),
             Some(other) => Err(format!(

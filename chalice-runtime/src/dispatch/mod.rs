@@ -39,17 +39,22 @@ impl std::error::Error for InvalidEvent {}
 
 /// Types an event, naming the field at fault (`requestContext.httpMethod: invalid type ..`)
 /// rather than only serde's bare message.
+///
+/// Reading from the borrowed `Value` is the fast path (it is per invocation); only a failure is
+/// read again, tracking the path, for the message.
 pub(crate) fn typed_event<T: DeserializeOwned>(
-    event: Value,
+    event: &Value,
     what: &str,
 ) -> Result<T, InvalidEvent> {
-    serde_path_to_error::deserialize(event).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
+    T::deserialize(event).map_err(|error| {
+        let (path, error) = match serde_path_to_error::deserialize::<_, T>(event) {
+            Err(tracked) => (tracked.path().to_string(), tracked.into_inner()),
+            Ok(_) => (".".to_owned(), error),
+        };
         if path == "." {
-            InvalidEvent(format!("malformed {what}: {inner}"))
+            InvalidEvent(format!("malformed {what}: {error}"))
         } else {
-            InvalidEvent(format!("malformed {what}: {path}: {inner}"))
+            InvalidEvent(format!("malformed {what}: {path}: {error}"))
         }
     })
 }
