@@ -120,12 +120,12 @@ impl App {
                 return 2;
             }
         };
-        if mode == Mode::Lambda {
-            // Under Lambda even an app conflict is reported to the Runtime API.
-            return crate::lambda::run(&self.name, self.registry());
-        }
         let registry = match self.registry() {
             Ok(registry) => registry,
+            // Under Lambda even an app conflict is reported to the Runtime API, as init error.
+            Err(error) if mode == Mode::Lambda => {
+                return crate::lambda::run(&self.name, Err(error));
+            }
             Err(error) => {
                 eprintln!("chalice-rs: app `{}`: {error}", self.name);
                 return 1;

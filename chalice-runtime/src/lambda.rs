@@ -20,7 +20,7 @@ use serde_json::Value;
 
 pub use lambda_runtime::Diagnostic;
 
-use crate::authorizer::{AuthFailure, BuiltinAuthorizer};
+use crate::authorizer::{AuthFailure, AuthorizerKind, BuiltinAuthorizer};
 use crate::dispatch::{self, InvalidAuthorizerAnswer, InvalidEvent};
 use crate::registry::{Registry, RegistryError};
 
@@ -92,9 +92,7 @@ fn handler_strings(registry: &Registry) -> String {
         .authorizers()
         .iter()
         .filter_map(|kind| match kind {
-            crate::authorizer::AuthorizerKind::Builtin(builtin) => {
-                Some(format!("`{}`", builtin.name()))
-            }
+            AuthorizerKind::Builtin(builtin) => Some(format!("`{}`", builtin.name())),
             _ => None,
         })
         .collect();

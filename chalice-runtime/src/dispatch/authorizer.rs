@@ -1,10 +1,10 @@
 //! The built-in authorizers: a TOKEN or REQUEST event in, the policy out.
 
+use std::fmt;
+
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
 };
-use std::fmt;
-
 use serde_json::Value;
 
 use super::{InvalidEvent, typed_event};
