@@ -30,10 +30,20 @@ enum Mode {
         unemulated: Unemulated,
         cognito_jwks: Option<std::path::PathBuf>,
     },
+    /// Under Lambda: serve the function `_HANDLER` names.
+    Lambda,
     Usage,
 }
 
 impl Mode {
+    /// The mode the arguments ask for; with none, Lambda's when its Runtime API is there.
+    fn choose(args: &[String], under_lambda: bool) -> Result<Mode, String> {
+        match Mode::from_args(args)? {
+            Mode::Usage if under_lambda => Ok(Mode::Lambda),
+            mode => Ok(mode),
+        }
+    }
+
     fn from_args(args: &[String]) -> Result<Mode, String> {
         if args.iter().any(|arg| arg == MANIFEST_ARG) {
             return Ok(Mode::Manifest);
@@ -102,30 +112,38 @@ impl App {
 
     /// Runs the app as its arguments ask: `--chalice-manifest` prints the manifest;
     /// `--chalice-local ADDR [--stage S] [--deny-unemulated]` serves it over HTTP through the
-    /// API Gateway model until Ctrl-C. Exits the process with the outcome's status.
+    /// API Gateway model until Ctrl-C. Without either, under Lambda (`AWS_LAMBDA_RUNTIME_API`
+    /// set), it serves the function its handler string (`_HANDLER`) names: `api_handler` or a
+    /// built-in authorizer (see [`crate::lambda`]). Exits the process with the outcome's status.
     pub fn run(self) {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        let code = self.run_with_args(&args);
+        let under_lambda = std::env::var_os(crate::lambda::RUNTIME_API_ENV).is_some();
+        let code = self.run_with_args(&args, under_lambda);
         std::process::exit(code);
     }
 
-    fn run_with_args(self, args: &[String]) -> i32 {
-        let registry = match self.registry() {
-            Ok(registry) => registry,
-            Err(error) => {
-                eprintln!("chalice-rs: app `{}`: {error}", self.name);
-                return 1;
-            }
-        };
-        let mode = match Mode::from_args(args) {
+    fn run_with_args(self, args: &[String], under_lambda: bool) -> i32 {
+        let mode = match Mode::choose(args, under_lambda) {
             Ok(mode) => mode,
             Err(message) => {
                 eprintln!("chalice-rs: {message}");
                 return 2;
             }
         };
+        let registry = match self.registry() {
+            Ok(registry) => registry,
+            // Under Lambda even an app conflict is reported to the Runtime API, as init error.
+            Err(error) if mode == Mode::Lambda => {
+                return crate::lambda::run(&self.name, Err(error));
+            }
+            Err(error) => {
+                eprintln!("chalice-rs: app `{}`: {error}", self.name);
+                return 1;
+            }
+        };
         match mode {
             Mode::Manifest => self.print_manifest(registry),
+            Mode::Lambda => crate::lambda::run(&self.name, Ok(registry)),
             Mode::Local {
                 addr,
                 stage,
@@ -220,6 +238,20 @@ mod tests {
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn lambda_mode_is_chosen_by_the_runtime_api_unless_arguments_ask_otherwise() {
+        assert_eq!(Mode::choose(&args(&[]), true), Ok(Mode::Lambda));
+        assert_eq!(Mode::choose(&args(&[]), false), Ok(Mode::Usage));
+        assert_eq!(
+            Mode::choose(&args(&["--chalice-manifest"]), true),
+            Ok(Mode::Manifest)
+        );
+        assert!(matches!(
+            Mode::choose(&args(&["--chalice-local", "127.0.0.1:1"]), true),
+            Ok(Mode::Local { .. })
+        ));
     }
 
     #[test]

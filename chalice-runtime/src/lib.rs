@@ -35,6 +35,7 @@ pub mod cors;
 pub mod dispatch;
 mod error;
 pub mod gateway;
+pub mod lambda;
 pub mod local;
 pub mod manifest;
 mod registry;

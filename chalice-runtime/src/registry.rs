@@ -199,6 +199,15 @@ impl Registry {
         authorizer_defs
             .sort_by_key(|def| (def.authorizer.name(), def.location.file, def.location.line));
         for def in &authorizer_defs {
+            // Its Lambda's handler string would select the API handler instead.
+            if def.authorizer.name() == crate::lambda::API_HANDLER {
+                return Err(RegistryError(format!(
+                    "the built-in authorizer at {} is named `{}`, the handler string of the API \
+                     function; give it another name",
+                    def.location,
+                    crate::lambda::API_HANDLER
+                )));
+            }
             add_authorizer(
                 AuthorizerKind::Builtin(def.authorizer),
                 def.location.to_string(),
@@ -354,6 +363,36 @@ mod tests {
     fn two_authorizers_with_one_name_is_an_error() {
         let err = Registry::build([&ROUTE_A, &ROUTE_B], []).unwrap_err();
         assert!(err.to_string().contains("named `Same`"), "{err}");
+    }
+
+    fn deny_all(_: crate::auth::AuthRequest) -> crate::authorizer::AuthFuture {
+        Box::pin(async { Ok(serde_json::Value::Null) })
+    }
+
+    static API_HANDLER_AUTH: BuiltinAuthorizer =
+        BuiltinAuthorizer::__new(crate::authorizer::BuiltinAuthorizerSettings {
+            name: "api_handler",
+            function: "api_handler",
+            auth_type: crate::authorizer::AuthType::Token,
+            header: "Authorization",
+            ttl_seconds: None,
+            execution_role: None,
+            identity_sources: &[],
+            handler: deny_all,
+        });
+    static API_HANDLER_DEF: AuthorizerDef = AuthorizerDef {
+        authorizer: &API_HANDLER_AUTH,
+        location: HERE,
+    };
+
+    #[test]
+    fn an_authorizer_named_like_the_api_handler_is_an_error() {
+        let err = Registry::build([], [&API_HANDLER_DEF]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("named `api_handler`, the handler string"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! The built-in authorizers: a TOKEN or REQUEST event in, the policy out.
 
+use std::fmt;
+
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
 };
 use serde_json::Value;
 
+use super::{InvalidEvent, typed_event};
 use crate::auth::AuthRequest;
 use crate::authorizer::{AuthFailure, BuiltinAuthorizer};
+use crate::gateway::AuthorizerOutput;
 use crate::request::MultiDict;
 
 /// An event API Gateway sends to a Lambda authorizer.
@@ -23,15 +27,22 @@ impl AuthorizerEvent {
     pub fn from_json(event: Value) -> Result<Self, String> {
         let kind = event.get("type").and_then(Value::as_str).map(str::to_owned);
         match kind.as_deref() {
-            Some("TOKEN") => serde_json::from_value(event)
+            Some("TOKEN") => typed_event(&event, "TOKEN authorizer event")
                 .map(AuthorizerEvent::Token)
-                .map_err(|error| format!("malformed TOKEN authorizer event: {error}")),
-            Some("REQUEST") => serde_json::from_value(event)
+                .map_err(|error| error.to_string()),
+            Some("REQUEST") => typed_event(&event, "REQUEST authorizer event")
                 .map(|event| AuthorizerEvent::Request(Box::new(event)))
-                .map_err(|error| format!("malformed REQUEST authorizer event: {error}")),
+                .map_err(|error| error.to_string()),
             Some(other) => Err(format!(
                 "authorizer event has type {other:?}; expected \"TOKEN\" or \"REQUEST\""
             )),
+            None if event.get("httpMethod").is_some() && event.get("requestContext").is_some() => {
+                Err(
+                    "an authorizer received an API Gateway proxy event; it serves TOKEN and \
+                     REQUEST authorizer events (is the function's handler string right?)"
+                        .into(),
+                )
+            }
             None => Err("authorizer event has no \"type\" field (\"TOKEN\" or \"REQUEST\")".into()),
         }
     }
@@ -104,14 +115,46 @@ pub(crate) fn identity_value(request: &AuthRequest, source: &str) -> Option<Stri
     }
 }
 
-/// Runs `authorizer` on a raw event, as Lambda delivers it, and returns its policy.
+/// An authorizer's answer that API Gateway would reject (a 500 there): its message names the
+/// authorizer and the field at fault, so the Lambda error says what to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidAuthorizerAnswer {
+    authorizer: &'static str,
+    reason: String,
+}
+
+impl fmt::Display for InvalidAuthorizerAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "authorizer `{}` returned an answer API Gateway rejects: {}",
+            self.authorizer, self.reason
+        )
+    }
+}
+
+impl std::error::Error for InvalidAuthorizerAnswer {}
+
+/// Runs `authorizer` on a raw event, as Lambda delivers it, and returns its policy as it will be
+/// sent, after checking it as API Gateway will ([`AuthorizerOutput::parse`]), so a nested context
+/// value fails here, naming the key, instead of as an anonymous 500 in API Gateway.
+///
+/// A malformed event is an [`InvalidEvent`] failure and a rejected answer an
+/// [`InvalidAuthorizerAnswer`] failure, both inside [`AuthFailure::Error`].
 pub async fn handle_authorizer_event(
     authorizer: &BuiltinAuthorizer,
     event: Value,
 ) -> Result<Value, AuthFailure> {
-    let event =
-        AuthorizerEvent::from_json(event).map_err(|message| AuthFailure::Error(message.into()))?;
-    run_authorizer(authorizer, event).await
+    let event = AuthorizerEvent::from_json(event)
+        .map_err(|message| AuthFailure::Error(Box::new(InvalidEvent::new(message))))?;
+    let answer = run_authorizer(authorizer, event).await?;
+    match AuthorizerOutput::parse(&answer) {
+        Ok(_) => Ok(answer),
+        Err(reason) => Err(AuthFailure::Error(Box::new(InvalidAuthorizerAnswer {
+            authorizer: authorizer.name(),
+            reason,
+        }))),
+    }
 }
 
 /// Runs `authorizer` on a typed event and returns its policy.
@@ -121,7 +164,7 @@ pub async fn run_authorizer(
 ) -> Result<Value, AuthFailure> {
     let request = event
         .into_auth_request(authorizer.identity_sources())
-        .map_err(|message| AuthFailure::Error(message.into()))?;
+        .map_err(|message| AuthFailure::Error(Box::new(InvalidEvent::new(message))))?;
     authorizer.call(request).await
 }
 
