@@ -119,7 +119,7 @@ impl Uris {
 
 /// `arn:<partition>:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`,
 /// the partition taken from the Lambda ARN as Chalice does.
-fn invocation_uri(region: &str, lambda_arn: &str) -> Result<String> {
+pub fn invocation_uri(region: &str, lambda_arn: &str) -> Result<String> {
     match lambda_arn.split(':').nth(1) {
         Some(partition) if lambda_arn.starts_with("arn:") && !partition.is_empty() => Ok(format!(
             "arn:{partition}:apigateway:{region}:{LAMBDA_PATH}/{lambda_arn}/invocations"

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::desired::{
     APP_TAG, AuthorizerTarget, Desired, DesiredFunction, DesiredMethod, Integration, RUNTIME,
-    STAGE_TAG, invocation_uri,
+    STAGE_TAG,
 };
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
@@ -32,6 +32,7 @@ use super::plan::{Step, architecture_name, authorizer_uri, function_arn, functio
 use super::record::Record;
 use crate::config::EndpointType;
 use crate::error::{Error, Result};
+use crate::openapi::invocation_uri;
 
 /// The clients of the services the deployer uses.
 #[derive(Debug, Clone)]
@@ -1067,7 +1068,8 @@ impl Aws {
                 let uri = invocation_uri(
                     &desired.region,
                     &function_arn(desired, handler.map_or("", |f| f.function_name.as_str())),
-                );
+                )
+                .map_err(|error| Error::new(format!("{what}: {error}")))?;
                 self.apigateway
                     .put_integration()
                     .rest_api_id(api)

@@ -166,13 +166,6 @@ pub enum AuthorizerTarget {
     None,
 }
 
-/// The URI API Gateway invokes a Lambda function by.
-pub fn invocation_uri(region: &str, function_arn: &str) -> String {
-    format!(
-        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
-    )
-}
-
 /// Everything needed to build the desired state.
 #[derive(Clone, Copy)]
 pub struct Inputs<'a> {

@@ -6,9 +6,10 @@ use std::fmt;
 
 use super::desired::{
     AuthorizerTarget, Desired, DesiredAuthorizer, DesiredFunction, DesiredMethod, DesiredRole,
-    Integration, RoleRef, invocation_uri,
+    Integration, RoleRef,
 };
 use super::observed::{Observed, ObservedAuthorizer, ObservedFunction, ObservedMethod};
+use crate::openapi::invocation_uri;
 
 /// One change to make.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,10 +179,11 @@ pub fn authorizer_uri(desired: &Desired, authorizer: &DesiredAuthorizer) -> Opti
                 .functions
                 .iter()
                 .find(|f| &f.resource_name == resource_name)?;
-            Some(invocation_uri(
+            invocation_uri(
                 &desired.region,
                 &function_arn(desired, &function.function_name),
-            ))
+            )
+            .ok()
         }
         AuthorizerTarget::Uri(uri) => Some(uri.clone()),
         AuthorizerTarget::None => None,
@@ -472,8 +474,9 @@ fn same_method(
                 .functions
                 .iter()
                 .find(|f| f.resource_name == super::desired::API_HANDLER);
-            let uri = handler
-                .map(|f| invocation_uri(&desired.region, &function_arn(desired, &f.function_name)));
+            let uri = handler.and_then(|f| {
+                invocation_uri(&desired.region, &function_arn(desired, &f.function_name)).ok()
+            });
             ("AWS_PROXY", uri)
         }
         Integration::CorsPreflight { .. } => ("MOCK", None),
@@ -585,7 +588,8 @@ mod tests {
                 },
             );
         }
-        let handler_uri = invocation_uri(&desired.region, &function_arn(desired, "app-dev"));
+        let handler_uri =
+            invocation_uri(&desired.region, &function_arn(desired, "app-dev")).unwrap();
         for (index, (path, methods)) in desired.api.resources.iter().enumerate() {
             let mut resource = ObservedResource {
                 id: format!("r{index}"),
