@@ -206,3 +206,8 @@ pub fn request_event(
         }
     })
 }
+
+/// The JSON body of a proxy response the function posted.
+pub fn body_json(response: &Value) -> Value {
+    serde_json::from_str(response["body"].as_str().expect("a text body")).expect("a JSON body")
+}

@@ -594,3 +594,10 @@ mod tests {
         assert_eq!(runtime.next_calls(), 1);
     }
 }
+
+/// A fake Runtime API and the app binary `bin` running against it as the function `handler`.
+pub fn start_lambda(bin: &str, handler: &str) -> (FakeRuntime, LambdaProcess) {
+    let runtime = FakeRuntime::start();
+    let process = LambdaProcess::spawn(bin, &runtime, handler);
+    (runtime, process)
+}

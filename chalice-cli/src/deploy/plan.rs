@@ -70,13 +70,6 @@ pub enum Step {
     },
 }
 
-impl Step {
-    /// Whether the step changes anything (all do; kept for symmetry with reads in reports).
-    pub fn describe(&self) -> String {
-        self.to_string()
-    }
-}
-
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

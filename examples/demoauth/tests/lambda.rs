@@ -3,20 +3,14 @@
 
 use std::time::Duration;
 
-use chalice_testkit::events::{ProxyEvent, method_arn, token_event};
+use chalice_testkit::events::{ProxyEvent, body_json, method_arn, token_event};
 use chalice_testkit::{FakeRuntime, LambdaProcess};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_demoauth");
 
 fn start(handler: &str) -> (FakeRuntime, LambdaProcess) {
-    let runtime = FakeRuntime::start();
-    let process = LambdaProcess::spawn(BIN, &runtime, handler);
-    (runtime, process)
-}
-
-fn body_json(response: &Value) -> Value {
-    serde_json::from_str(response["body"].as_str().expect("a text body")).expect("a JSON body")
+    chalice_testkit::start_lambda(BIN, handler)
 }
 
 #[test]
