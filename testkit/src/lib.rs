@@ -541,6 +541,13 @@ impl Drop for LambdaProcess {
     }
 }
 
+/// A fake Runtime API and the app binary `bin` running against it as the function `handler`.
+pub fn start_lambda(bin: &str, handler: &str) -> (FakeRuntime, LambdaProcess) {
+    let runtime = FakeRuntime::start();
+    let process = LambdaProcess::spawn(bin, &runtime, handler);
+    (runtime, process)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -593,11 +600,4 @@ mod tests {
         assert_eq!(posted.function_error_type.as_deref(), Some("unhandled"));
         assert_eq!(runtime.next_calls(), 1);
     }
-}
-
-/// A fake Runtime API and the app binary `bin` running against it as the function `handler`.
-pub fn start_lambda(bin: &str, handler: &str) -> (FakeRuntime, LambdaProcess) {
-    let runtime = FakeRuntime::start();
-    let process = LambdaProcess::spawn(bin, &runtime, handler);
-    (runtime, process)
 }
