@@ -61,3 +61,8 @@ pub use error::{Error, ErrorKind};
 pub use registry::{Registry, RegistryError, Route};
 pub use request::{MultiDict, Request};
 pub use response::{Body, IntoResponse, Response};
+
+/// The allocator of every app binary, unless the app turns the `mimalloc` feature off.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -9,6 +9,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use http::HeaderMap;
+use http::header::{HeaderName, HeaderValue};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -75,10 +77,17 @@ impl LocalServer {
             };
             let _ = stream.set_nodelay(true);
             let gateway = Arc::clone(&self.gateway);
+            let source_ip = peer.ip().to_string();
             tokio::spawn(async move {
-                let service = service_fn(move |request| {
+                let service = service_fn(move |request: hyper::Request<Incoming>| {
+                    let started = Instant::now();
+                    let (parts, body) = request.into_parts();
+                    // Copied out before the first await: hyper reads ahead on the connection
+                    // while the answer is pending, and a head that still borrows its read
+                    // buffer makes it allocate a fresh buffer for every request.
+                    let head = RequestHead::detach(parts, source_ip.clone());
                     let gateway = Arc::clone(&gateway);
-                    async move { Ok::<_, Infallible>(handle(&gateway, request, peer).await) }
+                    async move { Ok::<_, Infallible>(handle(&gateway, head, body, started).await) }
                 });
                 let connection = http1::Builder::new()
                     .keep_alive(true)
@@ -91,18 +100,54 @@ impl LocalServer {
     }
 }
 
+/// What the gateway needs of a request's head, owning its bytes.
+struct RequestHead {
+    method: String,
+    target: String,
+    headers: HeaderMap,
+    source_ip: String,
+}
+
+impl RequestHead {
+    fn detach(parts: http::request::Parts, source_ip: String) -> Self {
+        let target = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path(), |pq| pq.as_str())
+            .to_owned();
+        let mut headers = HeaderMap::with_capacity(parts.headers.len());
+        for name in parts.headers.keys() {
+            // hyper has validated both, so the copies are valid too.
+            let Ok(owned_name) = HeaderName::from_bytes(name.as_str().as_bytes()) else {
+                continue;
+            };
+            for value in parts.headers.get_all(name) {
+                if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+                    headers.append(owned_name.clone(), value);
+                }
+            }
+        }
+        RequestHead {
+            method: parts.method.as_str().to_owned(),
+            target,
+            headers,
+            source_ip,
+        }
+    }
+}
+
 async fn handle(
     gateway: &Gateway,
-    request: hyper::Request<Incoming>,
-    peer: SocketAddr,
+    head: RequestHead,
+    body: Incoming,
+    started: Instant,
 ) -> hyper::Response<Full<Bytes>> {
-    let started = Instant::now();
-    let (parts, body) = request.into_parts();
-    let method = parts.method.to_string();
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
+    let RequestHead {
+        method,
+        target,
+        headers,
+        source_ip,
+    } = head;
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => {
@@ -121,9 +166,9 @@ async fn handle(
         .handle(GatewayRequest {
             method: method.clone(),
             target: target.clone(),
-            headers: parts.headers,
+            headers,
             body,
-            source_ip: peer.ip().to_string(),
+            source_ip,
         })
         .await;
     log(
@@ -145,10 +190,12 @@ fn too_large() -> Response {
 /// One line per request: method, path (no query: it may hold secrets), status, decision, latency.
 fn log(method: &str, target: &str, status: u16, decision: &str, started: Instant) {
     let path = target.split('?').next().unwrap_or(target);
-    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    let micros = started.elapsed().as_micros();
     // The writer polls and stops only with the process; a send never blocks nor wakes it.
     let _ = request_log().send(format!(
-        "{method} {path} {status} {decision} {millis:.2}ms\n"
+        "{method} {path} {status} {decision} {}.{:02}ms\n",
+        micros / 1000,
+        micros % 1000 / 10
     ));
 }
 

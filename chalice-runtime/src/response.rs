@@ -51,7 +51,7 @@ impl Response {
 
     /// A 200 `application/json` response holding `value`.
     pub fn json(value: Value) -> Self {
-        Response::new(Body::Text(value.to_string())).with_header("Content-Type", "application/json")
+        Response::new(Body::from(value)).with_header("Content-Type", "application/json")
     }
 
     /// The same response with another status code.
@@ -132,8 +132,15 @@ impl From<Vec<u8>> for Body {
 
 impl From<Value> for Body {
     fn from(value: Value) -> Self {
-        Body::Text(value.to_string())
+        Body::Text(json_text(&value))
     }
+}
+
+/// `value` as JSON text. Straight into a buffer: `Value`'s `Display` goes through
+/// `fmt::Write` a token at a time, twice as slow on a typical response.
+fn json_text(value: &Value) -> String {
+    // A `Value`'s keys are strings, so serializing it cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Anything a view may return.

@@ -22,10 +22,22 @@ impl ApiArn<'_> {
     /// `method` is used verbatim too (`GET`, or `*` in a policy resource).
     pub(crate) fn method_arn(&self, method: &str, normalized_path: &str) -> String {
         let path = normalized_path.strip_prefix('/').unwrap_or(normalized_path);
-        format!(
-            "arn:aws:execute-api:{}:{}:{}/{}/{}/{}",
-            self.region, self.account_id, self.api_id, self.stage, method, path
-        )
+        // Built on every request: one `concat` costs a fraction of `format!`.
+        [
+            "arn:aws:execute-api:",
+            self.region,
+            ":",
+            self.account_id,
+            ":",
+            self.api_id,
+            "/",
+            self.stage,
+            "/",
+            method,
+            "/",
+            path,
+        ]
+        .concat()
     }
 }
 

@@ -2,21 +2,63 @@
 //! evaluated again against each new method ARN (so a policy cached on `/` can deny `/items`).
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use super::authorizer_output::AuthorizerOutput;
+use super::policy::{self, Decision, PolicyError};
 
 /// Most entries kept; past it, expired entries are dropped, then the oldest.
 const CAPACITY: usize = 10_000;
 
-type Key = (String, Vec<String>);
+/// Most method ARNs whose decision one answer remembers; past it, decisions are not kept.
+const DECISIONS_PER_ANSWER: usize = 256;
+
+/// An authorizer's answer, with the decisions its policy gave per method ARN: a cached answer
+/// serves many requests to the same few ARNs, and the policy says the same each time.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    output: AuthorizerOutput,
+    decisions: Mutex<HashMap<String, Result<Decision, PolicyError>>>,
+}
+
+impl Answer {
+    pub(crate) fn new(output: AuthorizerOutput) -> Arc<Self> {
+        Arc::new(Answer {
+            output,
+            decisions: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub(crate) fn output(&self) -> &AuthorizerOutput {
+        &self.output
+    }
+
+    /// The policy's decision on `method_arn`.
+    pub(crate) fn evaluate(&self, method_arn: &str) -> Result<Decision, PolicyError> {
+        let mut decisions = self
+            .decisions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(decision) = decisions.get(method_arn) {
+            return decision.clone();
+        }
+        let decision = policy::evaluate(&self.output.policy_document, method_arn);
+        if decisions.len() < DECISIONS_PER_ANSWER {
+            decisions.insert(method_arn.to_owned(), decision.clone());
+        }
+        decision
+    }
+}
+
+/// Answers of one authorizer, keyed by the identity source values.
+type ByIdentity = HashMap<Vec<String>, (Arc<Answer>, Instant)>;
 
 /// Cached authorizer answers, keyed by authorizer name and the identity source values, so one
 /// token's answer never serves another token.
 #[derive(Debug, Default)]
 pub(crate) struct AuthCache {
-    entries: RwLock<HashMap<Key, (AuthorizerOutput, Instant)>>,
+    entries: RwLock<HashMap<String, ByIdentity>>,
 }
 
 impl AuthCache {
@@ -26,24 +68,23 @@ impl AuthCache {
         authorizer: &str,
         identity: &[String],
         now: Instant,
-    ) -> Option<AuthorizerOutput> {
+    ) -> Option<Arc<Answer>> {
         let entries = self
             .entries
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let key = (authorizer.to_owned(), identity.to_vec());
-        match entries.get(&key) {
-            Some((output, expires)) if *expires > now => Some(output.clone()),
+        match entries.get(authorizer)?.get(identity) {
+            Some((answer, expires)) if *expires > now => Some(Arc::clone(answer)),
             _ => None,
         }
     }
 
-    /// Keeps `output` for `ttl` from `now`; a zero TTL keeps nothing.
+    /// Keeps `answer` for `ttl` from `now`; a zero TTL keeps nothing.
     pub(crate) fn put(
         &self,
         authorizer: &str,
         identity: &[String],
-        output: AuthorizerOutput,
+        answer: Arc<Answer>,
         ttl: Duration,
         now: Instant,
     ) {
@@ -54,22 +95,34 @@ impl AuthCache {
             .entries
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= CAPACITY {
-            entries.retain(|_, (_, expires)| *expires > now);
-        }
-        if entries.len() >= CAPACITY {
-            let oldest = entries
-                .iter()
-                .min_by_key(|(_, (_, expires))| *expires)
-                .map(|(key, _)| key.clone());
-            if let Some(oldest) = oldest {
-                entries.remove(&oldest);
+        let len = |entries: &HashMap<String, ByIdentity>| -> usize {
+            entries.values().map(HashMap::len).sum()
+        };
+        if len(&entries) >= CAPACITY {
+            for answers in entries.values_mut() {
+                answers.retain(|_, (_, expires)| *expires > now);
             }
         }
-        entries.insert(
-            (authorizer.to_owned(), identity.to_vec()),
-            (output, now + ttl),
-        );
+        if len(&entries) >= CAPACITY {
+            let oldest = entries
+                .iter()
+                .flat_map(|(name, answers)| {
+                    answers
+                        .iter()
+                        .map(move |(identity, (_, expires))| (expires, name, identity))
+                })
+                .min_by_key(|(expires, _, _)| **expires)
+                .map(|(_, name, identity)| (name.clone(), identity.clone()));
+            if let Some((name, identity)) = oldest
+                && let Some(answers) = entries.get_mut(&name)
+            {
+                answers.remove(&identity);
+            }
+        }
+        entries
+            .entry(authorizer.to_owned())
+            .or_default()
+            .insert(identity.to_vec(), (answer, now + ttl));
     }
 }
 
@@ -78,12 +131,34 @@ mod tests {
     use super::*;
     use serde_json::{Map, json};
 
-    fn output(principal: &str) -> AuthorizerOutput {
-        AuthorizerOutput {
+    fn output(principal: &str) -> Arc<Answer> {
+        Answer::new(AuthorizerOutput {
             principal_id: principal.into(),
             policy_document: json!({}),
             context: Map::new(),
+        })
+    }
+
+    #[test]
+    fn an_answer_decides_each_method_arn_on_its_own() {
+        let root = "arn:aws:execute-api:r:123:api/dev/GET/";
+        let answer = Answer::new(AuthorizerOutput {
+            principal_id: "user".into(),
+            policy_document: json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": [root]}]
+            }),
+            context: Map::new(),
+        });
+        // The second round is answered from the decisions remembered in the first.
+        for _ in 0..2 {
+            assert_eq!(answer.evaluate(root), Ok(Decision::Allow));
+            for i in 0..DECISIONS_PER_ANSWER + 10 {
+                let other = format!("{root}items/{i}");
+                assert_eq!(answer.evaluate(&other), Ok(Decision::ImplicitDeny));
+            }
         }
+        assert_eq!(answer.decisions.lock().unwrap().len(), DECISIONS_PER_ANSWER);
     }
 
     #[test]
@@ -149,7 +224,7 @@ mod tests {
                 now,
             );
         }
-        assert_eq!(cache.entries.read().unwrap().len(), CAPACITY);
+        assert_eq!(cache.entries.read().unwrap()["auth"].len(), CAPACITY);
         assert!(
             cache
                 .get("auth", &[(CAPACITY + 4).to_string()], now)

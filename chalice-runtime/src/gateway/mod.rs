@@ -18,7 +18,7 @@ mod routing;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -37,7 +37,7 @@ use crate::registry::{Registry, Route};
 use crate::response::{Body, Response};
 
 use arn::ApiArn;
-use cache::AuthCache;
+use cache::{Answer, AuthCache};
 use events::MatchedRequest;
 use policy::Decision;
 use routing::RouteTable;
@@ -87,7 +87,7 @@ impl GatewayConfig {
 
     /// The host name API Gateway would serve the API on.
     pub fn domain_name(&self) -> String {
-        format!("{}.execute-api.{}.amazonaws.com", self.api_id, self.region)
+        [&self.api_id, ".execute-api.", &self.region, ".amazonaws.com"].concat()
     }
 }
 
@@ -459,8 +459,8 @@ impl Gateway {
             None
         };
         let from_cache = cached.is_some();
-        let output = match cached {
-            Some(output) => output,
+        let answer = match cached {
+            Some(answer) => answer,
             None => {
                 let event =
                     match builtin.auth_type() {
@@ -482,24 +482,25 @@ impl Gateway {
                 let output = AuthorizerOutput::parse(&answer).map_err(|reason| {
                     self.authorizer_failed(builtin.name(), format!("invalid answer: {reason}"))
                 })?;
+                let answer = Answer::new(output);
                 if cacheable {
                     let ttl = builtin.ttl_seconds().unwrap_or(DEFAULT_TTL_SECONDS);
                     self.cache.put(
                         builtin.name(),
                         &identity,
-                        output.clone(),
+                        Arc::clone(&answer),
                         Duration::from_secs(ttl.into()),
                         now,
                     );
                 }
-                output
+                answer
             }
         };
-        match policy::evaluate(&output.policy_document, method_arn) {
+        match answer.evaluate(method_arn) {
             Ok(Decision::Allow) => Ok((
-                Some(output.request_context_authorizer()),
+                Some(answer.output().request_context_authorizer()),
                 AuthDecision::Allowed {
-                    principal_id: Some(output.principal_id),
+                    principal_id: Some(answer.output().principal_id.clone()),
                     cached: from_cache,
                 },
             )),
