@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 
 use crate::gateway::{GatewayConfig, Jwks, Unemulated};
-use crate::local::{LocalConfig, LocalServer};
+use crate::local::{Limits, LocalConfig, LocalServer};
 use crate::manifest::Manifest;
 use crate::registry::{Registry, RegistryError};
 
@@ -162,7 +162,14 @@ impl App {
                     cognito_jwks,
                     ..GatewayConfig::default().with_stage(stage)
                 };
-                self.serve_locally(registry, LocalConfig { addr, gateway })
+                self.serve_locally(
+                    registry,
+                    LocalConfig {
+                        addr,
+                        gateway,
+                        limits: Limits::default(),
+                    },
+                )
             }
             Mode::Usage => {
                 eprintln!(

@@ -2,20 +2,23 @@
 //! the same [`Gateway`] as the test client, each answer in one write with `TCP_NODELAY`.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
 use http::HeaderMap;
 use http::header::{HeaderName, HeaderValue};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use hyper_util::rt::TokioTimer;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::authorizer::AuthorizerKind;
 use crate::gateway::{Gateway, GatewayConfig, GatewayRequest, Unemulated};
@@ -25,6 +28,9 @@ use crate::response::{Body, Response};
 /// API Gateway's payload limit.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
+/// API Gateway's limit on the request line and headers together.
+pub const MAX_HEAD_BYTES: usize = 10 * 1024;
+
 /// Where and how to serve.
 #[derive(Debug, Clone)]
 pub struct LocalConfig {
@@ -32,6 +38,29 @@ pub struct LocalConfig {
     pub addr: SocketAddr,
     /// The gateway's configuration (stage, what to do with unemulated authorizers).
     pub gateway: GatewayConfig,
+    /// What one client may take of the server.
+    pub limits: Limits,
+}
+
+/// Bounds that keep one slow or hostile client from taking the server down for the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's head; then the connection is closed.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body; then it is answered 408.
+    pub body_read_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 4096,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// A bound server, ready to serve.
@@ -39,6 +68,7 @@ pub struct LocalConfig {
 pub struct LocalServer {
     listener: TcpListener,
     gateway: Arc<Gateway>,
+    limits: Limits,
 }
 
 impl LocalServer {
@@ -48,6 +78,7 @@ impl LocalServer {
         Ok(LocalServer {
             listener,
             gateway: Arc::new(Gateway::new(registry, config.gateway)),
+            limits: config.limits,
         })
     }
 
@@ -59,9 +90,11 @@ impl LocalServer {
     /// Serves until `shutdown` completes; connections in flight finish their current request.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) -> io::Result<()> {
         tokio::pin!(shutdown);
+        let connections = Arc::new(Semaphore::new(self.limits.max_connections));
+        let limits = Arc::new(self.limits);
         loop {
-            let (stream, peer) = tokio::select! {
-                accepted = self.listener.accept() => match accepted {
+            let (stream, peer, permit) = tokio::select! {
+                accepted = accept(&self.listener, &connections) => match accepted {
                     Ok(accepted) => accepted,
                     // Out of file descriptors or a reset before accept: keep serving the others.
                     Err(error) => {
@@ -77,8 +110,11 @@ impl LocalServer {
             };
             let _ = stream.set_nodelay(true);
             let gateway = Arc::clone(&self.gateway);
+            let limits = Arc::clone(&limits);
             let source_ip = peer.ip().to_string();
             tokio::spawn(async move {
+                let _permit = permit;
+                let body_read_timeout = limits.body_read_timeout;
                 let service = service_fn(move |request: hyper::Request<Incoming>| {
                     let started = Instant::now();
                     let (parts, body) = request.into_parts();
@@ -87,9 +123,16 @@ impl LocalServer {
                     // buffer makes it allocate a fresh buffer for every request.
                     let head = RequestHead::detach(parts, source_ip.clone());
                     let gateway = Arc::clone(&gateway);
-                    async move { Ok::<_, Infallible>(handle(&gateway, head, body, started).await) }
+                    async move {
+                        let answer = handle(&gateway, head, body, body_read_timeout, started);
+                        Ok::<_, Infallible>(answer.await)
+                    }
                 });
+                // Heads past hyper's buffer or header count are answered 431 by hyper itself;
+                // those within it but over API Gateway's limit, by `handle`.
                 let connection = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(limits.header_read_timeout)
                     .keep_alive(true)
                     .max_buf_size(64 * 1024)
                     .serve_connection(TokioIo::new(stream), service);
@@ -100,12 +143,27 @@ impl LocalServer {
     }
 }
 
+/// The next connection, once fewer than the limit are being served.
+async fn accept(
+    listener: &TcpListener,
+    connections: &Arc<Semaphore>,
+) -> io::Result<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
+    let permit = Arc::clone(connections)
+        .acquire_owned()
+        .await
+        .map_err(io::Error::other)?;
+    let (stream, peer) = listener.accept().await?;
+    Ok((stream, peer, permit))
+}
+
 /// What the gateway needs of a request's head, owning its bytes.
 struct RequestHead {
     method: String,
     target: String,
     headers: HeaderMap,
     source_ip: String,
+    /// The request line and headers, in bytes as API Gateway counts them.
+    size: usize,
 }
 
 impl RequestHead {
@@ -115,6 +173,13 @@ impl RequestHead {
             .path_and_query()
             .map_or_else(|| parts.uri.path(), |pq| pq.as_str())
             .to_owned();
+        let size = parts.method.as_str().len()
+            + target.len()
+            + parts
+                .headers
+                .iter()
+                .map(|(name, value)| name.as_str().len() + value.len())
+                .sum::<usize>();
         let mut headers = HeaderMap::with_capacity(parts.headers.len());
         for name in parts.headers.keys() {
             // hyper has validated both, so the copies are valid too.
@@ -132,6 +197,7 @@ impl RequestHead {
             target,
             headers,
             source_ip,
+            size,
         }
     }
 }
@@ -140,6 +206,7 @@ async fn handle(
     gateway: &Gateway,
     head: RequestHead,
     body: Incoming,
+    body_read_timeout: Duration,
     started: Instant,
 ) -> hyper::Response<Full<Bytes>> {
     let RequestHead {
@@ -147,20 +214,29 @@ async fn handle(
         target,
         headers,
         source_ip,
+        size,
     } = head;
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes().to_vec(),
-        Err(_) => {
-            let response = too_large();
-            log(
-                &method,
-                &target,
-                response.status_code(),
-                "body-too-large",
-                started,
-            );
-            return to_hyper(response);
+    let refuse = |response: Response, reason: &str| {
+        log(&method, &target, response.status_code(), &reason, started);
+        to_hyper(response)
+    };
+    if size > MAX_HEAD_BYTES {
+        return refuse(
+            limit_response(431, "Request Header Fields Too Large"),
+            "head-too-large",
+        );
+    }
+    let collected = tokio::time::timeout(
+        body_read_timeout,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    )
+    .await;
+    let body = match collected {
+        Ok(Ok(collected)) => collected.to_bytes().to_vec(),
+        Ok(Err(_)) => {
+            return refuse(limit_response(413, "Request Too Long"), "body-too-large");
         }
+        Err(_) => return refuse(limit_response(408, "Request Timeout"), "body-timeout"),
     };
     let answer = gateway
         .handle(GatewayRequest {
@@ -175,28 +251,32 @@ async fn handle(
         &method,
         &target,
         answer.response.status_code(),
-        &answer.decision.to_string(),
+        &answer.decision,
         started,
     );
     to_hyper(answer.response)
 }
 
-fn too_large() -> Response {
-    Response::new(r#"{"message":"Request Too Long"}"#)
-        .with_status(413)
-        .with_header("Content-Type", "application/json")
+/// The answer to a request over one of the server's limits.
+fn limit_response(status: u16, message: &str) -> Response {
+    Response::json(serde_json::json!({ "message": message })).with_status(status)
 }
 
 /// One line per request: method, path (no query: it may hold secrets), status, decision, latency.
-fn log(method: &str, target: &str, status: u16, decision: &str, started: Instant) {
+fn log(method: &str, target: &str, status: u16, decision: &dyn fmt::Display, started: Instant) {
+    use std::fmt::Write as _;
     let path = target.split('?').next().unwrap_or(target);
     let micros = started.elapsed().as_micros();
-    // The writer polls and stops only with the process; a send never blocks nor wakes it.
-    let _ = request_log().send(format!(
-        "{method} {path} {status} {decision} {}.{:02}ms\n",
+    // Sized once: `format!` would grow the line several times over.
+    let mut line = String::with_capacity(method.len() + path.len() + 64);
+    let _ = writeln!(
+        line,
+        "{method} {path} {status} {decision} {}.{:02}ms",
         micros / 1000,
         micros % 1000 / 10
-    ));
+    );
+    // The writer polls and stops only with the process; a send never blocks nor wakes it.
+    let _ = request_log().send(line);
 }
 
 /// Request lines go to stderr from one thread that collects them every few milliseconds: a

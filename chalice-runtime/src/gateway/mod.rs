@@ -18,8 +18,8 @@ mod routing;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -87,7 +87,13 @@ impl GatewayConfig {
 
     /// The host name API Gateway would serve the API on.
     pub fn domain_name(&self) -> String {
-        [&self.api_id, ".execute-api.", &self.region, ".amazonaws.com"].concat()
+        [
+            &self.api_id,
+            ".execute-api.",
+            &self.region,
+            ".amazonaws.com",
+        ]
+        .concat()
     }
 }
 
