@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use http::HeaderMap;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::request::MultiDict;
 
@@ -147,49 +147,87 @@ impl AuthResponse {
                 self.context
             )));
         }
-        let mut resources = Vec::new();
-        for route in &self.routes {
-            for method in &route.methods {
-                resources.push(Value::String(route_arn(method_arn, &route.path, method)?));
+        let api = ApiOfArn::parse(method_arn)?;
+        let resources = self
+            .routes
+            .iter()
+            .flat_map(|route| {
+                let api = &api;
+                route
+                    .methods
+                    .iter()
+                    .map(move |method| Value::String(api.route_arn(&route.path, method)))
+            })
+            .collect();
+        // Built field by field, in Chalice's order: `json!` would serialize the context and the
+        // resources into new values, which costs more than the rest of the invocation.
+        let object = |fields: Vec<(&str, Value)>| {
+            let mut map = Map::with_capacity(fields.len());
+            for (key, value) in fields {
+                map.insert(key.to_owned(), value);
             }
-        }
-        Ok(json!({
-            "context": self.context,
-            "principalId": self.principal_id,
-            "policyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Action": "execute-api:Invoke",
-                    "Effect": "Allow",
-                    "Resource": resources,
-                }],
-            },
-        }))
+            Value::Object(map)
+        };
+        let statement = object(vec![
+            ("Action", Value::from("execute-api:Invoke")),
+            ("Effect", Value::from("Allow")),
+            ("Resource", Value::Array(resources)),
+        ]);
+        let document = object(vec![
+            ("Version", Value::from("2012-10-17")),
+            ("Statement", Value::Array(vec![statement])),
+        ]);
+        Ok(object(vec![
+            ("context", self.context.clone()),
+            ("principalId", Value::from(self.principal_id.as_str())),
+            ("policyDocument", document),
+        ]))
     }
 }
 
-/// The ARN that allows `method` on `path`, under the API and stage of `method_arn`.
-///
-/// As Chalice: the first character of `path` is dropped (paths start with `/`), `*` alone
-/// means every path, and `{param}` segments are kept literally (use `*` to match any value).
-fn route_arn(method_arn: &str, path: &str, method: &str) -> Result<String, InvalidAuthResponse> {
-    let invalid = || InvalidAuthResponse(format!("malformed method ARN {method_arn:?}"));
-    let fields: Vec<&str> = method_arn.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = fields[..] else {
-        return Err(invalid());
-    };
-    let mut parts = resource.split('/');
-    let (Some(api_id), Some(stage)) = (parts.next(), parts.next()) else {
-        return Err(invalid());
-    };
-    let rest: String = path.chars().skip(1).collect();
-    let mut resource = format!("{api_id}/{stage}/{method}/{rest}");
-    if path == "*" {
-        resource.push('*');
+/// What every route ARN of a policy shares with the method ARN: `arn:aws:execute-api:region:
+/// account:`, the API and the stage.
+struct ApiOfArn<'a> {
+    head: &'a str,
+    api_id: &'a str,
+    stage: &'a str,
+}
+
+impl<'a> ApiOfArn<'a> {
+    fn parse(method_arn: &'a str) -> Result<Self, InvalidAuthResponse> {
+        let invalid = || InvalidAuthResponse(format!("malformed method ARN {method_arn:?}"));
+        let resource = method_arn.splitn(6, ':').nth(5).ok_or_else(invalid)?;
+        let mut parts = resource.split('/');
+        let (Some(api_id), Some(stage)) = (parts.next(), parts.next()) else {
+            return Err(invalid());
+        };
+        Ok(ApiOfArn {
+            head: &method_arn[..method_arn.len() - resource.len()],
+            api_id,
+            stage,
+        })
     }
-    Ok(format!(
-        "{arn}:{partition}:{service}:{region}:{account}:{resource}"
-    ))
+
+    /// The ARN that allows `method` on `path`.
+    ///
+    /// As Chalice: the first character of `path` is dropped (paths start with `/`), `*` alone
+    /// means every path, and `{param}` segments are kept literally (use `*` to match any value).
+    fn route_arn(&self, path: &str, method: &str) -> String {
+        let rest = path.char_indices().nth(1).map_or("", |(i, _)| &path[i..]);
+        let star = if path == "*" { "*" } else { "" };
+        [
+            self.head,
+            self.api_id,
+            "/",
+            self.stage,
+            "/",
+            method,
+            "/",
+            rest,
+            star,
+        ]
+        .concat()
+    }
 }
 
 /// An [`AuthResponse`] that cannot become a policy.
@@ -227,6 +265,7 @@ impl std::error::Error for AuthError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const USERS_ARN: &str =
         "arn:aws:execute-api:us-west-2:123456789012:abcdef1234/dev/GET/users/42";

@@ -17,6 +17,7 @@ use http::Uri;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 pub use lambda_runtime::Diagnostic;
 
@@ -196,7 +197,7 @@ impl LambdaFunction {
     /// ([`INVALID_EVENT`]), `Unauthorized` (message exactly `Unauthorized`), an authorizer's own
     /// error ([`AUTHORIZER_ERROR`]) or an answer API Gateway would reject
     /// ([`INVALID_AUTHORIZER_ANSWER`], naming the key at fault).
-    pub async fn invoke(&self, event: Value) -> Result<Output, Diagnostic> {
+    pub async fn invoke(&self, event: &str) -> Result<Output, Diagnostic> {
         match self.role {
             Role::Api => {
                 let event = dispatch::api_event_from_json(event)
@@ -274,8 +275,9 @@ pub(crate) fn run(app_name: &str, registry: Result<&'static Registry, &RegistryE
                 return 1;
             }
         };
-        let handler = service_fn(move |event: LambdaEvent<Value>| async move {
-            function.invoke(event.payload).await
+        // The event stays JSON text until the function types it: one pass, no `Value`.
+        let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+            function.invoke(event.payload.get()).await
         });
         match lambda_runtime::run(handler).await {
             Ok(()) => 0,

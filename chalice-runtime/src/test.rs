@@ -261,6 +261,6 @@ impl AuthorizerCall<'_> {
         let event = self.event.unwrap_or_else(|| {
             serde_json::json!({"type": "TOKEN", "authorizationToken": self.token, "methodArn": self.method_arn})
         });
-        dispatch::handle_authorizer_event(self.authorizer, event).await
+        dispatch::handle_authorizer_event(self.authorizer, &event.to_string()).await
     }
 }

@@ -7,9 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::HeaderMap;
 use http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{InvalidEvent, typed_event};
+use super::{EventKind, InvalidEvent, typed_event};
 use crate::cors;
 use crate::gateway::responses;
 use crate::registry::{Registry, Route};
@@ -18,16 +18,21 @@ use crate::response::{Body, Response};
 
 /// Reads a REST v1 proxy event as Lambda delivers it; anything else is an error that says what
 /// is wrong, including an authorizer's event, which the proxy type would otherwise half-accept.
-pub fn api_event_from_json(event: Value) -> Result<ApiGatewayProxyRequest, InvalidEvent> {
-    if let Some(kind @ ("TOKEN" | "REQUEST")) = event.get("type").and_then(Value::as_str)
-        && event.get("methodArn").is_some()
+pub fn api_event_from_json(event: &str) -> Result<ApiGatewayProxyRequest, InvalidEvent> {
+    // Only an event that mentions `methodArn` at all is read a second time, to tell.
+    if event.contains("\"methodArn\"")
+        && let Ok(EventKind {
+            kind: Some(kind @ ("TOKEN" | "REQUEST")),
+            method_arn: Some(_),
+            ..
+        }) = serde_json::from_str::<EventKind<'_>>(event)
     {
         return Err(InvalidEvent::new(format!(
             "the API handler received a {kind} authorizer event; it serves API Gateway proxy \
              events (is the function's handler string right?)"
         )));
     }
-    typed_event(&event, "API Gateway proxy event")
+    typed_event(event, "API Gateway proxy event")
 }
 
 /// Runs the view the event is for and returns the proxy response API Gateway expects.

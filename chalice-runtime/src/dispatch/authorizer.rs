@@ -7,7 +7,7 @@ use aws_lambda_events::apigw::{
 };
 use serde_json::Value;
 
-use super::{InvalidEvent, typed_event};
+use super::{EventKind, InvalidEvent, typed_event};
 use crate::auth::AuthRequest;
 use crate::authorizer::{AuthFailure, BuiltinAuthorizer};
 use crate::gateway::AuthorizerOutput;
@@ -24,25 +24,24 @@ pub enum AuthorizerEvent {
 
 impl AuthorizerEvent {
     /// Reads an event by its `type` field; anything malformed is an error naming what is wrong.
-    pub fn from_json(event: Value) -> Result<Self, String> {
-        let kind = event.get("type").and_then(Value::as_str).map(str::to_owned);
-        match kind.as_deref() {
-            Some("TOKEN") => typed_event(&event, "TOKEN authorizer event")
+    pub fn from_json(event: &str) -> Result<Self, String> {
+        // A JSON text that is not an object has no `type` either.
+        let kind = serde_json::from_str::<EventKind<'_>>(event).unwrap_or_default();
+        match kind.kind {
+            Some("TOKEN") => typed_event(event, "TOKEN authorizer event")
                 .map(AuthorizerEvent::Token)
                 .map_err(|error| error.to_string()),
-            Some("REQUEST") => typed_event(&event, "REQUEST authorizer event")
+            Some("REQUEST") => typed_event(event, "REQUEST authorizer event")
                 .map(|event| AuthorizerEvent::Request(Box::new(event)))
                 .map_err(|error| error.to_string()),
             Some(other) => Err(format!(
                 "authorizer event has type {other:?}; expected \"TOKEN\" or \"REQUEST\""
             )),
-            None if event.get("httpMethod").is_some() && event.get("requestContext").is_some() => {
-                Err(
-                    "an authorizer received an API Gateway proxy event; it serves TOKEN and \
+            None if kind.http_method.is_some() && kind.request_context.is_some() => Err(
+                "an authorizer received an API Gateway proxy event; it serves TOKEN and \
                      REQUEST authorizer events (is the function's handler string right?)"
-                        .into(),
-                )
-            }
+                    .into(),
+            ),
             None => Err("authorizer event has no \"type\" field (\"TOKEN\" or \"REQUEST\")".into()),
         }
     }
@@ -143,7 +142,7 @@ impl std::error::Error for InvalidAuthorizerAnswer {}
 /// [`InvalidAuthorizerAnswer`] failure, both inside [`AuthFailure::Error`].
 pub async fn handle_authorizer_event(
     authorizer: &BuiltinAuthorizer,
-    event: Value,
+    event: &str,
 ) -> Result<Value, AuthFailure> {
     let event = AuthorizerEvent::from_json(event)
         .map_err(|message| AuthFailure::Error(Box::new(InvalidEvent::new(message))))?;
@@ -177,7 +176,7 @@ mod tests {
     fn token_events_become_auth_requests() {
         let event = json!({"type": "TOKEN", "authorizationToken": "authtoken",
                            "methodArn": "arn:aws:execute-api:us-west-2:1:id/dev/GET/foo"});
-        let request = AuthorizerEvent::from_json(event)
+        let request = AuthorizerEvent::from_json(&event.to_string())
             .unwrap()
             .into_auth_request(&[])
             .unwrap();
@@ -201,7 +200,7 @@ mod tests {
             "stageVariables": {"env": "dev"},
             "requestContext": {"stage": "dev", "resourcePath": "/items/{id}"}
         });
-        let request = AuthorizerEvent::from_json(event)
+        let request = AuthorizerEvent::from_json(&event.to_string())
             .unwrap()
             .into_auth_request(&["header.X-Token", "querystring.key"])
             .unwrap();
@@ -233,14 +232,13 @@ mod tests {
             (json!([1, 2]), "no \"type\""),
         ];
         for (event, expected) in cases {
-            let error = AuthorizerEvent::from_json(event.clone()).unwrap_err();
+            let error = AuthorizerEvent::from_json(&event.to_string()).unwrap_err();
             assert!(error.contains(expected), "{event}: {error}");
         }
-        let no_arn =
-            AuthorizerEvent::from_json(json!({"type": "TOKEN", "authorizationToken": "x"}))
-                .unwrap()
-                .into_auth_request(&[])
-                .unwrap_err();
+        let no_arn = AuthorizerEvent::from_json(r#"{"type": "TOKEN", "authorizationToken": "x"}"#)
+            .unwrap()
+            .into_auth_request(&[])
+            .unwrap_err();
         assert!(no_arn.contains("methodArn"), "{no_arn}");
     }
 }
