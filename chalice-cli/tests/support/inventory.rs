@@ -72,6 +72,35 @@ pub async fn inventory(clients: &Clients, app: &str, stage: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// Where two inventories differ: one line per differing path, with both values.
+pub fn differences(got: &Value, want: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    collect_differences(got, want, "", &mut found);
+    found
+}
+
+fn collect_differences(got: &Value, want: &Value, path: &str, found: &mut Vec<String>) {
+    match (got, want) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                let (x, y) = (
+                    a.get(key).unwrap_or(&Value::Null),
+                    b.get(key).unwrap_or(&Value::Null),
+                );
+                collect_differences(x, y, &format!("{path}.{key}"), found);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (index, (x, y)) in a.iter().zip(b).enumerate() {
+                collect_differences(x, y, &format!("{path}[{index}]"), found);
+            }
+        }
+        _ if got != want => found.push(format!("{path}: got {got}, want {want}")),
+        _ => {}
+    }
+}
+
 /// Whether nothing of the stage is left.
 pub fn is_empty(inventory: &Value) -> bool {
     ["functions", "roles"]
