@@ -183,14 +183,10 @@ async fn reference(
     let project = TestProject::new(example, &[&stage]);
     project.clean(clients, &[&stage]).await;
     if let Some(before) = before {
-        deploy_via(&project, &stage, &clients, before)
-            .await
-            .unwrap();
+        deploy_via(&project, &stage, clients, before).await.unwrap();
     }
     proxy.reset();
-    deploy_via(&project, &stage, &clients, target)
-        .await
-        .unwrap();
+    deploy_via(&project, &stage, clients, target).await.unwrap();
     let calls = proxy.calls().len();
     let found = inventory(clients, app, &stage).await;
     let found = deployed_current(found, &fingerprint(&project, &stage, target));
@@ -269,7 +265,7 @@ async fn fault_matrix(example: &'static str, tag: &'static str, versions: Versio
                 // kind meets both checks.
                 let index = (n - 1) / stride;
                 let fault = Fault::ALL[index % Fault::ALL.len()];
-                let then_delete = (index / Fault::ALL.len()) % 2 == 0;
+                let then_delete = (index / Fault::ALL.len()).is_multiple_of(2);
                 let stage = stage_name(example, tag, n);
                 let what = format!("{example} {tag} call {n} of {calls} ({fault:?})");
                 let project = TestProject::new(example, &[&stage]);
