@@ -139,31 +139,6 @@ fn stage_name(example: &str, tag: &str, n: usize) -> String {
     format!("{code}{tag}{n:03}z")
 }
 
-async fn deploy_via(
-    project: &TestProject,
-    stage: &str,
-    clients: &Clients,
-    bundle: &Bundle,
-) -> Result<deploy::DeployReport, String> {
-    deploy::deploy_bundle(
-        &project.project(),
-        stage,
-        &clients.aws,
-        bundle,
-        false,
-        &mut |_| {},
-    )
-    .await
-    .map_err(|e| e.to_string())
-}
-
-async fn delete_via(project: &TestProject, stage: &str, clients: &Clients) -> Result<(), String> {
-    deploy::delete(&project.project(), stage, &clients.aws, &mut |_| {})
-        .await
-        .map(drop)
-        .map_err(|e| e.to_string())
-}
-
 fn record_json(project: &TestProject, stage: &str) -> Value {
     serde_json::to_value(project.record(stage)).unwrap()
 }

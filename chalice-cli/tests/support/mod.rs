@@ -204,12 +204,13 @@ pub async fn clients_via(deployer_endpoint: &str) -> Clients {
     }
 }
 
-pub async fn deploy(
+/// Deploys `bundle` to `stage`; the error as its message.
+pub async fn deploy_via(
     project: &TestProject,
     stage: &str,
     clients: &Clients,
     bundle: &Bundle,
-) -> deploy::DeployReport {
+) -> Result<deploy::DeployReport, String> {
     deploy::deploy_bundle(
         &project.project(),
         stage,
@@ -219,5 +220,27 @@ pub async fn deploy(
         &mut |_| {},
     )
     .await
-    .unwrap()
+    .map_err(|e| e.to_string())
+}
+
+/// Deploys `bundle` to `stage`, which must succeed.
+pub async fn deploy(
+    project: &TestProject,
+    stage: &str,
+    clients: &Clients,
+    bundle: &Bundle,
+) -> deploy::DeployReport {
+    deploy_via(project, stage, clients, bundle).await.unwrap()
+}
+
+/// Deletes `stage`; the error as its message.
+pub async fn delete_via(
+    project: &TestProject,
+    stage: &str,
+    clients: &Clients,
+) -> Result<(), String> {
+    deploy::delete(&project.project(), stage, &clients.aws, &mut |_| {})
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
