@@ -562,3 +562,44 @@ async fn bad_app_input_fails_naming_it_before_any_aws_call() {
     assert_eq!(proxy.requests(), 0, "AWS was called: {:?}", proxy.calls());
     assert!(clients.calls.take().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_of_their_own_are_found_by_their_tags_when_the_record_is_lost() {
+    let proxy = Proxy::start(&endpoint());
+    let clients = clients_via(&proxy.url).await;
+    let stage = "qroles1z";
+    let project = TestProject::new("demoauth", &[stage]);
+    let mut config: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.dir.join(".chalice/config.json")).unwrap(),
+    )
+    .unwrap();
+    config["stages"][stage]["autogen_policy"] = json!(false);
+    std::fs::write(project.dir.join(".chalice/config.json"), config.to_string()).unwrap();
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["logs:PutLogEvents"], "Resource": "arn:*:logs:*:*:*"}]});
+    std::fs::write(
+        project.dir.join(format!(".chalice/policy-{stage}.json")),
+        policy.to_string(),
+    )
+    .unwrap();
+    project.clean(&clients, &[stage]).await;
+    deploy(&project, stage, &clients, &light("demoauth")).await;
+    let found = inventory(&clients, "demoauth1", stage).await;
+    let mut roles: Vec<&String> = found["roles"].as_object().unwrap().keys().collect();
+    roles.sort();
+    assert_eq!(
+        roles,
+        [
+            "demoauth1-<stage>-api_handler",
+            "demoauth1-<stage>-demo_auth"
+        ]
+    );
+    for role in roles {
+        assert_eq!(found["roles"][role]["policies"][role], policy);
+    }
+    // Without its record, delete still finds every role by its name and tags.
+    std::fs::remove_file(deploy::record::path(project.project().dir(), stage)).unwrap();
+    delete_via(&project, stage, &clients).await.unwrap();
+    let left = inventory(&clients, "demoauth1", stage).await;
+    assert!(is_empty(&left), "{left}");
+}
