@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::naming;
 
 /// Where the config lives in a project.
 pub const CONFIG_PATH: &str = ".chalice/config.json";
@@ -144,6 +145,7 @@ impl Config {
             None => return Err(at("key `app_name` is missing".into())),
         };
         check_app_name(&app_name).map_err(|message| at(format!("key `app_name`: {message}")))?;
+        check_values(&top, "").map_err(at)?;
         for (stage, scope) in top.stages.iter().flatten() {
             for nested in ["version", "app_name", "stages"] {
                 let present = match nested {
@@ -159,6 +161,22 @@ impl Config {
             }
             check_stage_name(stage)
                 .map_err(|message| at(format!("key `stages.{stage}`: {message}")))?;
+            check_values(scope, &format!("stages.{stage}.")).map_err(at)?;
+            let functions = scope
+                .lambda_functions
+                .iter()
+                .chain(&top.lambda_functions)
+                .flat_map(BTreeMap::keys);
+            for function in
+                std::iter::once(naming::API_HANDLER).chain(functions.map(String::as_str))
+            {
+                let name = naming::function_name(&app_name, stage, function);
+                naming::check_function_name(&name).map_err(|message| {
+                    at(format!(
+                        "key `stages.{stage}`: stage `{stage}` of app `{app_name}` gives {message}; shorten app_name or the stage's name"
+                    ))
+                })?;
+            }
         }
         let config = Config {
             path: path.to_owned(),
@@ -433,6 +451,148 @@ fn check_app_name(name: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// Lambda's reserved environment variables, which a function's configuration may not set.
+const RESERVED_ENVIRONMENT: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+];
+
+/// The retention periods CloudWatch Logs accepts, in days.
+const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Checks the values one level of the file sets (`at` is its key prefix, e.g. `stages.dev.`)
+/// against what AWS accepts, then its `lambda_functions`, so that a deploy never starts with a
+/// value AWS would refuse half-way.
+fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
+    let key = |name: &str| format!("key `{at}{name}`");
+    if let Some(memory) = scope.lambda_memory_size
+        && !(128..=10240).contains(&memory)
+    {
+        return Err(format!(
+            "{}: {memory} MB is out of range; Lambda allows 128 to 10240",
+            key("lambda_memory_size")
+        ));
+    }
+    if let Some(timeout) = scope.lambda_timeout
+        && !(1..=900).contains(&timeout)
+    {
+        return Err(format!(
+            "{}: {timeout} seconds is out of range; Lambda allows 1 to 900",
+            key("lambda_timeout")
+        ));
+    }
+    if let Some(days) = scope.log_retention_in_days
+        && !LOG_RETENTION_DAYS.contains(&days)
+    {
+        return Err(format!(
+            "{}: {days} is not a retention CloudWatch Logs accepts ({})",
+            key("log_retention_in_days"),
+            LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+        ));
+    }
+    if let Some(stage) = &scope.api_gateway_stage
+        && (stage.is_empty()
+            || stage.len() > 128
+            || !stage
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return Err(format!(
+            "{}: \"{stage}\" is not an API Gateway stage name (1 to 128 letters, digits, `-` and `_`)",
+            key("api_gateway_stage")
+        ));
+    }
+    for name in scope.environment_variables.iter().flat_map(BTreeMap::keys) {
+        if RESERVED_ENVIRONMENT.contains(&name.as_str()) {
+            return Err(format!(
+                "{}: `{name}` is reserved by Lambda and cannot be set",
+                key("environment_variables")
+            ));
+        }
+        let mut chars = name.chars();
+        let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!(
+                "{}: `{name}` is not a Lambda environment variable name (a letter, then letters, digits and `_`)",
+                key("environment_variables")
+            ));
+        }
+    }
+    for (name, value) in scope.tags.iter().flatten() {
+        if name.is_empty() || name.len() > 128 || value.len() > 256 {
+            return Err(format!(
+                "{}: tag `{name}`: keys are 1 to 128 characters, values up to 256",
+                key("tags")
+            ));
+        }
+        if name.to_ascii_lowercase().starts_with("aws:") {
+            return Err(format!(
+                "{}: tag `{name}`: the `aws:` prefix is reserved by AWS",
+                key("tags")
+            ));
+        }
+    }
+    for layer in scope.layers.iter().flatten() {
+        let parts: Vec<&str> = layer.split(':').collect();
+        if !matches!(parts[..], ["arn", _, "lambda", _, _, "layer", _, version] if version.parse::<u32>().is_ok())
+        {
+            return Err(format!(
+                "{}: \"{layer}\" is not a layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)",
+                key("layers")
+            ));
+        }
+    }
+    for (function, nested) in scope.lambda_functions.iter().flatten() {
+        check_function_key(function)
+            .map_err(|message| format!("key `{at}lambda_functions.{function}`: {message}"))?;
+        for forbidden in ["stages", "lambda_functions"] {
+            let present = match forbidden {
+                "stages" => nested.stages.is_some(),
+                _ => nested.lambda_functions.is_some(),
+            };
+            if present {
+                return Err(format!(
+                    "key `{at}lambda_functions.{function}.{forbidden}` is not allowed inside a function"
+                ));
+            }
+        }
+        check_values(nested, &format!("{at}lambda_functions.{function}."))?;
+    }
+    Ok(())
+}
+
+/// A `lambda_functions` key names `api_handler` or a built-in authorizer.
+fn check_function_key(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("a function name is letters, digits, `-` and `_`".into());
+    }
+    Ok(())
+}
+
 fn check_stage_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty()
         || !name
@@ -461,13 +621,13 @@ mod tests {
             "stages": {"dev": {
                 "manage_iam_role": true, "iam_role_arn": "arn:aws:iam::123456789012:role/stage-role",
                 "autogen_policy": true, "iam_policy_file": "policy.json",
-                "environment_variables": {"env": "stage"}, "lambda_timeout": 1, "lambda_memory_size": 1,
+                "environment_variables": {"env": "stage"}, "lambda_timeout": 1, "lambda_memory_size": 1024,
                 "tags": {"tag": "stage"},
                 "lambda_functions": {
                     "api_handler": {"lambda_timeout": 30},
                     "myauth": {"iam_role_arn": "arn:aws:iam::123456789012:role/auth-role", "autogen_policy": true,
                                "iam_policy_file": "function.json", "environment_variables": {"env": "function"},
-                               "lambda_timeout": 2, "lambda_memory_size": 2, "tags": {"tag": "function"}}
+                               "lambda_timeout": 2, "lambda_memory_size": 2048, "tags": {"tag": "function"}}
                 }
             }}
         }))
@@ -481,10 +641,10 @@ mod tests {
         );
         assert_eq!(auth.iam_policy_file.as_deref(), Some("function.json"));
         assert_eq!(auth.environment_variables["env"], "function");
-        assert_eq!((auth.timeout, auth.memory_size), (2, 2));
+        assert_eq!((auth.timeout, auth.memory_size), (2, 2048));
         assert_eq!(auth.tags["tag"], "function");
         assert_eq!(stage.function("api_handler").timeout, 30);
-        assert_eq!(stage.function("api_handler").memory_size, 1);
+        assert_eq!(stage.function("api_handler").memory_size, 1024);
     }
 
     /// 203: environment variables merge along the chain, per stage and function.
@@ -590,6 +750,43 @@ mod tests {
                 "belongs at the top level",
             ),
             (json!([1]), "invalid type"),
+            (
+                json!({"app_name": "app", "lambda_functions": {"a": {"lambda_timeout": 0}}}),
+                "key `lambda_functions.a.lambda_timeout`: 0 seconds is out of range; Lambda allows 1 to 900",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"lambda_memory_size": 10241}}}),
+                "key `stages.dev.lambda_memory_size`: 10241 MB is out of range; Lambda allows 128 to 10240",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"lambda_functions": {"a": {"stages": {}}}}}}),
+                "key `stages.dev.lambda_functions.a.stages` is not allowed inside a function",
+            ),
+            (
+                json!({"app_name": "app", "environment_variables": {"1X": "y"}}),
+                "key `environment_variables`: `1X` is not a Lambda environment variable name",
+            ),
+            (
+                json!({"app_name": "app", "environment_variables": {"_HANDLER": "y"}}),
+                "key `environment_variables`: `_HANDLER` is reserved by Lambda",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"api_gateway_stage": ""}}}),
+                "key `stages.dev.api_gateway_stage`: \"\" is not an API Gateway stage name",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"stage-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx": {}}}),
+                "gives the Lambda function name `app-stage-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`, 65 characters; Lambda allows 64",
+            ),
+            (
+                json!({"app_name": "app", "lambda_functions": {"an_authorizer_with_a_name_long_enough_to_overflow_lambdas_limit": {}},
+                       "stages": {"prod": {}}}),
+                "key `stages.prod`: stage `prod` of app `app` gives the Lambda function name `app-prod-an_authorizer_with_a_name_long_enough_to_overflow_lambdas_limit`",
+            ),
+            (
+                json!({"app_name": "app", "tags": {"k": "v".repeat(257)}}),
+                "key `tags`: tag `k`: keys are 1 to 128 characters, values up to 256",
+            ),
         ];
         for (value, expected) in cases {
             let error = parse(value.clone()).unwrap_err().to_string();

@@ -32,6 +32,29 @@ pub fn function_name(app: &str, stage: &str, function: &str) -> String {
     }
 }
 
+/// Lambda's limit on function names (IAM's on role names is the same).
+pub const MAX_FUNCTION_NAME: usize = 64;
+
+/// Checks a function (or role) name chalice-rs derives against what Lambda and IAM accept:
+/// at most 64 letters, digits, `-` and `_`.
+pub fn check_function_name(name: &str) -> std::result::Result<(), String> {
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "the Lambda function name `{name}`, which has {bad:?}; Lambda allows only letters, digits, `-` and `_`"
+        ));
+    }
+    if name.len() > MAX_FUNCTION_NAME {
+        return Err(format!(
+            "the Lambda function name `{name}`, {} characters; Lambda allows {MAX_FUNCTION_NAME}",
+            name.len()
+        ));
+    }
+    Ok(())
+}
+
 /// The Lambda `Handler` string of `function`: its config name. One binary serves every
 /// function and dispatches on it (`_HANDLER`).
 pub fn handler(function: &str) -> &str {
@@ -284,6 +307,22 @@ mod tests {
         assert_eq!(
             identity_source(&["header.Auth".to_owned()]),
             "method.request.header.Auth"
+        );
+    }
+
+    #[test]
+    fn derived_names_are_checked_against_lambdas_rules() {
+        assert_eq!(check_function_name(&"a".repeat(64)), Ok(()));
+        assert_eq!(
+            check_function_name(&"a".repeat(65)),
+            Err(format!(
+                "the Lambda function name `{}`, 65 characters; Lambda allows 64",
+                "a".repeat(65)
+            ))
+        );
+        assert_eq!(
+            check_function_name("app-dev-auth.v2"),
+            Err("the Lambda function name `app-dev-auth.v2`, which has '.'; Lambda allows only letters, digits, `-` and `_`".into())
         );
     }
 }

@@ -16,23 +16,32 @@ use aws_sdk_lambda::types::{
     TracingMode, VpcConfig,
 };
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::Blob;
 use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
 use super::desired::{
-    APP_TAG, AuthorizerTarget, Desired, DesiredFunction, DesiredMethod, Integration, RUNTIME,
-    STAGE_TAG,
+    APP_TAG, Account, AuthorizerTarget, Desired, DesiredFunction, DesiredMethod, Integration,
+    RUNTIME, STAGE_TAG,
 };
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
     ObservedRole,
 };
-use super::plan::{Step, architecture_name, authorizer_uri, function_arn, function_role_arn};
+use super::plan::{
+    Step, api_fingerprint, architecture_name, authorizer_uri, function_arn, function_role_arn,
+};
 use super::record::Record;
 use crate::config::EndpointType;
 use crate::error::{Error, Result};
 use crate::openapi::invocation_uri;
+
+/// The CORS header that tells preflights apart.
+const ALLOW_METHODS_HEADER: &str = "Access-Control-Allow-Methods";
+/// Where a preflight's integration response sets it.
+const ALLOW_METHODS_PARAMETER: &str = "method.response.header.Access-Control-Allow-Methods";
 
 /// The clients of the services the deployer uses.
 #[derive(Debug, Clone)]
@@ -48,8 +57,29 @@ fn failed(what: impl std::fmt::Display, error: impl std::error::Error) -> Error 
     Error::new(format!("{what}: {}", DisplayErrorContext(error)))
 }
 
-/// Retries `call` while `retryable` says the error is AWS catching up, with bounded backoff.
+/// How to retry a call AWS answers with "not yet": how many attempts, and the first pause
+/// (doubled after each attempt, capped at 5 s).
+#[derive(Debug, Clone, Copy)]
+struct Patience {
+    attempts: u32,
+    first_pause: Duration,
+}
+
+/// A role just made is assumable by Lambda within seconds: about 43 s of pauses in all.
+const PROPAGATION: Patience = Patience {
+    attempts: 13,
+    first_pause: Duration::from_millis(250),
+};
+
+/// API Gateway refusing a change as busy or throttled: about 6 s of pauses in all.
+const BUSY: Patience = Patience {
+    attempts: 7,
+    first_pause: Duration::from_millis(100),
+};
+
+/// Calls `call` while `retryable` says its error is AWS catching up, as `patience` allows.
 async fn with_retries<T, E, F, Fut>(
+    patience: Patience,
     mut call: F,
     retryable: impl Fn(&E) -> bool,
 ) -> std::result::Result<T, E>
@@ -57,8 +87,8 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = std::result::Result<T, E>>,
 {
-    let mut delay = Duration::from_millis(250);
-    for _ in 0..12 {
+    let mut delay = patience.first_pause;
+    for _ in 1..patience.attempts {
         match call().await {
             Err(error) if retryable(&error) => {
                 tokio::time::sleep(delay).await;
@@ -68,6 +98,25 @@ where
         }
     }
     call().await
+}
+
+/// API Gateway's "try again later": another change to the API is in progress
+/// (`ConflictException`) or the account is throttled (`TooManyRequestsException`).
+fn apigateway_busy<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    error
+        .as_service_error()
+        .and_then(ProvideErrorMetadata::code)
+        .is_some_and(|code| matches!(code, "ConflictException" | "TooManyRequestsException"))
+}
+
+/// An API Gateway change, retried (bounded) while API Gateway is busy.
+async fn busy_retried<T, E, R, F, Fut>(call: F) -> std::result::Result<T, SdkError<E, R>>
+where
+    E: ProvideErrorMetadata,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<T, SdkError<E, R>>>,
+{
+    with_retries(BUSY, call, apigateway_busy).await
 }
 
 impl Aws {
@@ -110,18 +159,18 @@ impl Aws {
         &self.region
     }
 
-    /// The account the credentials belong to.
-    pub async fn account_id(&self) -> Result<String> {
+    /// The account the credentials belong to, and its partition.
+    pub async fn account(&self) -> Result<Account> {
         let identity = self
             .sts
             .get_caller_identity()
             .send()
             .await
             .map_err(|e| failed("reading the AWS account (sts:GetCallerIdentity)", e))?;
-        identity
+        let id = identity
             .account()
-            .map(str::to_owned)
-            .ok_or_else(|| Error::new("sts:GetCallerIdentity returned no account"))
+            .ok_or_else(|| Error::new("sts:GetCallerIdentity returned no account"))?;
+        Ok(Account::of_caller(id, identity.arn(), &self.region))
     }
 
     /// Reads what exists of the stage: by the record, by the names chalice-rs gives, and by tags.
@@ -486,6 +535,13 @@ impl Aws {
                             .method_integration()
                             .and_then(|i| i.uri())
                             .map(str::to_owned),
+                        cors_allow_methods: found
+                            .method_integration()
+                            .and_then(|i| i.integration_responses())
+                            .and_then(|responses| responses.get("200"))
+                            .and_then(|response| response.response_parameters())
+                            .and_then(|parameters| parameters.get(ALLOW_METHODS_PARAMETER))
+                            .map(|value| value.trim_matches('\'').to_owned()),
                     },
                 );
             }
@@ -544,6 +600,31 @@ impl Aws {
                 ));
             }
         };
+        if let Some(deployment) = &api.stage_deployment {
+            api.deployed_fingerprint = match self
+                .apigateway
+                .get_deployment()
+                .rest_api_id(id)
+                .deployment_id(deployment)
+                .send()
+                .await
+            {
+                Ok(found) => found.description().map(str::to_owned),
+                Err(error)
+                    if error
+                        .as_service_error()
+                        .is_some_and(|e| e.is_not_found_exception()) =>
+                {
+                    None
+                }
+                Err(error) => {
+                    return Err(failed(
+                        format!("reading deployment {deployment} of Rest API {id}"),
+                        error,
+                    ));
+                }
+            };
+        }
         Ok(api)
     }
 }
@@ -561,8 +642,8 @@ fn parse_policy_document(document: &str) -> Option<Value> {
 /// The SourceArn of the permission that lets API `api_id` invoke a function.
 pub fn source_arn(desired: &Desired, api_id: &str) -> String {
     format!(
-        "arn:aws:execute-api:{}:{}:{api_id}/*",
-        desired.region, desired.account_id
+        "arn:{}:execute-api:{}:{}:{api_id}/*",
+        desired.account.partition, desired.region, desired.account.id
     )
 }
 
@@ -624,10 +705,7 @@ impl Aws {
         let what = step.to_string();
         match step {
             Step::DeleteTwinApi { id } => {
-                self.apigateway
-                    .delete_rest_api()
-                    .rest_api_id(id)
-                    .send()
+                busy_retried(|| self.apigateway.delete_rest_api().rest_api_id(id).send())
                     .await
                     .map_err(|e| failed(&what, e))?;
             }
@@ -712,6 +790,7 @@ impl Aws {
                 let role = function_role_arn(desired, function);
                 let lambda = &self.lambda;
                 with_retries(
+                    PROPAGATION,
                     || {
                         lambda
                             .update_function_configuration()
@@ -795,7 +874,9 @@ impl Aws {
                 for (key, value) in &desired.tags {
                     create = create.tags(key, value);
                 }
-                let created = create.send().await.map_err(|e| failed(&what, e))?;
+                let created = busy_retried(|| create.clone().send())
+                    .await
+                    .map_err(|e| failed(&what, e))?;
                 let id = created.id().unwrap_or_default().to_owned();
                 record.set(super::desired::REST_API, "rest_api", "rest_api_id", &id);
                 let resources = self
@@ -816,35 +897,37 @@ impl Aws {
             Step::CreateResource { path } => {
                 let (parent, part) = path.rsplit_once('/').unwrap_or(("", path));
                 let parent = if parent.is_empty() { "/" } else { parent };
-                let created = self
+                let create = self
                     .apigateway
                     .create_resource()
                     .rest_api_id(ids.api()?)
                     .parent_id(ids.resource(parent)?)
-                    .path_part(part)
-                    .send()
+                    .path_part(part);
+                let created = busy_retried(|| create.clone().send())
                     .await
                     .map_err(|e| failed(&what, e))?;
                 ids.resources
                     .insert(path.clone(), created.id().unwrap_or_default().to_owned());
             }
             Step::DeleteMethod { path, method } => {
-                self.apigateway
+                let delete = self
+                    .apigateway
                     .delete_method()
                     .rest_api_id(ids.api()?)
                     .resource_id(ids.resource(path)?)
-                    .http_method(method)
-                    .send()
+                    .http_method(method);
+                busy_retried(|| delete.clone().send())
                     .await
                     .map_err(|e| failed(&what, e))?;
             }
             Step::DeleteAuthorizer { name } => {
                 if let Some(id) = ids.authorizers.remove(name) {
-                    self.apigateway
+                    let delete = self
+                        .apigateway
                         .delete_authorizer()
                         .rest_api_id(ids.api()?)
-                        .authorizer_id(id)
-                        .send()
+                        .authorizer_id(id);
+                    busy_retried(|| delete.clone().send())
                         .await
                         .map_err(|e| failed(&what, e))?;
                 }
@@ -873,7 +956,9 @@ impl Aws {
                         i32::try_from(authorizer.ttl_seconds).unwrap_or(300),
                     );
                 }
-                let created = create.send().await.map_err(|e| failed(&what, e))?;
+                let created = busy_retried(|| create.clone().send())
+                    .await
+                    .map_err(|e| failed(&what, e))?;
                 ids.authorizers.insert(
                     authorizer.name.clone(),
                     created.id().unwrap_or_default().to_owned(),
@@ -885,11 +970,12 @@ impl Aws {
             }
             Step::DeleteResource { path } => {
                 if let Some(id) = ids.resources.remove(path) {
-                    self.apigateway
+                    let delete = self
+                        .apigateway
                         .delete_resource()
                         .rest_api_id(ids.api()?)
-                        .resource_id(id)
-                        .send()
+                        .resource_id(id);
+                    busy_retried(|| delete.clone().send())
                         .await
                         .map_err(|e| failed(&what, e))?;
                 }
@@ -898,7 +984,8 @@ impl Aws {
             }
             Step::AddPermission { function_name, .. } => {
                 let statement_id = format!("chalice-rs-apigateway-{}", ids.api()?);
-                self.lambda
+                let added = self
+                    .lambda
                     .add_permission()
                     .function_name(function_name)
                     .statement_id(statement_id)
@@ -906,18 +993,31 @@ impl Aws {
                     .principal("apigateway.amazonaws.com")
                     .source_arn(source_arn(desired, ids.api()?))
                     .send()
-                    .await
-                    .map_err(|e| failed(&what, e))?;
+                    .await;
+                match added {
+                    Ok(_) => {}
+                    // The statement id names this API: the grant was made by an earlier
+                    // attempt whose answer was lost.
+                    Err(error)
+                        if error
+                            .as_service_error()
+                            .is_some_and(|e| e.is_resource_conflict_exception()) => {}
+                    Err(error) => return Err(failed(&what, error)),
+                }
             }
             Step::CreateDeployment { stage } => {
                 let api = ids.api()?.to_owned();
-                self.apigateway
-                    .create_deployment()
-                    .rest_api_id(&api)
-                    .stage_name(stage)
-                    .send()
-                    .await
-                    .map_err(|e| failed(&what, e))?;
+                let fingerprint = api_fingerprint(desired);
+                busy_retried(|| {
+                    self.apigateway
+                        .create_deployment()
+                        .rest_api_id(&api)
+                        .stage_name(stage)
+                        .description(&fingerprint)
+                        .send()
+                })
+                .await
+                .map_err(|e| failed(&what, e))?;
                 let url = format!(
                     "https://{api}.execute-api.{}.amazonaws.com/{stage}/",
                     desired.region
@@ -965,6 +1065,7 @@ impl Aws {
         let role = function_role_arn(desired, function);
         let lambda = &self.lambda;
         let created = with_retries(
+            PROPAGATION,
             || {
                 let mut create = lambda
                     .create_function()
@@ -1047,7 +1148,8 @@ impl Aws {
                 })?),
                 None => None,
             };
-        self.apigateway
+        let put = self
+            .apigateway
             .put_method()
             .rest_api_id(api)
             .resource_id(resource)
@@ -1055,8 +1157,8 @@ impl Aws {
             .authorization_type(&spec.authorization_type)
             .set_authorizer_id(authorizer_id)
             .api_key_required(spec.api_key_required)
-            .set_authorization_scopes((!spec.scopes.is_empty()).then(|| spec.scopes.clone()))
-            .send()
+            .set_authorization_scopes((!spec.scopes.is_empty()).then(|| spec.scopes.clone()));
+        busy_retried(|| put.clone().send())
             .await
             .map_err(|e| failed(what, e))?;
         match &spec.integration {
@@ -1070,31 +1172,33 @@ impl Aws {
                     &function_arn(desired, handler.map_or("", |f| f.function_name.as_str())),
                 )
                 .map_err(|error| Error::new(format!("{what}: {error}")))?;
-                self.apigateway
+                let put = self
+                    .apigateway
                     .put_integration()
                     .rest_api_id(api)
                     .resource_id(resource)
                     .http_method(method)
                     .r#type(IntegrationType::AwsProxy)
                     .integration_http_method("POST")
-                    .uri(uri)
-                    .send()
+                    .uri(uri);
+                busy_retried(|| put.clone().send())
                     .await
                     .map_err(|e| failed(what, e))?;
             }
             Integration::CorsPreflight { allow_methods } => {
-                self.apigateway
+                let put = self
+                    .apigateway
                     .put_integration()
                     .rest_api_id(api)
                     .resource_id(resource)
                     .http_method(method)
                     .r#type(IntegrationType::Mock)
-                    .request_templates("application/json", "{\"statusCode\": 200}")
-                    .send()
+                    .request_templates("application/json", "{\"statusCode\": 200}");
+                busy_retried(|| put.clone().send())
                     .await
                     .map_err(|e| failed(what, e))?;
                 let headers = [
-                    ("Access-Control-Allow-Methods", format!("'{allow_methods}'")),
+                    (ALLOW_METHODS_HEADER, format!("'{allow_methods}'")),
                     (
                         "Access-Control-Allow-Origin",
                         format!("'{}'", chalice_runtime::cors::ALLOW_ORIGIN),
@@ -1124,9 +1228,10 @@ impl Aws {
                     integration_response = integration_response
                         .response_parameters(format!("method.response.header.{header}"), value);
                 }
-                response.send().await.map_err(|e| failed(what, e))?;
-                integration_response
-                    .send()
+                busy_retried(|| response.clone().send())
+                    .await
+                    .map_err(|e| failed(what, e))?;
+                busy_retried(|| integration_response.clone().send())
                     .await
                     .map_err(|e| failed(what, e))?;
             }
@@ -1209,10 +1314,7 @@ impl Aws {
             }
             Err(error) => return Err(failed(what, error)),
         }
-        self.apigateway
-            .delete_rest_api()
-            .rest_api_id(id)
-            .send()
+        busy_retried(|| self.apigateway.delete_rest_api().rest_api_id(id).send())
             .await
             .map_err(|e| failed(what, e))?;
         Ok(true)
@@ -1256,6 +1358,40 @@ impl Aws {
             match page.next_marker() {
                 Some(next) => marker = Some(next.to_owned()),
                 None => break,
+            }
+        }
+        Ok(found)
+    }
+
+    /// Roles named for this app and stage (`<app>-<stage>` and `<app>-<stage>-<function>`)
+    /// that carry its tags: found even when the record is lost.
+    pub async fn tagged_roles(&self, app: &str, stage: &str) -> Result<Vec<String>> {
+        let prefix = format!("{app}-{stage}");
+        let mut named = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .iam
+                .list_roles()
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| failed("listing IAM roles", e))?;
+            named.extend(
+                page.roles()
+                    .iter()
+                    .map(|role| role.role_name().to_owned())
+                    .filter(|name| name == &prefix || name.starts_with(&format!("{prefix}-"))),
+            );
+            match page.marker() {
+                Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        let mut found = Vec::new();
+        for name in named {
+            if self.role_is_ours(&name, app, stage).await? {
+                found.push(name);
             }
         }
         Ok(found)

@@ -25,8 +25,9 @@ pub struct Desired {
     pub stage: String,
     /// The region.
     pub region: String,
-    /// The account.
-    pub account_id: String,
+    /// The account deployed to: learnt from AWS only once the rest checked out (see
+    /// [`Desired::in_account`]), so that bad input fails before any AWS call.
+    pub account: Account,
     /// Tags every resource gets.
     pub tags: BTreeMap<String, String>,
     /// The managed roles (none with `manage_iam_role: false`).
@@ -35,6 +36,53 @@ pub struct Desired {
     pub functions: Vec<DesiredFunction>,
     /// The REST API.
     pub api: DesiredApi,
+}
+
+/// The account and partition ARNs are built in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Account {
+    /// The 12-digit account id.
+    pub id: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`, ...
+    pub partition: String,
+}
+
+impl Account {
+    /// The account of the caller whose ARN is `caller_arn` (sts:GetCallerIdentity); the
+    /// partition is the ARN's, else the region's.
+    pub fn of_caller(id: &str, caller_arn: Option<&str>, region: &str) -> Account {
+        let partition = caller_arn
+            .and_then(|arn| arn.strip_prefix("arn:"))
+            .and_then(|rest| rest.split(':').next())
+            .filter(|partition| !partition.is_empty())
+            .map_or_else(|| partition_of_region(region).to_owned(), str::to_owned);
+        Account {
+            id: id.to_owned(),
+            partition,
+        }
+    }
+}
+
+/// The partition a region belongs to, by its prefix.
+pub fn partition_of_region(region: &str) -> &'static str {
+    [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-isof-", "aws-iso-f"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| region.starts_with(prefix))
+    .map_or("aws", |(_, partition)| partition)
+}
+
+impl Desired {
+    /// The same state, in `account`.
+    pub fn in_account(self, account: Account) -> Desired {
+        Desired { account, ..self }
+    }
 }
 
 /// An IAM role chalice-rs manages.
@@ -175,8 +223,6 @@ pub struct Inputs<'a> {
     pub stage: &'a Stage<'a>,
     /// The region.
     pub region: &'a str,
-    /// The account.
-    pub account_id: &'a str,
     /// The zip's SHA-256.
     pub code_sha256: &'a str,
     /// Reads a policy file under `.chalice/` (for `autogen_policy: false`).
@@ -189,7 +235,6 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         manifest,
         stage,
         region,
-        account_id,
         code_sha256,
         read_policy,
     } = inputs;
@@ -247,11 +292,12 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         };
         let function_tags = naming::function_tags(&app, stage.name(), &config.tags);
         let function_name = naming::function_name(&app, stage.name(), &resource_name);
-        if function_name.len() > 64 {
-            return Err(Error::new(format!(
-                "the Lambda function name `{function_name}` is longer than Lambda's 64 characters; shorten app_name, the stage or the authorizer's name"
-            )));
-        }
+        naming::check_function_name(&function_name).map_err(|message| {
+            Error::new(format!(
+                "authorizer `{resource_name}` of app `{app}` on stage `{}` gives {message}; shorten app_name, the stage or the authorizer's name",
+                stage.name()
+            ))
+        })?;
         functions.push(DesiredFunction {
             handler: naming::handler(&resource_name).to_owned(),
             resource_name,
@@ -276,7 +322,7 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         app,
         stage: stage.name().to_owned(),
         region: region.to_owned(),
-        account_id: account_id.to_owned(),
+        account: Account::default(),
         tags,
         roles,
         functions,
@@ -467,4 +513,44 @@ fn role_needs(policy: &Value, action: &str) -> bool {
                 .is_some_and(|a| a.iter().any(|x| x == action))
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_partition_is_the_callers_else_the_regions() {
+        for (arn, region, partition) in [
+            (
+                Some("arn:aws:sts::123456789012:assumed-role/r/s"),
+                "us-west-2",
+                "aws",
+            ),
+            (
+                Some("arn:aws-cn:iam::123456789012:user/u"),
+                "cn-north-1",
+                "aws-cn",
+            ),
+            (
+                Some("arn:aws-us-gov:iam::123456789012:root"),
+                "us-gov-west-1",
+                "aws-us-gov",
+            ),
+            (None, "cn-northwest-1", "aws-cn"),
+            (None, "us-gov-east-1", "aws-us-gov"),
+            (None, "us-isob-east-1", "aws-iso-b"),
+            (None, "eu-west-1", "aws"),
+            (Some("not an arn"), "us-iso-east-1", "aws-iso"),
+        ] {
+            assert_eq!(
+                Account::of_caller("123456789012", arn, region),
+                Account {
+                    id: "123456789012".into(),
+                    partition: partition.into()
+                },
+                "{arn:?} {region}"
+            );
+        }
+    }
 }

@@ -8,12 +8,10 @@
 
 pub mod aws;
 pub mod desired;
+pub mod lock;
 pub mod observed;
 pub mod plan;
 pub mod record;
-
-use std::io::Write as _;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -23,6 +21,7 @@ use crate::project::Project;
 
 use self::aws::{Aws, Ids};
 use self::desired::{Desired, Inputs};
+use self::lock::DeployLock;
 use self::plan::Step;
 use self::record::Record;
 
@@ -54,9 +53,10 @@ impl DeployReport {
 }
 
 /// Where progress goes: one line per step, as Chalice prints them.
-pub type Progress<'a> = &'a mut dyn FnMut(&str);
+pub type Progress<'a> = &'a mut (dyn FnMut(&str) + Send);
 
-/// Builds the app, then reconciles the stage with it.
+/// Builds the app, then reconciles the stage with it. The stage is locked first, so a second
+/// deploy or delete of it fails at once, before building or calling AWS.
 pub async fn deploy(
     project: &Project,
     stage_name: &str,
@@ -65,6 +65,7 @@ pub async fn deploy(
     progress: Progress<'_>,
 ) -> Result<DeployReport> {
     let stage = project.config().stage(stage_name)?;
+    let lock = DeployLock::acquire(project.dir(), stage_name)?;
     let bundle = bundle::build(project, stage.architecture())?;
     progress(&format!(
         "Built {} ({}, {} bytes zipped)",
@@ -72,7 +73,7 @@ pub async fn deploy(
         bundle.build_note,
         bundle.zip.len()
     ));
-    deploy_bundle(project, stage_name, aws, &bundle, dry_run, progress).await
+    reconcile(project, stage_name, aws, &bundle, dry_run, progress, &lock).await
 }
 
 /// Reconciles the stage with an already built bundle.
@@ -84,8 +85,23 @@ pub async fn deploy_bundle(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<DeployReport> {
+    project.config().stage(stage_name)?;
+    let lock = DeployLock::acquire(project.dir(), stage_name)?;
+    reconcile(project, stage_name, aws, bundle, dry_run, progress, &lock).await
+}
+
+/// The deploy proper, under the stage's lock. Everything that can be checked locally (config,
+/// manifest, derived names, policy files, the record) is, before the first AWS call.
+async fn reconcile(
+    project: &Project,
+    stage_name: &str,
+    aws: &Aws,
+    bundle: &Bundle,
+    dry_run: bool,
+    progress: Progress<'_>,
+    _lock: &DeployLock,
+) -> Result<DeployReport> {
     let stage = project.config().stage(stage_name)?;
-    let account_id = aws.account_id().await?;
     let chalice_dir = project.dir().join(".chalice");
     let read_policy = |file: &str| -> Result<Value> {
         let path = chalice_dir.join(file);
@@ -102,13 +118,12 @@ pub async fn deploy_bundle(
         manifest: &bundle.app.manifest,
         stage: &stage,
         region: aws.region(),
-        account_id: &account_id,
         code_sha256: &bundle.sha256,
         read_policy: &read_policy,
     })?;
     let record_path = record::path(project.dir(), stage_name);
     let mut record = Record::load(&record_path)?;
-    let _lock = DeployLock::acquire(project.dir(), stage_name)?;
+    let desired = desired.in_account(aws.account().await?);
     let observed = aws.observe(&desired, &record).await?;
     let steps = plan::plan(&desired, &observed);
     if dry_run {
@@ -194,9 +209,9 @@ pub async fn delete(
     let config = project.config();
     let stage = config.stage(stage_name)?;
     let app = config.app_name();
+    let _lock = DeployLock::acquire(project.dir(), stage_name)?;
     let record_path = record::path(project.dir(), stage_name);
     let mut record = Record::load(&record_path)?;
-    let _lock = DeployLock::acquire(project.dir(), stage_name)?;
     let mut report = DeleteReport::default();
 
     let mut apis: Vec<String> = record
@@ -257,12 +272,12 @@ pub async fn delete(
             ))
         })
         .collect();
-    // The managed role has a known name; found by its tags when the record is lost.
-    let default_role = format!("{app}-{}", stage.name());
-    if !roles.iter().any(|(_, role)| *role == default_role)
-        && aws.role_is_ours(&default_role, app, stage_name).await?
-    {
-        roles.push((desired::DEFAULT_ROLE.to_owned(), default_role));
+    // Managed roles are found by their names and tags too, for a record lost or written
+    // before their create answered.
+    for role_name in aws.tagged_roles(app, stage.name()).await? {
+        if !roles.iter().any(|(_, role)| *role == role_name) {
+            roles.push((String::new(), role_name));
+        }
     }
     for (resource_name, role_name) in roles {
         let what = format!("Deleting IAM role: {role_name}");
@@ -287,62 +302,4 @@ pub fn url(project: &Project, stage_name: &str) -> Result<String> {
         .value(desired::REST_API, "rest_api_url")
         .map(str::to_owned)
         .ok_or_else(|| Error::new(format!("stage `{stage_name}` has no Rest API deployed ({} records none); run `chalice-rs deploy --stage {stage_name}`", path.display())))
-}
-
-/// One deploy or delete of a stage at a time: a lock file beside the record, holding the pid.
-/// A lock whose process is gone is stale and taken over.
-struct DeployLock {
-    path: std::path::PathBuf,
-}
-
-impl DeployLock {
-    fn acquire(project_dir: &Path, stage: &str) -> Result<DeployLock> {
-        let dir = project_dir.join(".chalice").join("deployed");
-        std::fs::create_dir_all(&dir)
-            .map_err(|error| Error::new(format!("cannot create {}: {error}", dir.display())))?;
-        let path = dir.join(format!("{stage}.lock"));
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut file) => {
-                    let _ = write!(file, "{}", std::process::id());
-                    return Ok(DeployLock { path });
-                }
-                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                    let alive = holder
-                        .trim()
-                        .parse::<u32>()
-                        .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
-                    if alive {
-                        return Err(Error::new(format!(
-                            "another deploy or delete of stage `{stage}` is running (process {}, lock {}); wait for it to finish",
-                            holder.trim(),
-                            path.display()
-                        )));
-                    }
-                    let _ = std::fs::remove_file(&path);
-                }
-                Err(error) => {
-                    return Err(Error::new(format!(
-                        "cannot create {}: {error}",
-                        path.display()
-                    )));
-                }
-            }
-        }
-        Err(Error::new(format!(
-            "cannot take the lock {}",
-            path.display()
-        )))
-    }
-}
-
-impl Drop for DeployLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
 }

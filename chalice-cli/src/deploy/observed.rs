@@ -78,6 +78,8 @@ pub struct ObservedApi {
     pub authorizers: BTreeMap<String, ObservedAuthorizer>,
     /// The deployment the stage points at, if the stage exists.
     pub stage_deployment: Option<String>,
+    /// The description of that deployment: the fingerprint of the API it deployed.
+    pub deployed_fingerprint: Option<String>,
 }
 
 /// One resource and its methods.
@@ -104,6 +106,8 @@ pub struct ObservedMethod {
     pub integration_type: Option<String>,
     /// Integration URI.
     pub integration_uri: Option<String>,
+    /// The `Access-Control-Allow-Methods` a CORS preflight (`MOCK`) answers with, unquoted.
+    pub cors_allow_methods: Option<String>,
 }
 
 /// One authorizer.

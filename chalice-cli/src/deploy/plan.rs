@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use sha2::{Digest, Sha256};
+
 use super::desired::{
     AuthorizerTarget, Desired, DesiredAuthorizer, DesiredFunction, DesiredMethod, DesiredRole,
     Integration, RoleRef,
@@ -140,14 +142,17 @@ impl fmt::Display for Step {
 /// The ARN a function of `desired` has (Lambda ARNs are derived from the name).
 pub fn function_arn(desired: &Desired, function_name: &str) -> String {
     format!(
-        "arn:aws:lambda:{}:{}:function:{function_name}",
-        desired.region, desired.account_id
+        "arn:{}:lambda:{}:{}:function:{function_name}",
+        desired.account.partition, desired.region, desired.account.id
     )
 }
 
 /// The ARN a managed role has.
 pub fn role_arn(desired: &Desired, role_name: &str) -> String {
-    format!("arn:aws:iam::{}:role/{role_name}", desired.account_id)
+    format!(
+        "arn:{}:iam::{}:role/{role_name}",
+        desired.account.partition, desired.account.id
+    )
 }
 
 /// The role ARN a function should have.
@@ -181,6 +186,26 @@ pub fn authorizer_uri(desired: &Desired, authorizer: &DesiredAuthorizer) -> Opti
         AuthorizerTarget::Uri(uri) => Some(uri.clone()),
         AuthorizerTarget::None => None,
     }
+}
+
+/// A fingerprint of the API as desired (resources, methods, integrations, authorizers), written
+/// as the description of each deployment, so that the stage is known to serve this API.
+pub fn api_fingerprint(desired: &Desired) -> String {
+    let handler = desired
+        .functions
+        .iter()
+        .find(|f| f.resource_name == super::desired::API_HANDLER)
+        .map(|f| function_arn(desired, &f.function_name));
+    let authorizers: Vec<_> = desired
+        .api
+        .authorizers
+        .iter()
+        .map(|authorizer| (authorizer, authorizer_uri(desired, authorizer)))
+        .collect();
+    let text = format!("{:?}\n{authorizers:?}\n{handler:?}", desired.api.resources);
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("chalice-rs api {hex}")
 }
 
 /// The steps that turn `observed` into `desired`.
@@ -430,7 +455,11 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             });
         }
     }
-    if api_changed || actual.stage_deployment.is_none() {
+    // A deploy that died after changing the API but before deploying it left the stage serving
+    // the older API, with nothing else to change: its deployment's fingerprint tells.
+    let deployed = actual.stage_deployment.is_some()
+        && actual.deployed_fingerprint.as_deref() == Some(api_fingerprint(desired).as_str());
+    if api_changed || !deployed {
         steps.push(Step::CreateDeployment {
             stage: api.stage_name.clone(),
         });
@@ -461,7 +490,7 @@ fn same_method(
         .authorizer_id
         .as_deref()
         .and_then(|id| authorizer_names.get(id).copied());
-    let (integration_type, uri) = match &wanted.integration {
+    let same_integration = match &wanted.integration {
         Integration::Proxy => {
             let handler = desired
                 .functions
@@ -470,16 +499,18 @@ fn same_method(
             let uri = handler.and_then(|f| {
                 invocation_uri(&desired.region, &function_arn(desired, &f.function_name)).ok()
             });
-            ("AWS_PROXY", uri)
+            actual.integration_type.as_deref() == Some("AWS_PROXY") && uri == actual.integration_uri
         }
-        Integration::CorsPreflight { .. } => ("MOCK", None),
+        Integration::CorsPreflight { allow_methods } => {
+            actual.integration_type.as_deref() == Some("MOCK")
+                && actual.cors_allow_methods.as_ref() == Some(allow_methods)
+        }
     };
     wanted.authorization_type == actual.authorization_type
         && wanted.authorizer.as_deref() == actual_authorizer
         && wanted.scopes == actual.scopes
         && wanted.api_key_required == actual.api_key_required
-        && Some(integration_type) == actual.integration_type.as_deref()
-        && (uri.is_none() || uri == actual.integration_uri)
+        && same_integration
 }
 
 #[cfg(test)]
@@ -491,7 +522,7 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
-    use crate::deploy::desired::{self, Inputs};
+    use crate::deploy::desired::{self, Account, Inputs};
     use crate::deploy::observed::{ObservedApi, ObservedResource, ObservedRole};
 
     fn manifest() -> Manifest {
@@ -510,6 +541,10 @@ mod tests {
     }
 
     fn desired_of(manifest: &Manifest) -> Desired {
+        desired_in(manifest, "us-west-2", "aws")
+    }
+
+    fn desired_in(manifest: &Manifest, region: &str, partition: &str) -> Desired {
         let config = Config::parse(
             r#"{"app_name": "app", "stages": {"dev": {}}}"#,
             Path::new("config.json"),
@@ -519,12 +554,15 @@ mod tests {
         desired::desired(Inputs {
             manifest,
             stage: &stage,
-            region: "us-west-2",
-            account_id: "123456789012",
+            region,
             code_sha256: "sha",
             read_policy: &|_| unreachable!(),
         })
         .unwrap()
+        .in_account(Account {
+            id: "123456789012".into(),
+            partition: partition.into(),
+        })
     }
 
     /// What AWS holds right after `desired` was applied in full.
@@ -565,6 +603,7 @@ mod tests {
         let mut api = ObservedApi {
             id: "api1".into(),
             stage_deployment: Some("d1".into()),
+            deployed_fingerprint: Some(api_fingerprint(desired)),
             ..ObservedApi::default()
         };
         for (index, authorizer) in desired.api.authorizers.iter().enumerate() {
@@ -589,10 +628,13 @@ mod tests {
                 methods: BTreeMap::new(),
             };
             for (method, spec) in methods {
-                let (integration_type, integration_uri) = match spec.integration {
-                    Integration::Proxy => ("AWS_PROXY", Some(handler_uri.clone())),
-                    Integration::CorsPreflight { .. } => ("MOCK", None),
-                };
+                let (integration_type, integration_uri, cors_allow_methods) =
+                    match &spec.integration {
+                        Integration::Proxy => ("AWS_PROXY", Some(handler_uri.clone()), None),
+                        Integration::CorsPreflight { allow_methods } => {
+                            ("MOCK", None, Some(allow_methods.clone()))
+                        }
+                    };
                 resource.methods.insert(
                     method.clone(),
                     ObservedMethod {
@@ -605,6 +647,7 @@ mod tests {
                         api_key_required: spec.api_key_required,
                         integration_type: Some(integration_type.into()),
                         integration_uri,
+                        cors_allow_methods,
                     },
                 );
             }
@@ -779,5 +822,101 @@ mod tests {
                 "Updating lambda function configuration: app-dev"
             ]
         );
+    }
+
+    #[test]
+    fn arns_are_built_in_the_accounts_partition() {
+        let desired = desired_in(&manifest(), "cn-north-1", "aws-cn");
+        assert_eq!(
+            function_arn(&desired, "app-dev"),
+            "arn:aws-cn:lambda:cn-north-1:123456789012:function:app-dev"
+        );
+        assert_eq!(
+            function_role_arn(&desired, &desired.functions[0]),
+            "arn:aws-cn:iam::123456789012:role/app-dev"
+        );
+        assert_eq!(
+            authorizer_uri(&desired, &desired.api.authorizers[0]).unwrap(),
+            "arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:123456789012:function:app-dev-auth/invocations"
+        );
+        assert_eq!(
+            crate::deploy::aws::source_arn(&desired, "abc"),
+            "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/*"
+        );
+        // What a deploy made there is recognised as up to date, and an `aws` ARN is not.
+        let mut observed = deployed(&desired);
+        assert_eq!(plan(&desired, &observed), []);
+        observed.functions.get_mut("api_handler").unwrap().role =
+            "arn:aws:iam::123456789012:role/app-dev".into();
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            ["Updating lambda function configuration: app-dev"]
+        );
+    }
+
+    #[test]
+    fn a_cors_routes_changed_methods_put_its_preflight_again() {
+        let before = desired_of(&manifest());
+        let observed = deployed(&before);
+        let mut changed = manifest();
+        changed.routes[1].methods = vec!["GET".into(), "PUT".into(), "DELETE".into()];
+        assert_eq!(
+            names(&plan(&desired_of(&changed), &observed)),
+            [
+                "Deleting method: OPTIONS /users/{id}",
+                "Setting method: DELETE /users/{id} (NONE)",
+                "Setting method: OPTIONS /users/{id} (NONE)",
+                "Deploying Rest API to stage: api"
+            ]
+        );
+        // Only the allowed methods differ: the preflight alone is put again.
+        let mut observed = deployed(&before);
+        let preflight = observed
+            .api
+            .as_mut()
+            .unwrap()
+            .resources
+            .get_mut("/users/{id}")
+            .unwrap();
+        preflight
+            .methods
+            .get_mut("OPTIONS")
+            .unwrap()
+            .cors_allow_methods = Some("GET,OPTIONS".into());
+        assert_eq!(
+            names(&plan(&before, &observed)),
+            [
+                "Deleting method: OPTIONS /users/{id}",
+                "Setting method: OPTIONS /users/{id} (NONE)",
+                "Deploying Rest API to stage: api"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stage_serving_an_older_api_is_deployed_again() {
+        let before = desired_of(&manifest());
+        let mut changed = manifest();
+        changed.routes[1].authorizer = Some("auth".into());
+        let desired = desired_of(&changed);
+        assert_ne!(api_fingerprint(&before), api_fingerprint(&desired));
+        // Every method is as desired, but the deployment is of the API before the change.
+        let mut observed = deployed(&desired);
+        observed.api.as_mut().unwrap().deployed_fingerprint = Some(api_fingerprint(&before));
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            ["Deploying Rest API to stage: api"]
+        );
+        observed.api.as_mut().unwrap().deployed_fingerprint = None;
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            ["Deploying Rest API to stage: api"]
+        );
+        // New code changes no API: its fingerprint is the same.
+        let mut new_code = desired.clone();
+        for function in &mut new_code.functions {
+            function.code_sha256 = "new".into();
+        }
+        assert_eq!(api_fingerprint(&new_code), api_fingerprint(&desired));
     }
 }

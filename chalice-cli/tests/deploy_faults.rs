@@ -1,0 +1,605 @@
+//! Deploys that fail at any AWS call: for every call N of a first deploy and of a changing
+//! redeploy of both examples, call N fails (a 500, throttling, a dropped connection, or an
+//! answer lost after moto acted), through a fault-injecting proxy in front of moto. From that
+//! state (a) the next deploy gives exactly what a clean deploy gives and (b) `delete` leaves
+//! nothing. Also: API Gateway's "busy" answers are retried, and bad input fails before any
+//! AWS call.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chalice_cli::bundle::Bundle;
+use chalice_cli::deploy::desired::{self, Account, Inputs};
+use chalice_cli::deploy::{self, plan};
+use chalice_runtime::manifest::ManifestAuthorizer;
+use serde_json::{Value, json};
+use support::inventory::{differences, inventory, is_empty, normalized_record};
+use support::proxy::{Fault, Proxy};
+use support::*;
+
+/// How many scenarios run at once against moto (each with its own proxy and stage).
+const WORKERS: usize = 3;
+
+/// Which calls are made to fail: every one of demoauth's; every third of authz-variants'
+/// (82 and more calls, each a few seconds on moto) unless `CHALICE_RS_FAULT_MATRIX=full`.
+fn stride(example: &str) -> usize {
+    let full = std::env::var("CHALICE_RS_FAULT_MATRIX").is_ok_and(|v| v == "full");
+    if example == "demoauth" || full { 1 } else { 3 }
+}
+
+/// The example's app as built, with a small zip: the matrix is about the control plane, and
+/// moving the real binary through moto for every deploy would only make it slow.
+fn light(example: &str) -> Bundle {
+    let mut bundle = bundle_of(example);
+    bundle.zip = chalice_cli::bundle::zip_bootstrap(example.as_bytes()).unwrap();
+    bundle.sha256 = chalice_cli::bundle::code_sha256(&bundle.zip);
+    bundle
+}
+
+/// The example's app changed: a route's authorizer changes, an authorizer goes, another comes.
+fn changed(example: &str) -> Bundle {
+    let mut bundle = light(example);
+    let manifest = &mut bundle.app.manifest;
+    let renamed = |manifest: &chalice_runtime::manifest::Manifest, from: &str, to: &str| {
+        let mut authorizer = manifest
+            .authorizers
+            .iter()
+            .find(|a| a.name() == from)
+            .unwrap()
+            .clone();
+        if let ManifestAuthorizer::Builtin { name, function, .. } = &mut authorizer {
+            *name = to.to_owned();
+            *function = to.to_owned();
+        }
+        authorizer
+    };
+    let route = |manifest: &mut chalice_runtime::manifest::Manifest, path: &str, to: &str| {
+        let route = manifest.routes.iter_mut().find(|r| r.path == path).unwrap();
+        route.authorizer = Some(to.to_owned());
+    };
+    match example {
+        "demoauth" => {
+            let second = renamed(manifest, "demo_auth", "second_auth");
+            manifest.authorizers = vec![second];
+            route(manifest, "/", "second_auth");
+        }
+        _ => {
+            let extra = renamed(manifest, "broken_auth", "extra_auth");
+            manifest
+                .authorizers
+                .retain(|a| !matches!(a.name(), "header_auth" | "broken_auth"));
+            manifest.authorizers.push(extra);
+            route(manifest, "/header", "rich_auth");
+            route(manifest, "/broken", "extra_auth");
+            let cors = manifest
+                .routes
+                .iter_mut()
+                .find(|r| r.path == "/cors")
+                .unwrap();
+            cors.methods.push("PUT".into());
+        }
+    }
+    bundle
+}
+
+/// The fingerprint a deployment of `bundle` to `stage` carries.
+fn fingerprint(project: &TestProject, stage: &str, bundle: &Bundle) -> String {
+    let project = project.project();
+    let stage = project.config().stage(stage).unwrap();
+    let desired = desired::desired(Inputs {
+        manifest: &bundle.app.manifest,
+        stage: &stage,
+        region: REGION,
+        code_sha256: &bundle.sha256,
+        read_policy: &|_| unreachable!("the examples generate their policies"),
+    })
+    .unwrap()
+    .in_account(Account {
+        id: ACCOUNT.into(),
+        partition: "aws".into(),
+    });
+    plan::api_fingerprint(&desired)
+}
+
+/// The inventory with each stage's deployment description replaced by `"<current>"` when it
+/// is `fingerprint` (the stage serves the API as desired), kept as it is otherwise.
+fn deployed_current(mut found: Value, fingerprint: &str) -> Value {
+    for api in found["apis"].as_array_mut().into_iter().flatten() {
+        for stage in api["stages"].as_array_mut().into_iter().flatten() {
+            if stage["description"] == fingerprint {
+                stage["description"] = "<current>".into();
+            }
+        }
+    }
+    found
+}
+
+/// What a matrix run found.
+#[derive(Debug, Default)]
+struct Findings {
+    /// Calls made to fail.
+    calls: usize,
+    /// Deploys the fault made fail (the others absorbed it: retried, or a waiter's read).
+    failed: usize,
+    /// Failed states redeployed and compared with a clean deploy.
+    redeployed: usize,
+    /// Failed states deleted directly.
+    deleted: usize,
+    /// Stages something was left of after delete.
+    leaked: usize,
+    /// Resources left after `delete`, and differences from a clean deploy, as messages.
+    problems: Vec<String>,
+}
+
+/// A short stage name no id or hash will contain by chance.
+fn stage_name(example: &str, tag: &str, n: usize) -> String {
+    let code = if example == "demoauth" { "qd" } else { "qv" };
+    format!("{code}{tag}{n:03}z")
+}
+
+fn record_json(project: &TestProject, stage: &str) -> Value {
+    serde_json::to_value(project.record(stage)).unwrap()
+}
+
+/// A clean deploy of `target` (after `before`, if any): its inventory, its record, and how
+/// many calls the target's deploy made.
+async fn reference(
+    example: &str,
+    app: &str,
+    tag: &str,
+    before: Option<&Bundle>,
+    target: &Bundle,
+) -> (Value, Value, usize) {
+    let stage = stage_name(example, tag, 0);
+    let proxy = Proxy::start(&endpoint());
+    let clients = &clients_via(&proxy.url).await;
+    let project = TestProject::new(example, &[&stage]);
+    project.clean(clients, &[&stage]).await;
+    if let Some(before) = before {
+        deploy_via(&project, &stage, clients, before).await.unwrap();
+    }
+    proxy.reset();
+    deploy_via(&project, &stage, clients, target).await.unwrap();
+    let calls = proxy.calls().len();
+    let found = inventory(clients, app, &stage).await;
+    let found = deployed_current(found, &fingerprint(&project, &stage, target));
+    assert_least_privilege(&found, app);
+    let record = normalized_record(&record_json(&project, &stage), &stage);
+    delete_via(&project, &stage, clients).await.unwrap();
+    assert!(is_empty(&inventory(clients, app, &stage).await));
+    (found, record, calls)
+}
+
+/// The app before (if the stage had it deployed) and the app to deploy.
+struct Versions {
+    before: Option<Bundle>,
+    target: Bundle,
+}
+
+/// One worker's way to moto: its own proxy, and clients through it.
+struct Lane {
+    proxy: Proxy,
+    clients: Clients,
+}
+
+/// Deploys the target version (after the one before) with call `n` failing with `fault`.
+async fn faulted_deploy(
+    lane: &Lane,
+    project: &TestProject,
+    stage: &str,
+    versions: &Versions,
+    n: usize,
+    fault: Fault,
+) -> Result<(), String> {
+    let Lane { proxy, clients } = lane;
+    if let Some(before) = &versions.before {
+        deploy_via(project, stage, clients, before).await?;
+    }
+    proxy.reset();
+    proxy.fail_call(n, fault);
+    let result = deploy_via(project, stage, clients, &versions.target).await;
+    let seen = proxy.calls().len();
+    proxy.reset();
+    assert!(seen >= n, "call {n} was never made ({seen} calls)");
+    result.map(drop)
+}
+
+/// Every call of `target`'s deploy made to fail in turn, on `WORKERS` stages at once.
+async fn fault_matrix(example: &'static str, tag: &'static str, versions: Versions) -> Findings {
+    let app = versions.target.app.manifest.app_name.clone();
+    let (clean, clean_record, calls) = reference(
+        example,
+        &app,
+        tag,
+        versions.before.as_ref(),
+        &versions.target,
+    )
+    .await;
+    let stride = stride(example);
+    let next = Arc::new(AtomicUsize::new(1));
+    let shared = Arc::new((app, versions, clean, clean_record));
+    let mut workers = Vec::new();
+    for _ in 0..WORKERS {
+        let next = next.clone();
+        let shared = shared.clone();
+        workers.push(tokio::spawn(async move {
+            let (app, versions, clean, clean_record) = &*shared;
+            let proxy = Proxy::start(&endpoint());
+            let clients = clients_via(&proxy.url).await;
+            let lane = Lane { proxy, clients };
+            let clients = &lane.clients;
+            let mut findings = Findings::default();
+            loop {
+                let n = next.fetch_add(stride, Ordering::SeqCst);
+                if n > calls {
+                    return findings;
+                }
+                // Each call gets one fault kind and one check, both rotating, so that every
+                // kind meets both checks.
+                let index = (n - 1) / stride;
+                let fault = Fault::ALL[index % Fault::ALL.len()];
+                let then_delete = (index / Fault::ALL.len()).is_multiple_of(2);
+                let stage = stage_name(example, tag, n);
+                let what = format!("{example} {tag} call {n} of {calls} ({fault:?})");
+                let project = TestProject::new(example, &[&stage]);
+                project.clean(clients, &[&stage]).await;
+                findings.calls += 1;
+                if faulted_deploy(&lane, &project, &stage, versions, n, fault)
+                    .await
+                    .is_err()
+                {
+                    findings.failed += 1;
+                }
+                if then_delete {
+                    // (b) From the failed state, delete leaves nothing.
+                    findings.deleted += 1;
+                } else {
+                    // (a) From the failed state, the next deploy gives what a clean one gives.
+                    findings.redeployed += 1;
+                    match deploy_via(&project, &stage, clients, &versions.target).await {
+                        Err(error) => findings
+                            .problems
+                            .push(format!("{what}: redeploy failed: {error}")),
+                        Ok(_) => {
+                            let found = inventory(clients, app, &stage).await;
+                            let found = deployed_current(
+                                found,
+                                &fingerprint(&project, &stage, &versions.target),
+                            );
+                            let changed = differences(&found, clean);
+                            if !changed.is_empty() {
+                                findings.problems.push(format!(
+                                    "{what}: differs from a clean deploy:\n  {}",
+                                    changed.join("\n  ")
+                                ));
+                            }
+                            let record = normalized_record(&record_json(&project, &stage), &stage);
+                            let changed_record = differences(&record, clean_record);
+                            if !changed_record.is_empty() {
+                                findings.problems.push(format!(
+                                    "{what}: record differs:\n  {}",
+                                    changed_record.join("\n  ")
+                                ));
+                            }
+                        }
+                    }
+                }
+                if let Err(error) = delete_via(&project, &stage, clients).await {
+                    findings
+                        .problems
+                        .push(format!("{what}: delete failed: {error}"));
+                }
+                let left = inventory(clients, app, &stage).await;
+                if !is_empty(&left) {
+                    findings.leaked += 1;
+                    findings
+                        .problems
+                        .push(format!("{what}: delete left {left}"));
+                }
+            }
+        }));
+    }
+    let mut total = Findings::default();
+    for worker in workers {
+        let findings = worker.await.unwrap();
+        total.calls += findings.calls;
+        total.failed += findings.failed;
+        total.deleted += findings.deleted;
+        total.redeployed += findings.redeployed;
+        total.leaked += findings.leaked;
+        total.problems.extend(findings.problems);
+    }
+    assert_eq!(
+        total.calls,
+        calls.div_ceil(stride),
+        "each chosen call was made to fail once"
+    );
+    eprintln!(
+        "{example} {tag}: {} of {calls} calls made to fail, {} deploys failed by it; then {} redeployed, {} deleted; {} stages leaked, {} problems",
+        total.calls,
+        total.failed,
+        total.redeployed,
+        total.deleted,
+        total.leaked,
+        total.problems.len()
+    );
+    total
+}
+
+fn assert_no_problems(findings: &Findings) {
+    assert!(
+        findings.problems.is_empty(),
+        "{} problems:\n{}",
+        findings.problems.len(),
+        findings.problems.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoauth_survives_a_fault_at_every_call_of_a_first_deploy() {
+    let versions = Versions {
+        before: None,
+        target: light("demoauth"),
+    };
+    assert_no_problems(&fault_matrix("demoauth", "f", versions).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoauth_survives_a_fault_at_every_call_of_a_changing_redeploy() {
+    let versions = Versions {
+        before: Some(light("demoauth")),
+        target: changed("demoauth"),
+    };
+    assert_no_problems(&fault_matrix("demoauth", "c", versions).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn authz_variants_survives_a_fault_at_every_call_of_a_first_deploy() {
+    let versions = Versions {
+        before: None,
+        target: light("authz-variants"),
+    };
+    assert_no_problems(&fault_matrix("authz-variants", "f", versions).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn authz_variants_survives_a_fault_at_every_call_of_a_changing_redeploy() {
+    let versions = Versions {
+        before: Some(light("authz-variants")),
+        target: changed("authz-variants"),
+    };
+    assert_no_problems(&fault_matrix("authz-variants", "c", versions).await);
+}
+
+/// The stage's role may do what the functions need (write their logs) and nothing else, only
+/// Lambda may assume it, and only this stage's API may invoke the functions.
+fn assert_least_privilege(found: &Value, app: &str) {
+    let role = format!("{app}-<stage>");
+    assert_eq!(
+        found["roles"][&role]["policies"],
+        json!({&role: {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "arn:*:logs:*:*:*"}]}}),
+        "{found}"
+    );
+    assert_eq!(found["roles"][&role]["attached"], json!([]));
+    assert_eq!(
+        found["roles"][&role]["trust"]["Statement"],
+        json!([{"Sid": "", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole"}])
+    );
+    let functions = found["functions"].as_object().unwrap();
+    assert!(functions.len() >= 2, "{found}");
+    for (name, function) in functions {
+        assert_eq!(
+            function["permissions"],
+            json!([{"sid": "chalice-rs-apigateway-<api>", "effect": "Allow",
+                    "action": "lambda:InvokeFunction",
+                    "principal": {"Service": "apigateway.amazonaws.com"},
+                    "condition": {"ArnLike": {"AWS:SourceArn":
+                        format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:<api>/*")}}}]),
+            "{name}"
+        );
+    }
+}
+
+/// A path of API Gateway's `CreateDeployment`.
+fn is_create_deployment(call: &support::proxy::Call) -> bool {
+    call.service == "apigateway" && call.method == "POST" && call.path.ends_with("/deployments")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_gateway_busy_answers_are_retried_a_bounded_number_of_times() {
+    let bundle = bundle_of("demoauth");
+    let proxy = Proxy::start(&endpoint());
+    let clients = clients_via(&proxy.url).await;
+    let stage = "qbusy01z";
+    let project = TestProject::new("demoauth", &[stage]);
+    project.clean(&clients, &[stage]).await;
+
+    // Two conflicts and two throttles, then API Gateway takes the change.
+    proxy.reset();
+    proxy.fail_where(is_create_deployment, Fault::Conflict, 1);
+    proxy.fail_where(is_create_deployment, Fault::Throttled, 1);
+    proxy.fail_where(
+        |call| {
+            call.service == "apigateway"
+                && call.method == "PUT"
+                && call.path.ends_with("/methods/GET")
+        },
+        Fault::Conflict,
+        2,
+    );
+    deploy_via(&project, stage, &clients, &bundle)
+        .await
+        .unwrap();
+    let calls = proxy.calls();
+    assert_eq!(calls.iter().filter(|c| is_create_deployment(c)).count(), 3);
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.method == "PUT" && c.path.ends_with("/methods/GET"))
+            .count(),
+        3
+    );
+    let found = inventory(&clients, "demoauth1", stage).await;
+    assert_eq!(found["apis"][0]["stages"][0]["deployed"], true);
+
+    // Busy for good: the deploy gives up after seven attempts, naming the step and the error.
+    let mut changed = bundle.clone();
+    changed.app.manifest.routes[0].authorizer = None;
+    proxy.reset();
+    proxy.fail_where(is_create_deployment, Fault::Conflict, usize::MAX);
+    let error = deploy_via(&project, stage, &clients, &changed)
+        .await
+        .unwrap_err();
+    assert!(
+        error.starts_with("Deploying Rest API to stage: api: ")
+            && error.contains("ConflictException"),
+        "{error}"
+    );
+    assert_eq!(
+        proxy
+            .calls()
+            .iter()
+            .filter(|c| is_create_deployment(c))
+            .count(),
+        7
+    );
+    proxy.reset();
+    deploy_via(&project, stage, &clients, &changed)
+        .await
+        .unwrap();
+    delete_via(&project, stage, &clients).await.unwrap();
+    assert!(is_empty(&inventory(&clients, "demoauth1", stage).await));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_app_input_fails_naming_it_before_any_aws_call() {
+    let proxy = Proxy::start(&endpoint());
+    let clients = clients_via(&proxy.url).await;
+    let stage = "qbad01z";
+    let bundle = bundle_of("demoauth");
+    let project = TestProject::new("demoauth", &[stage]);
+
+    // An authorizer whose function name Lambda would refuse.
+    let mut long = bundle.clone();
+    let long_name = "a_very_long_authorizer_name_that_lambda_refuses_x";
+    if let ManifestAuthorizer::Builtin { name, function, .. } =
+        &mut long.app.manifest.authorizers[0]
+    {
+        *name = long_name.into();
+        *function = long_name.into();
+    }
+    long.app.manifest.routes[0].authorizer = Some(long_name.into());
+    let error = deploy_via(&project, stage, &clients, &long)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        format!(
+            "authorizer `{long_name}` of app `demoauth1` on stage `{stage}` gives the Lambda function name `demoauth1-{stage}-{long_name}`, 67 characters; Lambda allows 64; shorten app_name, the stage or the authorizer's name"
+        )
+    );
+
+    // A route naming an authorizer the manifest does not have.
+    let mut dangling = bundle.clone();
+    dangling.app.manifest.routes[0].authorizer = Some("missing".into());
+    let error = deploy_via(&project, stage, &clients, &dangling)
+        .await
+        .unwrap_err();
+    assert!(
+        error.contains("route / names authorizer `missing`"),
+        "{error}"
+    );
+
+    // A policy file that is missing, then not JSON.
+    let mut config: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.dir.join(".chalice/config.json")).unwrap(),
+    )
+    .unwrap();
+    config["stages"][stage]["autogen_policy"] = json!(false);
+    std::fs::write(project.dir.join(".chalice/config.json"), config.to_string()).unwrap();
+    let policy = project
+        .project()
+        .dir()
+        .join(format!(".chalice/policy-{stage}.json"));
+    let error = deploy_via(&project, stage, &clients, &bundle)
+        .await
+        .unwrap_err();
+    assert!(
+        error.starts_with(&format!("{}: cannot read the IAM policy", policy.display())),
+        "{error}"
+    );
+    std::fs::write(&policy, "{\"Version\": ").unwrap();
+    let error = deploy_via(&project, stage, &clients, &bundle)
+        .await
+        .unwrap_err();
+    assert!(
+        error.starts_with(&format!("{}: not a JSON policy", policy.display())),
+        "{error}"
+    );
+
+    // A truncated deployed record.
+    std::fs::remove_file(&policy).unwrap();
+    config["stages"][stage]["autogen_policy"] = json!(true);
+    std::fs::write(project.dir.join(".chalice/config.json"), config.to_string()).unwrap();
+    let record = deploy::record::path(project.project().dir(), stage);
+    std::fs::create_dir_all(record.parent().unwrap()).unwrap();
+    std::fs::write(&record, "{\"resources\": [").unwrap();
+    let error = deploy_via(&project, stage, &clients, &bundle)
+        .await
+        .unwrap_err();
+    assert!(
+        error.starts_with(&format!("{}: not a deployed record", record.display())),
+        "{error}"
+    );
+    let error = delete_via(&project, stage, &clients).await.unwrap_err();
+    assert!(error.contains("not a deployed record"), "{error}");
+
+    assert_eq!(proxy.requests(), 0, "AWS was called: {:?}", proxy.calls());
+    assert!(clients.calls.take().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_of_their_own_are_found_by_their_tags_when_the_record_is_lost() {
+    let proxy = Proxy::start(&endpoint());
+    let clients = clients_via(&proxy.url).await;
+    let stage = "qroles1z";
+    let project = TestProject::new("demoauth", &[stage]);
+    let mut config: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.dir.join(".chalice/config.json")).unwrap(),
+    )
+    .unwrap();
+    config["stages"][stage]["autogen_policy"] = json!(false);
+    std::fs::write(project.dir.join(".chalice/config.json"), config.to_string()).unwrap();
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["logs:PutLogEvents"], "Resource": "arn:*:logs:*:*:*"}]});
+    std::fs::write(
+        project.dir.join(format!(".chalice/policy-{stage}.json")),
+        policy.to_string(),
+    )
+    .unwrap();
+    project.clean(&clients, &[stage]).await;
+    deploy(&project, stage, &clients, &light("demoauth")).await;
+    let found = inventory(&clients, "demoauth1", stage).await;
+    let mut roles: Vec<&String> = found["roles"].as_object().unwrap().keys().collect();
+    roles.sort();
+    assert_eq!(
+        roles,
+        [
+            "demoauth1-<stage>-api_handler",
+            "demoauth1-<stage>-demo_auth"
+        ]
+    );
+    for role in roles {
+        assert_eq!(found["roles"][role]["policies"][role], policy);
+    }
+    // Without its record, delete still finds every role by its name and tags.
+    std::fs::remove_file(deploy::record::path(project.project().dir(), stage)).unwrap();
+    delete_via(&project, stage, &clients).await.unwrap();
+    let left = inventory(&clients, "demoauth1", stage).await;
+    assert!(is_empty(&left), "{left}");
+}

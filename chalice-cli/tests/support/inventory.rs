@@ -1,0 +1,380 @@
+//! Everything of one app's stage that exists in moto, read through list and get calls (never
+//! through the deployer), in a form two deploys can be compared by: generated ids and the
+//! stage's name are replaced by placeholders, and lists are sorted.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::Clients;
+
+/// The stage's functions, roles and REST APIs as they exist now. Two deploys of the same app
+/// to two stages give equal inventories; so do a clean deploy and a recovered one.
+pub async fn inventory(clients: &Clients, app: &str, stage: &str) -> Value {
+    let prefix = format!("{app}-{stage}");
+    let ours = |name: &str| name == prefix || name.starts_with(&format!("{prefix}-"));
+    let apis = apis(clients, app, stage).await;
+    let mut functions = Map::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = clients
+            .lambda
+            .list_functions()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
+        for function in page.functions() {
+            let name = function.function_name().unwrap_or_default();
+            if ours(name) {
+                functions.insert(name.to_owned(), self::function(clients, name).await);
+            }
+        }
+        match page.next_marker() {
+            Some(next) => marker = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let mut roles = Map::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = clients
+            .iam
+            .list_roles()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
+        for role in page.roles() {
+            if ours(role.role_name()) {
+                roles.insert(
+                    role.role_name().to_owned(),
+                    self::role(clients, role.role_name()).await,
+                );
+            }
+        }
+        match page.marker() {
+            Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
+            _ => break,
+        }
+    }
+    let mut api_values = Vec::new();
+    for id in &apis {
+        api_values.push(api(clients, id).await);
+    }
+    let found = json!({"functions": functions, "roles": roles, "apis": api_values});
+    let mut text = found.to_string();
+    for id in &apis {
+        text = text.replace(id.as_str(), "<api>");
+    }
+    // Stage names in these tests are distinctive enough to replace wherever they appear.
+    text = text.replace(stage, "<stage>");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Where two inventories differ: one line per differing path, with both values.
+pub fn differences(got: &Value, want: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    collect_differences(got, want, "", &mut found);
+    found
+}
+
+fn collect_differences(got: &Value, want: &Value, path: &str, found: &mut Vec<String>) {
+    match (got, want) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                let (x, y) = (
+                    a.get(key).unwrap_or(&Value::Null),
+                    b.get(key).unwrap_or(&Value::Null),
+                );
+                collect_differences(x, y, &format!("{path}.{key}"), found);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (index, (x, y)) in a.iter().zip(b).enumerate() {
+                collect_differences(x, y, &format!("{path}[{index}]"), found);
+            }
+        }
+        _ if got != want => found.push(format!("{path}: got {got}, want {want}")),
+        _ => {}
+    }
+}
+
+/// Whether nothing of the stage is left.
+pub fn is_empty(inventory: &Value) -> bool {
+    ["functions", "roles"]
+        .iter()
+        .all(|key| inventory[key].as_object().is_some_and(Map::is_empty))
+        && inventory["apis"].as_array().is_some_and(Vec::is_empty)
+}
+
+/// A record with the REST API's id replaced, comparable across stages.
+pub fn normalized_record(record: &Value, stage: &str) -> Value {
+    let mut text = record.to_string();
+    let api_id = record["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|entry| entry["rest_api_id"].as_str())
+        .map(str::to_owned);
+    if let Some(id) = api_id {
+        text = text.replace(&id, "<api>");
+    }
+    text = text.replace(stage, "<stage>");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// REST APIs tagged for the app and stage, by id.
+async fn apis(clients: &Clients, app: &str, stage: &str) -> Vec<String> {
+    let page = clients
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    page.items()
+        .iter()
+        .filter(|api| {
+            api.tags().is_some_and(|tags| {
+                tags.get("chalice-rs:app").map(String::as_str) == Some(app)
+                    && tags.get("chalice-rs:stage").map(String::as_str) == Some(stage)
+            })
+        })
+        .filter_map(|api| api.id().map(str::to_owned))
+        .collect()
+}
+
+async fn function(clients: &Clients, name: &str) -> Value {
+    let found = clients
+        .lambda
+        .get_function()
+        .function_name(name)
+        .send()
+        .await
+        .unwrap();
+    let config = found.configuration().unwrap();
+    let permissions = match clients.lambda.get_policy().function_name(name).send().await {
+        Ok(policy) => {
+            let policy: Value = serde_json::from_str(policy.policy().unwrap_or("{}")).unwrap();
+            let mut statements: Vec<Value> = policy["Statement"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| {
+                    json!({"sid": s["Sid"], "effect": s["Effect"], "action": s["Action"],
+                           "principal": s["Principal"], "condition": s["Condition"]})
+                })
+                .collect();
+            statements.sort_by_key(Value::to_string);
+            statements
+        }
+        Err(_) => Vec::new(),
+    };
+    let tags: BTreeMap<String, String> = found
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let environment: BTreeMap<String, String> = config
+        .environment()
+        .and_then(|e| e.variables())
+        .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    json!({
+        "handler": config.handler(),
+        "runtime": config.runtime().map(|r| r.as_str().to_owned()),
+        "role": config.role(),
+        "memory": config.memory_size(),
+        "timeout": config.timeout(),
+        "environment": environment,
+        "architectures": config.architectures().iter().map(|a| a.as_str().to_owned()).collect::<Vec<_>>(),
+        "code_sha256": config.code_sha256(),
+        "tags": tags,
+        "permissions": permissions,
+    })
+}
+
+/// IAM documents come back URL-encoded (moto: as sent).
+fn document(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| {
+        let decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .unwrap();
+        serde_json::from_str(&decoded).unwrap()
+    })
+}
+
+async fn role(clients: &Clients, name: &str) -> Value {
+    let role = clients.iam.get_role().role_name(name).send().await.unwrap();
+    let role = role.role().unwrap();
+    let tags: BTreeMap<&str, &str> = role.tags().iter().map(|t| (t.key(), t.value())).collect();
+    let names = clients
+        .iam
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .unwrap();
+    let mut policies = Map::new();
+    for policy in names.policy_names() {
+        let found = clients
+            .iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .unwrap();
+        policies.insert(policy.clone(), document(found.policy_document()));
+    }
+    let attached = clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .unwrap();
+    json!({
+        "arn": role.arn(),
+        "trust": role.assume_role_policy_document().map(document),
+        "tags": tags,
+        "policies": policies,
+        "attached": attached.attached_policies().iter().map(|p| p.policy_arn().map(str::to_owned)).collect::<Vec<_>>(),
+    })
+}
+
+async fn api(clients: &Clients, id: &str) -> Value {
+    let api = clients
+        .apigateway
+        .get_rest_api()
+        .rest_api_id(id)
+        .send()
+        .await
+        .unwrap();
+    let authorizers = clients
+        .apigateway
+        .get_authorizers()
+        .rest_api_id(id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let name_of = |authorizer_id: Option<&str>| {
+        authorizers
+            .items()
+            .iter()
+            .find(|a| a.id() == authorizer_id)
+            .and_then(|a| a.name())
+            .map(str::to_owned)
+    };
+    let mut authorizer_values: Vec<Value> = authorizers
+        .items()
+        .iter()
+        .map(|a| {
+            json!({
+                "name": a.name(),
+                "type": a.r#type().map(|t| t.as_str().to_owned()),
+                "uri": a.authorizer_uri(),
+                "identity_source": a.identity_source(),
+                "ttl": a.authorizer_result_ttl_in_seconds(),
+                "credentials": a.authorizer_credentials(),
+                "providers": a.provider_arns(),
+            })
+        })
+        .collect();
+    authorizer_values.sort_by_key(Value::to_string);
+    let resources = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(id)
+        .embed("methods")
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut paths: Vec<(String, Value)> = Vec::new();
+    for resource in resources.items() {
+        let mut methods = Map::new();
+        let mut names: Vec<String> = resource
+            .resource_methods()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        names.sort();
+        for method in names {
+            let found = clients
+                .apigateway
+                .get_method()
+                .rest_api_id(id)
+                .resource_id(resource.id().unwrap())
+                .http_method(&method)
+                .send()
+                .await
+                .unwrap();
+            let integration = found.method_integration();
+            let cors = integration
+                .and_then(|i| i.integration_responses())
+                .and_then(|r| r.get("200"))
+                .and_then(|r| r.response_parameters())
+                .map(|p| {
+                    p.iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect::<BTreeMap<_, _>>()
+                });
+            methods.insert(
+                method,
+                json!({
+                    "auth": found.authorization_type(),
+                    "authorizer": name_of(found.authorizer_id()),
+                    "scopes": found.authorization_scopes(),
+                    "api_key": found.api_key_required(),
+                    "integration": integration.and_then(|i| i.r#type()).map(|t| t.as_str().to_owned()),
+                    "uri": integration.and_then(|i| i.uri()),
+                    "cors": cors,
+                }),
+            );
+        }
+        paths.push((
+            resource.path().unwrap_or_default().to_owned(),
+            Value::Object(methods),
+        ));
+    }
+    // Kept as a list: a resource made twice shows twice.
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    let stages = clients
+        .apigateway
+        .get_stages()
+        .rest_api_id(id)
+        .send()
+        .await
+        .unwrap();
+    let deployments = clients
+        .apigateway
+        .get_deployments()
+        .rest_api_id(id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut stage_values: Vec<Value> = stages
+        .item()
+        .iter()
+        .map(|stage| {
+            let deployment = deployments
+                .items()
+                .iter()
+                .find(|d| d.id() == stage.deployment_id());
+            json!({"name": stage.stage_name(), "deployed": deployment.is_some(),
+                   "description": deployment.and_then(|d| d.description())})
+        })
+        .collect();
+    stage_values.sort_by_key(Value::to_string);
+    json!({
+        "name": api.name(),
+        "endpoint": api.endpoint_configuration().map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect::<Vec<_>>()),
+        "resources": paths.into_iter().map(|(path, methods)| json!([path, methods])).collect::<Vec<_>>(),
+        "authorizers": authorizer_values,
+        "stages": stage_values,
+    })
+}
