@@ -974,3 +974,6 @@ mod tests {
         assert_eq!(evaluate(&doc, &arn), Ok(Decision::Allow));
     }
 }
+
+#[cfg(test)]
+mod props;
