@@ -272,50 +272,51 @@ fn local_server_request_log_carries_no_secrets() {
 async fn lambda_errors_name_the_field_not_its_value() {
     let registry = App::new("secrets").registry().unwrap();
     let context = json!({"httpMethod": "GET", "resourcePath": "/private"});
-    let api_events = [
+    let arn = "arn:aws:execute-api:us-east-1:1:api/dev/GET/keyed";
+    let request_event = |fields: Value| {
+        let mut event = json!({"type": "REQUEST", "methodArn": arn, "requestContext": {}});
+        event
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        event
+    };
+    let events = [
         (
-            json!({"httpMethod": "GET", "headers": "Authorization: tok-ALLOW-5ecret",
-                "requestContext": context}),
+            "api_handler",
+            json!({"httpMethod": "GET", "requestContext": context,
+                               "headers": "Authorization: tok-ALLOW-5ecret"}),
             "headers",
         ),
         (
-            json!({"httpMethod": "GET", "headers": {"Authorization": "tok-ALLOW-5ecret\n"},
-                "requestContext": context}),
+            "api_handler",
+            json!({"httpMethod": "GET", "requestContext": context,
+                               "headers": {"Authorization": "tok-ALLOW-5ecret\n"}}),
             "headers",
         ),
         (
-            json!({"httpMethod": "GET", "queryStringParameters": "token=qs-5ecret",
-                "requestContext": context}),
+            "api_handler",
+            json!({"httpMethod": "GET", "requestContext": context,
+                               "queryStringParameters": "token=qs-5ecret"}),
             "queryStringParameters",
         ),
         (
-            json!({"httpMethod": "GET", "requestContext": {"httpMethod": "GET",
-                "identity": "key-5ecret"}}),
+            "api_handler",
+            json!({"httpMethod": "GET",
+                               "requestContext": {"httpMethod": "GET", "identity": "key-5ecret"}}),
             "requestContext.identity",
         ),
         (
-            json!({"httpMethod": "GET", "requestContext": {"httpMethod": "GET",
-                "authorizer": "ctx-5ecret"}}),
+            "api_handler",
+            json!({"httpMethod": "GET",
+                               "requestContext": {"httpMethod": "GET", "authorizer": "ctx-5ecret"}}),
             "requestContext.authorizer",
         ),
         (
+            "api_handler",
             json!({"httpMethod": "tok 5ecret", "requestContext": context}),
             "httpMethod",
         ),
-    ];
-    let api = LambdaFunction::new(registry, "api_handler").unwrap();
-    for (event, field) in api_events {
-        let error = api.invoke(event.clone()).await.unwrap_err();
-        assert_eq!(error.error_type, "InvalidEvent");
-        assert!(
-            error.error_message.contains(field),
-            "{event}: {}",
-            error.error_message
-        );
-        assert_no_secret(&format!("the error for {event}"), &error.error_message);
-    }
-    let arn = "arn:aws:execute-api:us-east-1:1:api/dev/GET/keyed";
-    let authorizer_events = [
         (
             "token_auth",
             json!({"type": "TOKEN", "authorizationToken": "tok-5ecret-unknown",
@@ -324,25 +325,22 @@ async fn lambda_errors_name_the_field_not_its_value() {
         ),
         (
             "key_auth",
-            json!({"type": "REQUEST", "methodArn": arn,
-                            "headers": "X-Api-Key: key-5ecret", "requestContext": {}}),
+            request_event(json!({"headers": "X-Api-Key: key-5ecret"})),
             "headers",
         ),
         (
             "key_auth",
-            json!({"type": "REQUEST", "methodArn": arn,
-                            "headers": {"X-Api-Key": "key-5ecret\u{1}"}, "requestContext": {}}),
+            request_event(json!({"headers": {"X-Api-Key": "key-5ecret\u{1}"}})),
             "headers",
         ),
         (
             "key_auth",
-            json!({"type": "REQUEST", "methodArn": arn,
-                            "queryStringParameters": "key=qs-5ecret", "requestContext": {}}),
+            request_event(json!({"queryStringParameters": "key=qs-5ecret"})),
             "queryStringParameters",
         ),
     ];
-    for (name, event, field) in authorizer_events {
-        let function = LambdaFunction::new(registry, name).unwrap();
+    for (handler, event, field) in events {
+        let function = LambdaFunction::new(registry, handler).unwrap();
         let error = function.invoke(event.clone()).await.unwrap_err();
         assert_eq!(error.error_type, "InvalidEvent");
         assert!(
@@ -354,8 +352,7 @@ async fn lambda_errors_name_the_field_not_its_value() {
     }
     // A context API Gateway rejects is named by its key, not shown.
     let function = LambdaFunction::new(registry, "key_auth").unwrap();
-    let event = json!({"type": "REQUEST", "methodArn": arn,
-                       "headers": {"X-Api-Key": "key-5ecret"}, "requestContext": {}});
+    let event = request_event(json!({"headers": {"X-Api-Key": "key-5ecret"}}));
     let error = function.invoke(event).await.unwrap_err();
     assert_eq!(error.error_type, "InvalidAuthorizerAnswer");
     assert!(
