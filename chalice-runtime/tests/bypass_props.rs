@@ -4,7 +4,8 @@
 //! independent model of API Gateway says the authorizer's policy allows that request's exact
 //! method ARN: resolve the resource (`oracle/apigw.rs`), build the ARN, evaluate the policy
 //! with the reference IAM evaluator (`oracle/iam.rs`). The gateway's own routing, ARN and
-//! policy code are never consulted.
+//! policy code are never consulted. Requests go to the gateway model in process and, written
+//! byte for byte over TCP, to `chalice-rs local`.
 //!
 //! The authorizers return policies proptest generates: a token is the policy itself, encoded,
 //! so each identity has one policy, and a cached answer served to another identity shows up as
@@ -22,12 +23,16 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chalice_runtime::gateway::{AuthDecision, Gateway, GatewayConfig, GatewayRequest};
-use chalice_runtime::{App, AuthError, AuthRequest, AuthorizerKind, Request, app};
-use http::{HeaderName, HeaderValue};
+use std::net::SocketAddr;
+
+use chalice_runtime::gateway::{Gateway, GatewayConfig, GatewayRequest};
+use chalice_runtime::local::{LocalConfig, LocalServer};
+use chalice_runtime::{App, AuthError, AuthRequest, AuthorizerKind, Registry, Request, app};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 // ---- The app: every route protected by an authorizer whose policy the test chooses. ----------
 
@@ -184,6 +189,11 @@ const STAGE: apigw::Stage<'static> = apigw::Stage {
 };
 
 fn gateway() -> Gateway {
+    Gateway::new(gateway_registry(), GatewayConfig::default())
+}
+
+/// The app's registry, once checked against the oracle's route list and stage.
+fn gateway_registry() -> &'static Registry {
     let registry = App::new("bypass").registry().unwrap();
     let mut declared: Vec<(&str, &str, Guard)> = registry
         .routes()
@@ -212,7 +222,7 @@ fn gateway() -> Gateway {
         ),
         (STAGE.region, STAGE.account_id, STAGE.api_id, STAGE.stage)
     );
-    Gateway::new(registry, config)
+    registry
 }
 
 // ---- Requests and what the oracle expects of them. ---------------------------------------------
@@ -318,50 +328,149 @@ fn expected(call: &Call, policies: &[Value], tokens: &[String]) -> Vec<Outcome> 
 
 static NEXT_CASE: AtomicU64 = AtomicU64::new(1);
 
-/// Sends `call` and reports what happened: the status and decision, and whether a view ran.
-async fn run(gateway: &Gateway, call: &Call, tokens: &[String]) -> Outcome {
-    let case = NEXT_CASE.fetch_add(1, Ordering::Relaxed);
-    let mut request = GatewayRequest::new(call.method.clone(), call.target.clone());
-    request
-        .headers
-        .insert("x-case", HeaderValue::from_str(&case.to_string()).unwrap());
-    for name in ["authorization", "x-policy"] {
-        for identity in &call.identity {
-            request.headers.append(
-                HeaderName::from_static(name),
-                header_value(identity, tokens),
-            );
-        }
+/// Where the requests go: the gateway model in process, or `chalice-rs local` over a socket
+/// (hyper's request parsing included).
+enum Front {
+    Model(Gateway),
+    Http {
+        runtime: tokio::runtime::Runtime,
+        addr: SocketAddr,
+    },
+}
+
+impl Front {
+    fn model() -> Self {
+        Front::Model(gateway())
     }
-    gateway.advance_clock(Duration::from_secs(call.wait_seconds));
-    let answer = gateway.handle(request).await;
-    let ran = RAN
-        .lock()
-        .unwrap()
-        .get_or_insert_with(HashMap::new)
-        .remove(&case);
-    let status = answer.response.status_code();
-    match (ran, status, &answer.decision) {
-        (Some(ran), 200, _) => Outcome::Ran(ran),
-        (Some(ran), status, decision) => {
-            panic!("the view ran ({ran:?}) but the answer is {status} {decision}")
+
+    fn http() -> Self {
+        let registry = gateway_registry();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let addr = runtime.block_on(async {
+            let config = LocalConfig {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                gateway: GatewayConfig::default(),
+            };
+            let server = LocalServer::bind(registry, config).await.unwrap();
+            let addr = server.local_addr().unwrap();
+            tokio::spawn(server.serve(std::future::pending()));
+            addr
+        });
+        Front::Http { runtime, addr }
+    }
+
+    /// Sends `call` and reports what happened: the answer, and whether a view ran. `None` when
+    /// the call cannot be written as an HTTP/1.1 request.
+    fn send(&self, call: &Call, tokens: &[String]) -> Option<Outcome> {
+        let case = NEXT_CASE.fetch_add(1, Ordering::Relaxed);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-case", HeaderValue::from_str(&case.to_string()).unwrap());
+        for name in ["authorization", "x-policy"] {
+            for identity in &call.identity {
+                headers.append(
+                    HeaderName::from_static(name),
+                    header_value(identity, tokens),
+                );
+            }
         }
-        (None, 403, AuthDecision::NoRoute) => Outcome::NoRoute,
-        (None, 401, AuthDecision::Unauthorized) => Outcome::Unauthorized,
-        (None, 403, AuthDecision::Denied) => Outcome::Denied,
-        (None, 500, AuthDecision::Failed(_)) => Outcome::Failed,
-        (None, status, decision) => panic!("unexpected answer {status} {decision}"),
+        let (status, error_type) = match self {
+            Front::Model(gateway) => {
+                let mut request = GatewayRequest::new(call.method.clone(), call.target.clone());
+                request.headers = headers;
+                gateway.advance_clock(Duration::from_secs(call.wait_seconds));
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                let answer = runtime.block_on(gateway.handle(request));
+                let error_type = answer
+                    .response
+                    .headers()
+                    .get("x-amzn-errortype")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                (answer.response.status_code(), error_type)
+            }
+            Front::Http { runtime, addr } => {
+                let is_token = |m: &str| {
+                    !m.is_empty()
+                        && m.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+                };
+                let is_target = call.target.starts_with('/')
+                    && call
+                        .target
+                        .bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b'#');
+                if !is_token(&call.method) || !is_target {
+                    return None;
+                }
+                runtime.block_on(http_exchange(*addr, &call.method, &call.target, &headers))
+            }
+        };
+        let ran = RAN
+            .lock()
+            .unwrap()
+            .get_or_insert_with(HashMap::new)
+            .remove(&case);
+        Some(match (ran, status, error_type.as_deref()) {
+            (Some(ran), 200, _) => Outcome::Ran(ran),
+            (Some(ran), status, _) => panic!("the view ran ({ran:?}) but the answer is {status}"),
+            (None, 403, Some("MissingAuthenticationTokenException"))
+            | (None, 403, Some("IncompleteSignatureException")) => Outcome::NoRoute,
+            (None, 401, Some("UnauthorizedException")) => Outcome::Unauthorized,
+            (None, 403, Some("AccessDeniedException")) => Outcome::Denied,
+            (None, 500, Some("AuthorizerConfigurationException")) => Outcome::Failed,
+            (None, status, error_type) => panic!("unexpected answer {status} {error_type:?}"),
+        })
     }
 }
 
-fn check(gateway: &Gateway, policies: &[Value], calls: &[Call]) -> Result<(), TestCaseError> {
+/// One request on its own connection, written byte for byte (an HTTP client would tidy the
+/// path); returns the status and `x-amzn-ErrorType`.
+async fn http_exchange(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &HeaderMap,
+) -> (u16, Option<String>) {
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: local\r\nConnection: close\r\n").into_bytes();
+    for (name, value) in headers {
+        request.extend_from_slice(name.as_str().as_bytes());
+        request.extend_from_slice(b": ");
+        request.extend_from_slice(value.as_bytes());
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"\r\n");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(&request).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let error_type = lines
+        .filter_map(|line| line.split_once(": "))
+        .find(|(name, _)| name.eq_ignore_ascii_case("x-amzn-errortype"))
+        .map(|(_, value)| value.to_owned());
+    (status, error_type)
+}
+
+fn check(front: &Front, policies: &[Value], calls: &[Call]) -> Result<(), TestCaseError> {
     let tokens: Vec<String> = policies.iter().map(token_for).collect();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
     for call in calls {
         let allowed = expected(call, policies, &tokens);
-        let actual = runtime.block_on(run(gateway, call, &tokens));
+        let Some(actual) = front.send(call, &tokens) else {
+            continue;
+        };
         prop_assert!(
             allowed.contains(&actual),
             "{} {:?} with {:?}: got {:?}, the model allows {:?}",
@@ -686,14 +795,29 @@ fn runner(cases: u32) -> TestRunner {
 /// and a cached answer never serves another identity.
 #[test]
 fn no_request_reaches_a_view_its_policy_does_not_allow() {
-    let gateway = gateway();
+    let front = Front::model();
     runner(1024)
         .run(
             &(
                 proptest::collection::vec(policy(), 1..4),
                 proptest::collection::vec(call(), 1..12),
             ),
-            |(policies, calls)| check(&gateway, &policies, &calls),
+            |(policies, calls)| check(&front, &policies, &calls),
+        )
+        .unwrap();
+}
+
+/// The same through `chalice-rs local` over TCP, for the requests HTTP/1.1 can carry.
+#[test]
+fn no_request_over_http_reaches_a_view_its_policy_does_not_allow() {
+    let front = Front::http();
+    runner(128)
+        .run(
+            &(
+                proptest::collection::vec(policy(), 1..4),
+                proptest::collection::vec(call(), 1..12),
+            ),
+            |(policies, calls)| check(&front, &policies, &calls),
         )
         .unwrap();
 }
@@ -702,7 +826,6 @@ fn no_request_reaches_a_view_its_policy_does_not_allow() {
 /// allowing only `GET /items/admin`, then one denying it: the cross product, exhaustively.
 #[test]
 fn path_and_method_tricks_never_widen_a_policy() {
-    let gateway = gateway();
     let allow = |resource: &str| {
         json!({"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
                               "Resource": format!("arn:aws:execute-api:us-east-1:123456789012:localapi01/api/{resource}")}]})
@@ -772,14 +895,15 @@ fn path_and_method_tricks_never_widen_a_policy() {
             }
         }
     }
-    check(&gateway, &policies, &calls).unwrap();
+    for front in [Front::model(), Front::http()] {
+        check(&front, &policies, &calls).unwrap();
+    }
 }
 
 /// Each identity has its own answer in the authorizer cache: a policy cached for one token (or
 /// one REQUEST identity: header and query value) is never used for another, whatever the order.
 #[test]
 fn a_cached_policy_only_serves_its_own_identity() {
-    let gateway = gateway();
     let policy_for = |path: &str| {
         json!({"Statement": {"Effect": "Allow", "Action": "execute-api:Invoke",
                              "Resource": format!("arn:aws:execute-api:*:*:*/api/GET/{path}")}})
@@ -808,5 +932,7 @@ fn a_cached_policy_only_serves_its_own_identity() {
             }
         }
     }
-    check(&gateway, &policies, &calls).unwrap();
+    for front in [Front::model(), Front::http()] {
+        check(&front, &policies, &calls).unwrap();
+    }
 }
