@@ -331,7 +331,7 @@ static NEXT_CASE: AtomicU64 = AtomicU64::new(1);
 /// Where the requests go: the gateway model in process, or `chalice-rs local` over a socket
 /// (hyper's request parsing included).
 enum Front {
-    Model(Gateway),
+    Model(Box<Gateway>),
     Http {
         runtime: tokio::runtime::Runtime,
         addr: SocketAddr,
@@ -340,7 +340,7 @@ enum Front {
 
 impl Front {
     fn model() -> Self {
-        Front::Model(gateway())
+        Front::Model(Box::new(gateway()))
     }
 
     fn http() -> Self {

@@ -75,12 +75,15 @@ fn public() -> Value {
     json!({"public": true})
 }
 
-/// `(method, target, headers)` of requests meeting every outcome with secrets on board.
-fn requests() -> Vec<(
+/// A request: method, target and headers.
+type Sent = (
     &'static str,
     &'static str,
     Vec<(&'static str, &'static str)>,
-)> {
+);
+
+/// Requests meeting every outcome with secrets on board.
+fn requests() -> Vec<Sent> {
     let token = |value| vec![("Authorization", value)];
     vec![
         ("GET", "/private?token=qs-5ecret", token("tok-ALLOW-5ecret")),
