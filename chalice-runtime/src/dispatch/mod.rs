@@ -64,10 +64,74 @@ pub(crate) fn typed_event<T: DeserializeOwned>(event: &str, what: &str) -> Resul
             Err(tracked) => (tracked.path().to_string(), tracked.into_inner()),
             Ok(_) => (".".to_owned(), error),
         };
+        let error = without_values(&error.to_string());
         if path == "." {
             InvalidEvent(format!("malformed {what}: {error}"))
         } else {
             InvalidEvent(format!("malformed {what}: {path}: {error}"))
         }
     })
+}
+
+/// serde's message with each value it quotes (`invalid type: string "Bearer abc"`) replaced by
+/// its kind: an event's strings are header values, tokens and query strings, and this message
+/// goes back to Lambda and into the function's log. The path already says which field.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find("string \"") {
+        out.push_str(&rest[..start]);
+        out.push_str("a string");
+        // serde quotes with `{:?}`: inside, `"` and `\` are always escaped.
+        let quoted = &rest[start + "string \"".len()..];
+        let mut chars = quoted.char_indices();
+        let mut end = quoted.len();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    end = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &quoted[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::apigw::ApiGatewayProxyRequest;
+    use serde_json::json;
+
+    #[test]
+    fn messages_name_the_field_but_not_the_value() {
+        let event = json!({"httpMethod": "GET", "requestContext": {"httpMethod": "GET"},
+                           "headers": {"Authorization": "Bearer \"t0k\\en\"\n"}});
+        let error = typed_event::<ApiGatewayProxyRequest>(&event, "proxy event").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "malformed proxy event: headers: invalid value: a string, \
+             expected lots of things can go wrong with HeaderMap"
+        );
+    }
+
+    #[test]
+    fn every_quoted_value_goes_and_the_rest_stays() {
+        assert_eq!(
+            without_values(r#"invalid type: string "a\"b", expected x; string "c" and "d""#),
+            r#"invalid type: a string, expected x; a string and "d""#
+        );
+        assert_eq!(without_values(r#"string "unterminated"#), "a string");
+        assert_eq!(
+            without_values("missing field `httpMethod`"),
+            "missing field `httpMethod`"
+        );
+    }
 }

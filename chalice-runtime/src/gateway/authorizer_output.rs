@@ -14,9 +14,10 @@ pub struct AuthorizerOutput {
 }
 
 impl AuthorizerOutput {
-    /// Checks an answer as API Gateway does: an object with a string `principalId`, an object
-    /// `policyDocument`, and a flat `context` of strings, numbers and booleans, which it turns
-    /// into strings. Anything else is an error that names the field (API Gateway: 500).
+    /// Checks an answer as API Gateway does: an object with a string `principalId`, a valid
+    /// `policyDocument` (statements with an `Effect` of `Allow` or `Deny`, ...), and a flat
+    /// `context` of strings, numbers and booleans, which it turns into strings. Anything else
+    /// is an error that names the field (API Gateway: 500).
     pub fn parse(output: &Value) -> Result<Self, String> {
         let object = output.as_object().ok_or_else(|| {
             format!(
@@ -33,7 +34,10 @@ impl AuthorizerOutput {
             None => return Err("the authorizer's answer has no principalId".into()),
         };
         let policy_document = match object.get("policyDocument") {
-            Some(document @ Value::Object(_)) => document.clone(),
+            Some(document @ Value::Object(_)) => {
+                super::policy::validate(document).map_err(|error| error.to_string())?;
+                document.clone()
+            }
             Some(other) => {
                 return Err(format!(
                     "policyDocument must be an object, got {}",
@@ -100,6 +104,17 @@ mod tests {
 
     fn answer(context: Value) -> Value {
         json!({"principalId": "user", "policyDocument": {"Statement": []}, "context": context})
+    }
+
+    #[test]
+    fn the_policy_document_is_validated_too() {
+        let answer = json!({"principalId": "u", "policyDocument": {"Statement": [
+            {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"},
+            {"Effect": "allow", "Action": "execute-api:Invoke", "Resource": "*"}]}});
+        assert_eq!(
+            AuthorizerOutput::parse(&answer).unwrap_err(),
+            "policyDocument.Statement[1].Effect must be \"Allow\" or \"Deny\", got \"allow\""
+        );
     }
 
     #[test]

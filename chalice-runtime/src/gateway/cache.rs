@@ -232,3 +232,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props;

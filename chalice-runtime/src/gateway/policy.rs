@@ -104,6 +104,12 @@ pub(crate) fn evaluate(policy_document: &Value, method_arn: &str) -> Result<Deci
     })
 }
 
+/// Checks a policy document as API Gateway does when an authorizer returns it, before any
+/// method ARN: every statement is validated as [`evaluate`] validates them.
+pub(crate) fn validate(policy_document: &Value) -> Result<(), PolicyError> {
+    evaluate(policy_document, "").map(drop)
+}
+
 /// IAM's glob match: `*` matches any run of characters (including `/` and
 /// `:`, so it spans ARN parts), `?` exactly one character, and everything
 /// else only itself. The whole of `value` must match.
@@ -974,3 +980,6 @@ mod tests {
         assert_eq!(evaluate(&doc, &arn), Ok(Decision::Allow));
     }
 }
+
+#[cfg(test)]
+mod props;
