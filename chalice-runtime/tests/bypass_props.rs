@@ -354,6 +354,7 @@ impl Front {
             let config = LocalConfig {
                 addr: "127.0.0.1:0".parse().unwrap(),
                 gateway: GatewayConfig::default(),
+                limits: chalice_runtime::local::Limits::default(),
             };
             let server = LocalServer::bind(registry, config).await.unwrap();
             let addr = server.local_addr().unwrap();

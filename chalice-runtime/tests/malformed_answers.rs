@@ -204,7 +204,7 @@ async fn lambda_errors_name_the_field_and_the_function_keeps_serving() {
                "methodArn": "arn:aws:execute-api:us-east-1:123456789012:api/dev/GET/guarded"})
     };
     for (token, _, expected) in cases() {
-        let error = function.invoke(event(token)).await.unwrap_err();
+        let error = function.invoke(&event(token).to_string()).await.unwrap_err();
         assert_eq!(error.error_type, INVALID_AUTHORIZER_ANSWER, "{token}");
         assert!(
             error
@@ -218,11 +218,11 @@ async fn lambda_errors_name_the_field_and_the_function_keeps_serving() {
             "{token}: {}",
             error.error_message
         );
-        let answer = function.invoke(event("valid")).await.unwrap();
+        let answer = function.invoke(&event("valid").to_string()).await.unwrap();
         assert!(matches!(answer, Output::Authorizer(ref a) if a["principalId"] == "u"));
     }
     let function = LambdaFunction::new(registry, "bad_response").unwrap();
-    let error = function.invoke(event("x")).await.unwrap_err();
+    let error = function.invoke(&event("x").to_string()).await.unwrap_err();
     assert!(
         error
             .error_message

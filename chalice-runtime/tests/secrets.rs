@@ -197,6 +197,7 @@ async fn serve_for_the_log_test() {
     let config = LocalConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         gateway: GatewayConfig::default(),
+        limits: chalice_runtime::local::Limits::default(),
     };
     let server = LocalServer::bind(App::new("secrets").registry().unwrap(), config)
         .await
@@ -344,7 +345,7 @@ async fn lambda_errors_name_the_field_not_its_value() {
     ];
     for (handler, event, field) in events {
         let function = LambdaFunction::new(registry, handler).unwrap();
-        let error = function.invoke(event.clone()).await.unwrap_err();
+        let error = function.invoke(&event.to_string()).await.unwrap_err();
         assert_eq!(error.error_type, "InvalidEvent");
         assert!(
             error.error_message.contains(field),
@@ -356,7 +357,7 @@ async fn lambda_errors_name_the_field_not_its_value() {
     // A context API Gateway rejects is named by its key, not shown.
     let function = LambdaFunction::new(registry, "key_auth").unwrap();
     let event = request_event(json!({"headers": {"X-Api-Key": "key-5ecret"}}));
-    let error = function.invoke(event).await.unwrap_err();
+    let error = function.invoke(&event.to_string()).await.unwrap_err();
     assert_eq!(error.error_type, "InvalidAuthorizerAnswer");
     assert!(
         error.error_message.contains("context.nested"),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use serde_json::{Map, json};
 
-use super::AuthCache;
+use super::{Answer, AuthCache};
 use crate::gateway::authorizer_output::AuthorizerOutput;
 
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ proptest! {
                         context: Map::new(),
                     };
                     let ttl = Duration::from_secs(ttl_seconds);
-                    cache.put(&key.0, &key.1, output, ttl, now);
+                    cache.put(&key.0, &key.1, Answer::new(output), ttl, now);
                     if ttl_seconds > 0 {
                         model.insert(key, (tag, now + ttl));
                     }
@@ -76,7 +76,9 @@ proptest! {
                         .get(&key)
                         .filter(|(_, expires)| *expires > now)
                         .map(|(tag, _)| tag.clone());
-                    let actual = cache.get(&key.0, &key.1, now).map(|output| output.principal_id);
+                    let actual = cache
+                        .get(&key.0, &key.1, now)
+                        .map(|answer| answer.output().principal_id.clone());
                     prop_assert_eq!(actual, expected, "lookup of {:?} at {:?}", key, now - start);
                 }
                 Op::Wait { seconds } => now += Duration::from_secs(seconds),
