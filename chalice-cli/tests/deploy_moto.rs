@@ -152,6 +152,7 @@ async fn demoauth_deploys_redeploys_without_changes_and_deletes_everything() {
     let report = deploy(&project, "demo1", &clients, &bundle).await;
     let calls = clients.calls.take();
     let mutating = CallLog::mutating(&calls);
+    let first_deploy = json!({"calls": calls.len(), "mutating": mutating.len(), "names": calls});
     assert!(
         mutating.contains(&"CreateRole".to_owned())
             && mutating.contains(&"CreateDeployment".to_owned()),
@@ -285,6 +286,12 @@ async fn demoauth_deploys_redeploys_without_changes_and_deletes_everything() {
         "all calls: {calls:?}"
     );
     assert_eq!(project.record("demo1"), record);
+    // The figures bench/run reports beside Chalice's (seen with --nocapture).
+    let redeploy = json!({"calls": calls.len(), "mutating": 0, "names": calls});
+    println!(
+        "bench-aws-calls {}",
+        json!({"first_deploy": first_deploy, "no_change_redeploy": redeploy})
+    );
 
     // Delete removes all of it, in dependency order; a second delete finds nothing.
     let deleted = deploy::delete(&project.project(), "demo1", &clients.aws, &mut |_| {})

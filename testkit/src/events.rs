@@ -28,6 +28,20 @@ pub fn token_event(token: &str, method_arn: &str) -> Value {
     json!({"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn})
 }
 
+/// The demo app's `GET /` as API Gateway sends it to the API handler once `demo_auth` allowed
+/// the token `allow`: the event the benchmarks time.
+pub fn demo_api_event() -> Value {
+    ProxyEvent::new("GET", "/", "/")
+        .header("Authorization", "allow")
+        .authorizer(json!({"principalId": "user", "integrationLatency": 12}))
+        .build()
+}
+
+/// The TOKEN event API Gateway sends `demo_auth` for that request.
+pub fn demo_token_event() -> Value {
+    token_event("allow", &method_arn("GET", "/"))
+}
+
 /// A REST v1 proxy event, built field by field.
 #[derive(Debug, Clone)]
 pub struct ProxyEvent {

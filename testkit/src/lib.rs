@@ -483,6 +483,11 @@ impl LambdaProcess {
         }
     }
 
+    /// The process id, to read the process's figures from `/proc`.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the process wrote to stderr so far.
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(|p| p.into_inner())).into_owned()

@@ -2,15 +2,17 @@
 //! bytes out, through exactly what the Runtime API loop calls for each event
 //! ([`LambdaFunction::invoke`]), without the Runtime API's HTTP round trips.
 //!
-//! The app is the example's own `src/main.rs`, compiled into this benchmark.
+//! The app is the example's own `src/main.rs`, compiled into this benchmark. `json_floor/*`
+//! times serde_json decoding and encoding the same event bytes alone: the floor a dispatch
+//! cannot beat, which `bench/run` sets each dispatch against.
 
 use std::hint::black_box;
 
 use chalice_runtime::App;
 use chalice_runtime::lambda::LambdaFunction;
-use chalice_testkit::events::{ProxyEvent, method_arn, token_event};
+use chalice_testkit::events::{demo_api_event, demo_token_event};
 use criterion::{Criterion, criterion_group, criterion_main};
-use serde_json::json;
+use serde_json::Value;
 use serde_json::value::RawValue;
 
 // `main` is unused here; and `cargo clippy --all-targets` checks benches with `cfg(test)` but no
@@ -29,6 +31,12 @@ fn invoke(runtime: &tokio::runtime::Runtime, function: &LambdaFunction, event: &
     serde_json::to_vec(&output).expect("the answer serializes")
 }
 
+/// Decodes the event into a `Value` and encodes it again, as every dispatch at least must.
+fn json_round_trip(event: &[u8]) -> Vec<u8> {
+    let event: Value = serde_json::from_slice(event).expect("the event is JSON");
+    serde_json::to_vec(&event).expect("the event serializes")
+}
+
 fn per_invocation(c: &mut Criterion) {
     let registry = App::new("demoauth1").registry().expect("the app is valid");
     let api = LambdaFunction::new(registry, "api_handler").expect("api_handler");
@@ -37,14 +45,8 @@ fn per_invocation(c: &mut Criterion) {
         .build()
         .expect("a tokio runtime");
 
-    let api_event = serde_json::to_vec(
-        &ProxyEvent::new("GET", "/", "/")
-            .header("Authorization", "allow")
-            .authorizer(json!({"principalId": "user", "integrationLatency": 12}))
-            .build(),
-    )
-    .expect("JSON");
-    let token = serde_json::to_vec(&token_event("allow", &method_arn("GET", "/"))).expect("JSON");
+    let api_event = serde_json::to_vec(&demo_api_event()).expect("JSON");
+    let token = serde_json::to_vec(&demo_token_event()).expect("JSON");
 
     let response = invoke(&runtime, &api, &api_event);
     assert!(response.starts_with(br#"{"statusCode":200"#));
@@ -54,6 +56,12 @@ fn per_invocation(c: &mut Criterion) {
     });
     c.bench_function("lambda_invoke/token_authorizer_event", |b| {
         b.iter(|| invoke(&runtime, &authorizer, black_box(&token)))
+    });
+    c.bench_function("json_floor/api_event", |b| {
+        b.iter(|| json_round_trip(black_box(&api_event)))
+    });
+    c.bench_function("json_floor/token_event", |b| {
+        b.iter(|| json_round_trip(black_box(&token)))
     });
 }
 
