@@ -204,7 +204,10 @@ async fn lambda_errors_name_the_field_and_the_function_keeps_serving() {
                "methodArn": "arn:aws:execute-api:us-east-1:123456789012:api/dev/GET/guarded"})
     };
     for (token, _, expected) in cases() {
-        let error = function.invoke(&event(token).to_string()).await.unwrap_err();
+        let error = function
+            .invoke(&event(token).to_string())
+            .await
+            .unwrap_err();
         assert_eq!(error.error_type, INVALID_AUTHORIZER_ANSWER, "{token}");
         assert!(
             error

@@ -15,19 +15,20 @@ use chalice_runtime::lambda::{
     UNAUTHORIZED,
 };
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, json)) = data.split_first() else {
         return;
     };
-    let Ok(event) = serde_json::from_slice::<Value>(json) else {
+    // Lambda hands the function only valid JSON text.
+    let Ok(event) = serde_json::from_slice::<&RawValue>(json) else {
         return;
     };
     let name = ["fixed_token", "request_auth", "chosen_answer"][usize::from(selector % 3)];
     let function = LambdaFunction::new(app::registry(), name).expect("a built-in authorizer");
     app::CHOSEN.with(|chosen| *chosen.borrow_mut() = None);
-    match app::block_on(function.invoke(event)) {
+    match app::block_on(function.invoke(event.get())) {
         Ok(Output::Authorizer(answer)) => {
             if let Err(reason) = AuthorizerOutput::parse(&answer) {
                 panic!("{name} let through an answer API Gateway rejects ({reason}): {answer}");
