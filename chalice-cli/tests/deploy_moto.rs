@@ -12,59 +12,14 @@ use support::*;
 
 /// The methods of an API: path → method → (authorizationType, authorizer name, scopes, integration uri).
 async fn methods(clients: &Clients, api_id: &str) -> Value {
-    let authorizers = clients
-        .apigateway
-        .get_authorizers()
-        .rest_api_id(api_id)
-        .send()
-        .await
-        .unwrap();
-    let name_of = |id: Option<&str>| {
-        authorizers
-            .items()
-            .iter()
-            .find(|a| a.id() == id)
-            .and_then(|a| a.name())
-            .map(str::to_owned)
-    };
-    let resources = clients
-        .apigateway
-        .get_resources()
-        .rest_api_id(api_id)
-        .embed("methods")
-        .limit(500)
-        .send()
-        .await
-        .unwrap();
     let mut out = serde_json::Map::new();
-    for resource in resources.items() {
-        let mut methods = serde_json::Map::new();
-        for method in resource
-            .resource_methods()
-            .map(|m| m.keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default()
-        {
-            let m = clients
-                .apigateway
-                .get_method()
-                .rest_api_id(api_id)
-                .resource_id(resource.id().unwrap())
-                .http_method(&method)
-                .send()
-                .await
-                .unwrap();
-            methods.insert(
-                method,
-                json!({
-                    "auth": m.authorization_type(),
-                    "authorizer": name_of(m.authorizer_id()),
-                    "scopes": m.authorization_scopes(),
-                    "integration": m.method_integration().and_then(|i| i.r#type()).map(|t| t.as_str().to_owned()),
-                    "uri": m.method_integration().and_then(|i| i.uri()),
-                }),
-            );
-        }
-        out.insert(resource.path().unwrap().to_owned(), Value::Object(methods));
+    for (path, methods) in support::inventory::methods(clients, api_id).await {
+        let methods = methods.as_object().unwrap().iter().map(|(name, m)| {
+            let kept = json!({"auth": m["auth"], "authorizer": m["authorizer"], "scopes": m["scopes"],
+                              "integration": m["integration"], "uri": m["uri"]});
+            (name.clone(), kept)
+        });
+        out.insert(path, Value::Object(methods.collect()));
     }
     Value::Object(out)
 }

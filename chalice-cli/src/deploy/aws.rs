@@ -57,6 +57,24 @@ fn failed(what: impl std::fmt::Display, error: impl std::error::Error) -> Error 
     Error::new(format!("{what}: {}", DisplayErrorContext(error)))
 }
 
+/// A call's answer, or `None` when AWS says the thing is not there (`is_missing` picks that
+/// error out of the service's); any other failure says what was being done.
+fn unless_missing<T, E, R>(
+    result: std::result::Result<T, SdkError<E, R>>,
+    is_missing: impl FnOnce(&E) -> bool,
+    what: impl FnOnce() -> String,
+) -> Result<Option<T>>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(error) if error.as_service_error().is_some_and(is_missing) => Ok(None),
+        Err(error) => Err(failed(what(), error)),
+    }
+}
+
 /// How to retry a call AWS answers with "not yet": how many attempts, and the first pause
 /// (doubled after each attempt, capped at 5 s).
 #[derive(Debug, Clone, Copy)]
@@ -231,41 +249,26 @@ impl Aws {
     }
 
     async fn role(&self, role_name: &str) -> Result<Option<ObservedRole>> {
-        let role = match self.iam.get_role().role_name(role_name).send().await {
-            Ok(output) => output,
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(error) => return Err(failed(format!("reading IAM role {role_name}"), error)),
+        let role = unless_missing(
+            self.iam.get_role().role_name(role_name).send().await,
+            |e| e.is_no_such_entity_exception(),
+            || format!("reading IAM role {role_name}"),
+        )?;
+        let Some(role) = role else {
+            return Ok(None);
         };
         let arn = role.role().map(|r| r.arn().to_owned()).unwrap_or_default();
-        let policy = match self
-            .iam
-            .get_role_policy()
-            .role_name(role_name)
-            .policy_name(role_name)
-            .send()
-            .await
-        {
-            Ok(output) => parse_policy_document(output.policy_document()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                None
-            }
-            Err(error) => {
-                return Err(failed(
-                    format!("reading the policy of IAM role {role_name}"),
-                    error,
-                ));
-            }
-        };
+        let policy = unless_missing(
+            self.iam
+                .get_role_policy()
+                .role_name(role_name)
+                .policy_name(role_name)
+                .send()
+                .await,
+            |e| e.is_no_such_entity_exception(),
+            || format!("reading the policy of IAM role {role_name}"),
+        )?
+        .and_then(|output| parse_policy_document(output.policy_document()));
         Ok(Some(ObservedRole { arn, policy }))
     }
 
@@ -275,27 +278,17 @@ impl Aws {
         desired: &Desired,
         api_id: Option<&str>,
     ) -> Result<Option<ObservedFunction>> {
-        let output = match self
-            .lambda
-            .get_function()
-            .function_name(function_name)
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(error) => {
-                return Err(failed(
-                    format!("reading lambda function {function_name}"),
-                    error,
-                ));
-            }
+        let output = unless_missing(
+            self.lambda
+                .get_function()
+                .function_name(function_name)
+                .send()
+                .await,
+            |e| e.is_resource_not_found_exception(),
+            || format!("reading lambda function {function_name}"),
+        )?;
+        let Some(output) = output else {
+            return Ok(None);
         };
         let Some(config) = output.configuration() else {
             return Ok(None);
@@ -364,29 +357,20 @@ impl Aws {
     }
 
     async fn has_api_permission(&self, function_name: &str, source_arn: &str) -> Result<bool> {
-        let policy = match self
-            .lambda
-            .get_policy()
-            .function_name(function_name)
-            .send()
-            .await
-        {
-            Ok(output) => output.policy().unwrap_or_default().to_owned(),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                return Ok(false);
-            }
-            Err(error) => {
-                return Err(failed(
-                    format!("reading the policy of lambda function {function_name}"),
-                    error,
-                ));
-            }
+        let policy = unless_missing(
+            self.lambda
+                .get_policy()
+                .function_name(function_name)
+                .send()
+                .await,
+            |e| e.is_resource_not_found_exception(),
+            || format!("reading the policy of lambda function {function_name}"),
+        )?;
+        let Some(policy) = policy else {
+            return Ok(false);
         };
-        let policy: Value = serde_json::from_str(&policy).unwrap_or(Value::Null);
+        let policy: Value =
+            serde_json::from_str(policy.policy().unwrap_or_default()).unwrap_or(Value::Null);
         let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
         Ok(statements.iter().any(|s| {
             s["Action"] == "lambda:InvokeFunction"
@@ -408,13 +392,13 @@ impl Aws {
             .map(str::to_owned);
         let mut chosen = None;
         if let Some(id) = recorded {
-            match self.apigateway.get_rest_api().rest_api_id(&id).send().await {
-                Ok(_) => chosen = Some(id),
-                Err(error)
-                    if error
-                        .as_service_error()
-                        .is_some_and(|e| e.is_not_found_exception()) => {}
-                Err(error) => return Err(failed(format!("reading Rest API {id}"), error)),
+            let found = unless_missing(
+                self.apigateway.get_rest_api().rest_api_id(&id).send().await,
+                |e| e.is_not_found_exception(),
+                || format!("reading Rest API {id}"),
+            )?;
+            if found.is_some() {
+                chosen = Some(id);
             }
         }
         // Without a record, the API that was deployed to the stage is the real one; twins from
@@ -577,53 +561,29 @@ impl Aws {
                 },
             );
         }
-        api.stage_deployment = match self
-            .apigateway
-            .get_stage()
-            .rest_api_id(id)
-            .stage_name(stage_name)
-            .send()
-            .await
-        {
-            Ok(stage) => stage.deployment_id().map(str::to_owned),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_not_found_exception()) =>
-            {
-                None
-            }
-            Err(error) => {
-                return Err(failed(
-                    format!("reading stage {stage_name} of Rest API {id}"),
-                    error,
-                ));
-            }
-        };
-        if let Some(deployment) = &api.stage_deployment {
-            api.deployed_fingerprint = match self
-                .apigateway
-                .get_deployment()
+        api.stage_deployment = unless_missing(
+            self.apigateway
+                .get_stage()
                 .rest_api_id(id)
-                .deployment_id(deployment)
+                .stage_name(stage_name)
                 .send()
-                .await
-            {
-                Ok(found) => found.description().map(str::to_owned),
-                Err(error)
-                    if error
-                        .as_service_error()
-                        .is_some_and(|e| e.is_not_found_exception()) =>
-                {
-                    None
-                }
-                Err(error) => {
-                    return Err(failed(
-                        format!("reading deployment {deployment} of Rest API {id}"),
-                        error,
-                    ));
-                }
-            };
+                .await,
+            |e| e.is_not_found_exception(),
+            || format!("reading stage {stage_name} of Rest API {id}"),
+        )?
+        .and_then(|stage| stage.deployment_id().map(str::to_owned));
+        if let Some(deployment) = &api.stage_deployment {
+            api.deployed_fingerprint = unless_missing(
+                self.apigateway
+                    .get_deployment()
+                    .rest_api_id(id)
+                    .deployment_id(deployment)
+                    .send()
+                    .await,
+                |e| e.is_not_found_exception(),
+                || format!("reading deployment {deployment} of Rest API {id}"),
+            )?
+            .and_then(|found| found.description().map(str::to_owned));
         }
         Ok(api)
     }
@@ -1241,45 +1201,33 @@ impl Aws {
 
     /// Deletes a function; one already gone is fine.
     pub async fn delete_function(&self, function_name: &str, what: &str) -> Result<bool> {
-        match self
-            .lambda
-            .delete_function()
-            .function_name(function_name)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(failed(what, error)),
-        }
+        let deleted = unless_missing(
+            self.lambda
+                .delete_function()
+                .function_name(function_name)
+                .send()
+                .await,
+            |e| e.is_resource_not_found_exception(),
+            || what.to_owned(),
+        )?;
+        Ok(deleted.is_some())
     }
 
     /// Deletes a role and its inline policies; one already gone is fine.
     pub async fn delete_role(&self, role_name: &str, what: &str) -> Result<bool> {
-        let policies = match self
-            .iam
-            .list_role_policies()
-            .role_name(role_name)
-            .send()
-            .await
-        {
-            Ok(output) => output.policy_names().to_vec(),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                return Ok(false);
-            }
-            Err(error) => return Err(failed(what, error)),
+        let policies = unless_missing(
+            self.iam
+                .list_role_policies()
+                .role_name(role_name)
+                .send()
+                .await,
+            |e| e.is_no_such_entity_exception(),
+            || what.to_owned(),
+        )?;
+        let Some(policies) = policies else {
+            return Ok(false);
         };
-        for policy in policies {
+        for policy in policies.policy_names() {
             self.iam
                 .delete_role_policy()
                 .role_name(role_name)
@@ -1288,31 +1236,23 @@ impl Aws {
                 .await
                 .map_err(|e| failed(what, e))?;
         }
-        match self.iam.delete_role().role_name(role_name).send().await {
-            Ok(_) => Ok(true),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(failed(what, error)),
-        }
+        let deleted = unless_missing(
+            self.iam.delete_role().role_name(role_name).send().await,
+            |e| e.is_no_such_entity_exception(),
+            || what.to_owned(),
+        )?;
+        Ok(deleted.is_some())
     }
 
     /// Deletes a REST API; one already gone is fine.
     pub async fn delete_rest_api(&self, id: &str, what: &str) -> Result<bool> {
-        match self.apigateway.get_rest_api().rest_api_id(id).send().await {
-            Ok(_) => {}
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_not_found_exception()) =>
-            {
-                return Ok(false);
-            }
-            Err(error) => return Err(failed(what, error)),
+        let found = unless_missing(
+            self.apigateway.get_rest_api().rest_api_id(id).send().await,
+            |e| e.is_not_found_exception(),
+            || what.to_owned(),
+        )?;
+        if found.is_none() {
+            return Ok(false);
         }
         busy_retried(|| self.apigateway.delete_rest_api().rest_api_id(id).send())
             .await
@@ -1399,21 +1339,18 @@ impl Aws {
 
     /// Whether a role carries this app's and stage's tags.
     pub async fn role_is_ours(&self, role_name: &str, app: &str, stage: &str) -> Result<bool> {
-        match self.iam.get_role().role_name(role_name).send().await {
-            Ok(output) => Ok(output.role().is_some_and(|role| {
+        let output = unless_missing(
+            self.iam.get_role().role_name(role_name).send().await,
+            |e| e.is_no_such_entity_exception(),
+            || format!("reading IAM role {role_name}"),
+        )?;
+        Ok(output
+            .and_then(|output| output.role().cloned())
+            .is_some_and(|role| {
                 let tags: BTreeMap<&str, &str> =
                     role.tags().iter().map(|t| (t.key(), t.value())).collect();
                 tags.get(APP_TAG) == Some(&app) && tags.get(STAGE_TAG) == Some(&stage)
-            })),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(failed(format!("reading IAM role {role_name}"), error)),
-        }
+            }))
     }
 }
 

@@ -261,14 +261,6 @@ async fn api(clients: &Clients, id: &str) -> Value {
         .send()
         .await
         .unwrap();
-    let name_of = |authorizer_id: Option<&str>| {
-        authorizers
-            .items()
-            .iter()
-            .find(|a| a.id() == authorizer_id)
-            .and_then(|a| a.name())
-            .map(str::to_owned)
-    };
     let mut authorizer_values: Vec<Value> = authorizers
         .items()
         .iter()
@@ -285,6 +277,64 @@ async fn api(clients: &Clients, id: &str) -> Value {
         })
         .collect();
     authorizer_values.sort_by_key(Value::to_string);
+    let paths = methods(clients, id).await;
+    let stages = clients
+        .apigateway
+        .get_stages()
+        .rest_api_id(id)
+        .send()
+        .await
+        .unwrap();
+    let deployments = clients
+        .apigateway
+        .get_deployments()
+        .rest_api_id(id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut stage_values: Vec<Value> = stages
+        .item()
+        .iter()
+        .map(|stage| {
+            let deployment = deployments
+                .items()
+                .iter()
+                .find(|d| d.id() == stage.deployment_id());
+            json!({"name": stage.stage_name(), "deployed": deployment.is_some(),
+                   "description": deployment.and_then(|d| d.description())})
+        })
+        .collect();
+    stage_values.sort_by_key(Value::to_string);
+    json!({
+        "name": api.name(),
+        "endpoint": api.endpoint_configuration().map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect::<Vec<_>>()),
+        "resources": paths.into_iter().map(|(path, methods)| json!([path, methods])).collect::<Vec<_>>(),
+        "authorizers": authorizer_values,
+        "stages": stage_values,
+    })
+}
+
+/// The methods of a REST API, resource by resource, sorted by path: each method's authorization
+/// (type, authorizer name, scopes, API key) and integration (type, URI, CORS headers). A list, so
+/// a resource made twice shows twice.
+pub async fn methods(clients: &Clients, id: &str) -> Vec<(String, Value)> {
+    let authorizers = clients
+        .apigateway
+        .get_authorizers()
+        .rest_api_id(id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let name_of = |authorizer_id: Option<&str>| {
+        authorizers
+            .items()
+            .iter()
+            .find(|a| a.id() == authorizer_id)
+            .and_then(|a| a.name())
+            .map(str::to_owned)
+    };
     let resources = clients
         .apigateway
         .get_resources()
@@ -340,41 +390,6 @@ async fn api(clients: &Clients, id: &str) -> Value {
             Value::Object(methods),
         ));
     }
-    // Kept as a list: a resource made twice shows twice.
     paths.sort_by(|a, b| a.0.cmp(&b.0));
-    let stages = clients
-        .apigateway
-        .get_stages()
-        .rest_api_id(id)
-        .send()
-        .await
-        .unwrap();
-    let deployments = clients
-        .apigateway
-        .get_deployments()
-        .rest_api_id(id)
-        .limit(500)
-        .send()
-        .await
-        .unwrap();
-    let mut stage_values: Vec<Value> = stages
-        .item()
-        .iter()
-        .map(|stage| {
-            let deployment = deployments
-                .items()
-                .iter()
-                .find(|d| d.id() == stage.deployment_id());
-            json!({"name": stage.stage_name(), "deployed": deployment.is_some(),
-                   "description": deployment.and_then(|d| d.description())})
-        })
-        .collect();
-    stage_values.sort_by_key(Value::to_string);
-    json!({
-        "name": api.name(),
-        "endpoint": api.endpoint_configuration().map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect::<Vec<_>>()),
-        "resources": paths.into_iter().map(|(path, methods)| json!([path, methods])).collect::<Vec<_>>(),
-        "authorizers": authorizer_values,
-        "stages": stage_values,
-    })
+    paths
 }
