@@ -43,6 +43,9 @@ enum Command {
         /// Refuse routes protected by IAM or existing Lambda authorizers instead of allowing them.
         #[arg(long)]
         deny_unemulated: bool,
+        /// Build the app with `--release`: slower to build, several times faster to serve.
+        #[arg(long)]
+        release: bool,
     },
     /// Build the app for Lambda and make the stage on AWS match it.
     Deploy {
@@ -155,6 +158,7 @@ fn run(cli: Cli) -> Result<i32> {
             port,
             stage,
             deny_unemulated,
+            release,
         } => {
             let project = Project::open(&cli.project_dir)?;
             local::run(
@@ -164,6 +168,7 @@ fn run(cli: Cli) -> Result<i32> {
                     port,
                     stage,
                     deny_unemulated,
+                    release,
                 },
             )
         }

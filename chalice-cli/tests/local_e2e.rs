@@ -28,6 +28,8 @@ struct Served {
     child: Child,
     base: String,
     log: mpsc::Receiver<String>,
+    /// What was printed before the banner: cargo's output.
+    startup: Vec<String>,
 }
 
 impl Served {
@@ -59,6 +61,7 @@ impl Served {
                             child,
                             base: url,
                             log,
+                            startup: seen,
                         };
                     }
                     seen.push(line);
@@ -139,6 +142,29 @@ async fn serves_the_demo_app_as_api_gateway_would() {
         log.iter().any(|line| line.starts_with("GET / 403 denied")),
         "{log:#?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn release_serves_an_optimized_build() {
+    // The release build is shared with package_e2e's, so this costs little more than a start.
+    let served = Served::start(&workspace().join("examples/demoauth"), &["--release"]);
+    assert!(
+        served
+            .startup
+            .iter()
+            .any(|line| line.contains("`release` profile")),
+        "{:#?}",
+        served.startup
+    );
+    let allowed = reqwest::Client::new()
+        .get(served.url("/"))
+        .header("Authorization", "allow")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    let (code, log) = served.stop();
+    assert_eq!(code, Some(0), "{log:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

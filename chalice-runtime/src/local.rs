@@ -2,7 +2,6 @@
 //! the same [`Gateway`] as the test client, each answer in one write with `TCP_NODELAY`.
 
 use std::convert::Infallible;
-use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -216,12 +215,10 @@ async fn handle(
         source_ip,
         size,
     } = head;
-    let refuse = |response: Response, reason: &str| {
-        log(&method, &target, response.status_code(), &reason, started);
-        to_hyper(response)
-    };
+    let line = LogLine::start(&method, &target, started);
     if size > MAX_HEAD_BYTES {
         return refuse(
+            line,
             limit_response(431, "Request Header Fields Too Large"),
             "head-too-large",
         );
@@ -234,27 +231,33 @@ async fn handle(
     let body = match collected {
         Ok(Ok(collected)) => collected.to_bytes().to_vec(),
         Ok(Err(_)) => {
-            return refuse(limit_response(413, "Request Too Long"), "body-too-large");
+            let response = limit_response(413, "Request Too Long");
+            return refuse(line, response, "body-too-large");
         }
-        Err(_) => return refuse(limit_response(408, "Request Timeout"), "body-timeout"),
+        Err(_) => {
+            let response = limit_response(408, "Request Timeout");
+            return refuse(line, response, "body-timeout");
+        }
     };
     let answer = gateway
         .handle(GatewayRequest {
-            method: method.clone(),
-            target: target.clone(),
+            method,
+            target,
             headers,
             body,
             source_ip,
         })
         .await;
-    log(
-        &method,
-        &target,
-        answer.response.status_code(),
-        &answer.decision,
-        started,
-    );
+    line.finish(answer.response.status_code(), |text| {
+        answer.decision.push_to(text);
+    });
     to_hyper(answer.response)
+}
+
+/// Answers a request the server's limits refuse, and logs why.
+fn refuse(line: LogLine, response: Response, reason: &str) -> hyper::Response<Full<Bytes>> {
+    line.finish(response.status_code(), |text| text.push_str(reason));
+    to_hyper(response)
 }
 
 /// The answer to a request over one of the server's limits.
@@ -263,24 +266,53 @@ fn limit_response(status: u16, message: &str) -> Response {
 }
 
 /// One line per request: method, path (no query: it may hold secrets), status, decision, latency.
-fn log(method: &str, target: &str, status: u16, decision: &dyn fmt::Display, started: Instant) {
-    use std::fmt::Write as _;
-    let path = target.split('?').next().unwrap_or(target);
-    let micros = started.elapsed().as_micros();
-    // Sized once: `format!` would grow the line several times over.
-    let mut line = String::with_capacity(method.len() + path.len() + 64);
-    let _ = writeln!(
-        line,
-        "{method} {path} {status} {decision} {}.{:02}ms",
-        micros / 1000,
-        micros % 1000 / 10
-    );
-    // The writer polls and stops only with the process; a send never blocks nor wakes it.
-    let _ = request_log().send(line);
+/// Begun before the request is handled, so the method and path need not be kept.
+struct LogLine {
+    text: String,
+    started: Instant,
 }
 
-/// Request lines go to stderr from one thread that collects them every few milliseconds: a
-/// write, a lock or a thread wake-up per request would cost the server more than the request.
+impl LogLine {
+    fn start(method: &str, target: &str, started: Instant) -> Self {
+        let path = target.split('?').next().unwrap_or(target);
+        let mut text = String::with_capacity(method.len() + path.len() + 64);
+        text.push_str(method);
+        text.push(' ');
+        text.push_str(path);
+        text.push(' ');
+        LogLine { text, started }
+    }
+
+    /// Adds the status, what `describe` says (the authorizer's decision) and the latency in
+    /// milliseconds, and queues the line.
+    fn finish(self, status: u16, describe: impl FnOnce(&mut String)) {
+        let LogLine { mut text, started } = self;
+        let micros = started.elapsed().as_micros();
+        push_decimal(&mut text, u128::from(status), 1);
+        text.push(' ');
+        describe(&mut text);
+        text.push(' ');
+        push_decimal(&mut text, micros / 1000, 1);
+        text.push('.');
+        push_decimal(&mut text, micros % 1000 / 10, 2);
+        text.push_str("ms\n");
+        let _ = request_log().send(text);
+    }
+}
+
+/// Appends `value` in decimal, zero-padded to `digits`.
+fn push_decimal(out: &mut String, value: u128, digits: usize) {
+    let mut buffer = [b'0'; 40];
+    let mut at = buffer.len();
+    let mut rest = value;
+    while rest > 0 || buffer.len() - at < digits {
+        at -= 1;
+        buffer[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    out.push_str(std::str::from_utf8(&buffer[at..]).unwrap_or_default());
+}
+
 struct RequestLog {
     lines: std::sync::mpsc::Sender<String>,
     pending: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
@@ -405,5 +437,20 @@ fn describe(kind: AuthorizerKind) -> String {
         AuthorizerKind::Iam(_) => "IAM authorizer".to_owned(),
         AuthorizerKind::Cognito(pool) => format!("Cognito user pool authorizer `{}`", pool.name()),
         AuthorizerKind::Custom(custom) => format!("existing Lambda authorizer `{}`", custom.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_decimal;
+
+    #[test]
+    fn decimals_are_padded_to_the_digits_asked_for() {
+        let mut out = String::new();
+        for (value, digits) in [(0, 1), (7, 2), (42, 2), (200, 1), (u128::MAX, 1)] {
+            push_decimal(&mut out, value, digits);
+            out.push(' ');
+        }
+        assert_eq!(out, format!("0 07 42 200 {} ", u128::MAX));
     }
 }

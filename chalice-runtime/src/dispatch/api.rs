@@ -91,17 +91,12 @@ fn method_not_allowed(registry: &Registry, resource: &str, method: &str) -> Resp
 /// The request's media type when the view does not accept it (absent means JSON, as in Chalice).
 fn unsupported_content_type(route: &Route, request: &Request) -> Option<String> {
     let content_type = request.header("content-type").unwrap_or("application/json");
-    let media_type = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
     let accepted = route
         .content_types()
         .iter()
-        .any(|accepted| *accepted == "*/*" || accepted.eq_ignore_ascii_case(&media_type));
-    (!accepted).then_some(media_type)
+        .any(|accepted| *accepted == "*/*" || accepted.eq_ignore_ascii_case(media_type));
+    (!accepted).then(|| media_type.to_ascii_lowercase())
 }
 
 fn to_request(
@@ -143,19 +138,7 @@ fn to_request(
 /// Single-valued headers go in `headers`, repeated ones in `multiValueHeaders`, as Chalice does.
 pub(crate) fn to_proxy_response(response: Response) -> ApiGatewayProxyResponse {
     let (status_code, headers, body) = response.with_default_content_type().into_parts();
-    let mut single = HeaderMap::new();
-    let mut multi = HeaderMap::new();
-    for name in headers.keys() {
-        let values: Vec<&HeaderValue> = headers.get_all(name).iter().collect();
-        let target = if values.len() == 1 {
-            &mut single
-        } else {
-            &mut multi
-        };
-        for value in values {
-            target.append(name.clone(), value.clone());
-        }
-    }
+    let (single, multi) = split_repeated(headers);
     let (body, is_base64_encoded) = match body {
         Body::Empty => (EventBody::Text(String::new()), false),
         Body::Text(text) => (EventBody::Text(text), false),
@@ -172,4 +155,26 @@ pub(crate) fn to_proxy_response(response: Response) -> ApiGatewayProxyResponse {
             || proxy.multi_value_headers.contains_key(CONTENT_TYPE)
     );
     proxy
+}
+
+/// The single-valued headers and the repeated ones.
+fn split_repeated(headers: HeaderMap) -> (HeaderMap, HeaderMap) {
+    if headers.len() == headers.keys_len() {
+        // The usual answer: no name repeats, so the map is the single-valued one as it is.
+        return (headers, HeaderMap::new());
+    }
+    let mut single = HeaderMap::new();
+    let mut multi = HeaderMap::new();
+    for name in headers.keys() {
+        let values: Vec<&HeaderValue> = headers.get_all(name).iter().collect();
+        let target = if values.len() == 1 {
+            &mut single
+        } else {
+            &mut multi
+        };
+        for value in values {
+            target.append(name.clone(), value.clone());
+        }
+    }
+    (single, multi)
 }

@@ -164,31 +164,43 @@ pub enum AuthDecision {
     },
 }
 
-impl fmt::Display for AuthDecision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AuthDecision::NoRoute => f.write_str("no-route"),
-            AuthDecision::Preflight => f.write_str("preflight"),
-            AuthDecision::Public => f.write_str("public"),
+impl AuthDecision {
+    /// Appends the decision as the request log shows it. The log writes a line per request,
+    /// and `fmt` machinery cost as much as the rest of the line.
+    pub fn push_to(&self, out: &mut String) {
+        let last = match self {
+            AuthDecision::NoRoute => "no-route",
+            AuthDecision::Preflight => "preflight",
+            AuthDecision::Public => "public",
             AuthDecision::Allowed {
                 principal_id,
                 cached,
             } => {
-                f.write_str("allowed")?;
+                out.push_str("allowed");
                 if let Some(principal) = principal_id {
-                    write!(f, " principal={principal}")?;
+                    out.push_str(" principal=");
+                    out.push_str(principal);
                 }
-                if *cached {
-                    f.write_str(" (cached)")?;
-                }
-                Ok(())
+                if *cached { " (cached)" } else { "" }
             }
-            AuthDecision::Unauthorized => f.write_str("unauthorized"),
-            AuthDecision::Denied => f.write_str("denied"),
-            AuthDecision::Failed(reason) => write!(f, "authorizer-error: {reason}"),
-            AuthDecision::Unemulated { allowed: true } => f.write_str("unemulated-allowed"),
-            AuthDecision::Unemulated { allowed: false } => f.write_str("unemulated-denied"),
-        }
+            AuthDecision::Unauthorized => "unauthorized",
+            AuthDecision::Denied => "denied",
+            AuthDecision::Failed(reason) => {
+                out.push_str("authorizer-error: ");
+                reason
+            }
+            AuthDecision::Unemulated { allowed: true } => "unemulated-allowed",
+            AuthDecision::Unemulated { allowed: false } => "unemulated-denied",
+        };
+        out.push_str(last);
+    }
+}
+
+impl fmt::Display for AuthDecision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.push_to(&mut text);
+        f.write_str(&text)
     }
 }
 
@@ -623,6 +635,11 @@ fn from_proxy_response(proxy: aws_lambda_events::apigw::ApiGatewayProxyResponse)
     };
     let mut response = Response::new(body).with_status(status);
     let headers = response.headers_mut();
+    if proxy.multi_value_headers.is_empty() {
+        // The usual answer: every header single-valued, so `headers` is the whole map.
+        *headers = proxy.headers;
+        return response;
+    }
     for (name, value) in proxy.multi_value_headers.iter() {
         headers.append(name.clone(), value.clone());
     }
