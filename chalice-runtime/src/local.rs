@@ -296,6 +296,7 @@ impl LogLine {
         text.push('.');
         push_decimal(&mut text, micros % 1000 / 10, 2);
         text.push_str("ms\n");
+        // The writer polls and stops only with the process; a send never blocks nor wakes it.
         let _ = request_log().send(text);
     }
 }
@@ -313,6 +314,8 @@ fn push_decimal(out: &mut String, value: u128, digits: usize) {
     out.push_str(std::str::from_utf8(&buffer[at..]).unwrap_or_default());
 }
 
+/// Request lines go to stderr from one thread that collects them every few milliseconds: a
+/// write, a lock or a thread wake-up per request would cost the server more than the request.
 struct RequestLog {
     lines: std::sync::mpsc::Sender<String>,
     pending: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
