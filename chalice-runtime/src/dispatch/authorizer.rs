@@ -135,7 +135,7 @@ impl fmt::Display for InvalidAuthorizerAnswer {
 impl std::error::Error for InvalidAuthorizerAnswer {}
 
 /// Runs `authorizer` on a raw event, as Lambda delivers it, and returns its policy as it will be
-/// sent, after checking it as API Gateway will ([`AuthorizerOutput::parse`]), so a nested context
+/// sent, after checking it as API Gateway will ([`AuthorizerOutput::check`]), so a nested context
 /// value fails here, naming the key, instead of as an anonymous 500 in API Gateway.
 ///
 /// A malformed event is an [`InvalidEvent`] failure and a rejected answer an
@@ -147,13 +147,13 @@ pub async fn handle_authorizer_event(
     let event = AuthorizerEvent::from_json(event)
         .map_err(|message| AuthFailure::Error(Box::new(InvalidEvent::new(message))))?;
     let answer = run_authorizer(authorizer, event).await?;
-    match AuthorizerOutput::parse(&answer) {
-        Ok(_) => Ok(answer),
-        Err(reason) => Err(AuthFailure::Error(Box::new(InvalidAuthorizerAnswer {
+    if let Err(reason) = AuthorizerOutput::check(&answer) {
+        return Err(AuthFailure::Error(Box::new(InvalidAuthorizerAnswer {
             authorizer: authorizer.name(),
             reason,
-        }))),
+        })));
     }
+    Ok(answer)
 }
 
 /// Runs `authorizer` on a typed event and returns its policy.

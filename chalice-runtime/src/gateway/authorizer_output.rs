@@ -19,6 +19,33 @@ impl AuthorizerOutput {
     /// `context` of strings, numbers and booleans, which it turns into strings. Anything else
     /// is an error that names the field (API Gateway: 500).
     pub fn parse(output: &Value) -> Result<Self, String> {
+        let checked = Self::check(output)?;
+        let principal_id = match checked.principal_id {
+            Value::String(id) => id.clone(),
+            other => other.to_string(),
+        };
+        let context = checked
+            .context
+            .into_iter()
+            .flatten()
+            .map(|(key, value)| {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                (key.clone(), Value::String(text))
+            })
+            .collect();
+        Ok(AuthorizerOutput {
+            principal_id,
+            policy_document: checked.policy_document.clone(),
+            context,
+        })
+    }
+
+    /// The checks of [`parse`](Self::parse) alone, for a caller that passes the answer on as
+    /// it is (the Lambda authorizer): nothing is copied.
+    pub fn check(output: &Value) -> Result<CheckedAnswer<'_>, String> {
         let object = output.as_object().ok_or_else(|| {
             format!(
                 "the authorizer returned {}, not a JSON object",
@@ -26,8 +53,7 @@ impl AuthorizerOutput {
             )
         })?;
         let principal_id = match object.get("principalId") {
-            Some(Value::String(id)) => id.clone(),
-            Some(Value::Number(n)) => n.to_string(),
+            Some(id @ (Value::String(_) | Value::Number(_))) => id,
             Some(other) => {
                 return Err(format!("principalId must be a string, got {}", kind(other)));
             }
@@ -36,7 +62,7 @@ impl AuthorizerOutput {
         let policy_document = match object.get("policyDocument") {
             Some(document @ Value::Object(_)) => {
                 super::policy::validate(document).map_err(|error| error.to_string())?;
-                document.clone()
+                document
             }
             Some(other) => {
                 return Err(format!(
@@ -46,29 +72,23 @@ impl AuthorizerOutput {
             }
             None => return Err("the authorizer's answer has no policyDocument".into()),
         };
-        let mut context = Map::new();
-        match object.get("context") {
-            None | Some(Value::Null) => {}
+        let context = match object.get("context") {
+            None | Some(Value::Null) => None,
             Some(Value::Object(values)) => {
                 for (key, value) in values {
-                    let text = match value {
-                        Value::String(text) => text.clone(),
-                        Value::Number(n) => n.to_string(),
-                        Value::Bool(b) => b.to_string(),
-                        other => {
-                            return Err(format!(
-                                "context.{key} is {}; API Gateway accepts only strings, numbers \
-                                 and booleans in an authorizer's context",
-                                kind(other)
-                            ));
-                        }
-                    };
-                    context.insert(key.clone(), Value::String(text));
+                    if let other @ (Value::Null | Value::Array(_) | Value::Object(_)) = value {
+                        return Err(format!(
+                            "context.{key} is {}; API Gateway accepts only strings, numbers \
+                             and booleans in an authorizer's context",
+                            kind(other)
+                        ));
+                    }
                 }
+                Some(values)
             }
             Some(other) => return Err(format!("context must be an object, got {}", kind(other))),
-        }
-        Ok(AuthorizerOutput {
+        };
+        Ok(CheckedAnswer {
             principal_id,
             policy_document,
             context,
@@ -84,6 +104,17 @@ impl AuthorizerOutput {
         );
         authorizer
     }
+}
+
+/// The parts of an answer [`AuthorizerOutput::check`] accepted, borrowed from it.
+#[derive(Debug)]
+pub struct CheckedAnswer<'a> {
+    /// `principalId`: a string or a number.
+    pub principal_id: &'a Value,
+    /// `policyDocument`, valid.
+    pub policy_document: &'a Value,
+    /// `context`, when present: strings, numbers and booleans only.
+    pub context: Option<&'a Map<String, Value>>,
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -115,6 +146,18 @@ mod tests {
             AuthorizerOutput::parse(&answer).unwrap_err(),
             "policyDocument.Statement[1].Effect must be \"Allow\" or \"Deny\", got \"allow\""
         );
+    }
+
+    #[test]
+    fn check_accepts_what_parse_accepts_and_borrows_the_parts() {
+        let value = answer(json!({"role": "admin", "level": 3}));
+        let checked = AuthorizerOutput::check(&value).unwrap();
+        assert_eq!(checked.principal_id, &json!("user"));
+        assert_eq!(checked.policy_document, &value["policyDocument"]);
+        assert_eq!(checked.context.map(Map::len), Some(2));
+        let numeric = json!({"principalId": 7, "policyDocument": {"Statement": []}});
+        assert_eq!(AuthorizerOutput::parse(&numeric).unwrap().principal_id, "7");
+        assert!(AuthorizerOutput::check(&numeric).unwrap().context.is_none());
     }
 
     #[test]
@@ -151,6 +194,7 @@ mod tests {
         for (value, expected) in cases {
             let error = AuthorizerOutput::parse(&value).unwrap_err();
             assert!(error.contains(expected), "{value}: {error}");
+            assert_eq!(AuthorizerOutput::check(&value).unwrap_err(), error);
         }
     }
 }

@@ -27,7 +27,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, Method};
 use serde_json::{Map, Value};
 
-pub use authorizer_output::AuthorizerOutput;
+pub use authorizer_output::{AuthorizerOutput, CheckedAnswer};
 pub use cognito::Jwks;
 
 use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
