@@ -16,6 +16,7 @@ pub use crate::registry::{AuthorizerDef, Location, RouteDef, ViewFuture};
 pub use crate::response::IntoResponse;
 
 use crate::auth::{AuthRequest, AuthResponse};
+use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, DEFAULT_HEADER};
 use crate::error::Error;
 use crate::request::Request;
@@ -29,7 +30,7 @@ pub fn view_future<F: Future<Output = Response> + Send + 'static>(future: F) -> 
 /// Boxes an authorizer's future.
 pub fn auth_future<F>(future: F) -> AuthFuture
 where
-    F: Future<Output = Result<Value, AuthFailure>> + Send + 'static,
+    F: Future<Output = Result<AuthAnswer, AuthFailure>> + Send + 'static,
 {
     Box::pin(future)
 }
@@ -136,20 +137,21 @@ pub const fn rejected_authorizer(function: &'static str) -> BuiltinAuthorizer {
 )]
 pub trait IntoAuthorizerResult {
     /// The policy API Gateway gets for a request to `method_arn`.
-    fn into_policy(self, method_arn: &str) -> Result<Value, AuthFailure>;
+    fn into_policy(self, method_arn: &str) -> Result<AuthAnswer, AuthFailure>;
 }
 
 impl IntoAuthorizerResult for AuthResponse {
-    fn into_policy(self, method_arn: &str) -> Result<Value, AuthFailure> {
-        self.to_policy(method_arn)
+    fn into_policy(self, method_arn: &str) -> Result<AuthAnswer, AuthFailure> {
+        self.policy(method_arn)
+            .map(AuthAnswer::Built)
             .map_err(|error| AuthFailure::Error(Box::new(error)))
     }
 }
 
 /// A raw policy goes to API Gateway unmodified, as in Chalice.
 impl IntoAuthorizerResult for Value {
-    fn into_policy(self, _method_arn: &str) -> Result<Value, AuthFailure> {
-        Ok(self)
+    fn into_policy(self, _method_arn: &str) -> Result<AuthAnswer, AuthFailure> {
+        Ok(AuthAnswer::Raw(self))
     }
 }
 
@@ -161,7 +163,7 @@ where
     T: IntoAuthorizerResult,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    fn into_policy(self, method_arn: &str) -> Result<Value, AuthFailure> {
+    fn into_policy(self, method_arn: &str) -> Result<AuthAnswer, AuthFailure> {
         match self {
             Ok(value) => value.into_policy(method_arn),
             Err(error) => Err(AuthFailure::from_error(error.into())),
@@ -181,7 +183,7 @@ mod tests {
     fn raw_policies_pass_through_unchanged() {
         let raw = json!({"context": {"foo": "bar"}, "principalId": "user",
                          "policyDocument": {"Version": "2012-10-17", "Statement": []}});
-        assert_eq!(raw.clone().into_policy(ARN).unwrap(), raw);
+        assert_eq!(raw.clone().into_policy(ARN).unwrap(), AuthAnswer::Raw(raw));
     }
 
     #[test]

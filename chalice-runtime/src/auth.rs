@@ -7,6 +7,7 @@ use std::fmt;
 use http::HeaderMap;
 use serde_json::{Map, Value};
 
+use crate::auth_answer::BuiltPolicy;
 use crate::request::MultiDict;
 
 /// The input of a built-in authorizer, as Chalice's `AuthRequest`.
@@ -141,12 +142,17 @@ impl AuthResponse {
     /// `{"context", "principalId", "policyDocument"}` with one `Allow` statement whose resources
     /// keep the region, account, API and stage of `method_arn`.
     pub fn to_policy(&self, method_arn: &str) -> Result<Value, InvalidAuthResponse> {
-        if !self.context.is_object() {
+        Ok(self.clone().policy(method_arn)?.to_value())
+    }
+
+    /// The same policy, typed: what the authorizer's Lambda writes out as its answer.
+    pub(crate) fn policy(self, method_arn: &str) -> Result<BuiltPolicy, InvalidAuthResponse> {
+        let Value::Object(context) = self.context else {
             return Err(InvalidAuthResponse(format!(
                 "the authorizer context must be a JSON object, got {}",
                 self.context
             )));
-        }
+        };
         let api = ApiOfArn::parse(method_arn)?;
         let resources = self
             .routes
@@ -156,32 +162,10 @@ impl AuthResponse {
                 route
                     .methods
                     .iter()
-                    .map(move |method| Value::String(api.route_arn(&route.path, method)))
+                    .map(move |method| api.route_arn(&route.path, method))
             })
             .collect();
-        // Built field by field, in Chalice's order: `json!` would serialize the context and the
-        // resources into new values, which costs more than the rest of the invocation.
-        let object = |fields: Vec<(&str, Value)>| {
-            let mut map = Map::with_capacity(fields.len());
-            for (key, value) in fields {
-                map.insert(key.to_owned(), value);
-            }
-            Value::Object(map)
-        };
-        let statement = object(vec![
-            ("Action", Value::from("execute-api:Invoke")),
-            ("Effect", Value::from("Allow")),
-            ("Resource", Value::Array(resources)),
-        ]);
-        let document = object(vec![
-            ("Version", Value::from("2012-10-17")),
-            ("Statement", Value::Array(vec![statement])),
-        ]);
-        Ok(object(vec![
-            ("context", self.context.clone()),
-            ("principalId", Value::from(self.principal_id.as_str())),
-            ("policyDocument", document),
-        ]))
+        Ok(BuiltPolicy::new(context, self.principal_id, resources))
     }
 }
 

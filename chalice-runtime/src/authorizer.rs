@@ -8,9 +8,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use serde_json::Value;
-
 use crate::auth::{AuthError, AuthRequest};
+use crate::auth_answer::AuthAnswer;
 
 /// The header API Gateway reads the token from unless told otherwise.
 pub const DEFAULT_HEADER: &str = "Authorization";
@@ -237,7 +236,7 @@ impl fmt::Display for AuthFailure {
 }
 
 /// The future a built-in authorizer's generated handler returns: the policy, or why not.
-pub type AuthFuture = Pin<Box<dyn Future<Output = Result<Value, AuthFailure>> + Send>>;
+pub type AuthFuture = Pin<Box<dyn Future<Output = Result<AuthAnswer, AuthFailure>> + Send>>;
 
 /// A built-in authorizer: an app function turned into its own Lambda by `#[app::authorizer]`.
 ///
@@ -318,7 +317,7 @@ impl BuiltinAuthorizer {
     }
 
     /// Runs the user's function on `request` and returns the policy API Gateway would get.
-    pub async fn call(&self, request: AuthRequest) -> Result<Value, AuthFailure> {
+    pub async fn call(&self, request: AuthRequest) -> Result<AuthAnswer, AuthFailure> {
         (self.handler)(request).await
     }
 }

@@ -16,11 +16,11 @@ use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use http::Uri;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::{Serialize, Serializer};
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 pub use lambda_runtime::Diagnostic;
 
+use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, AuthorizerKind, BuiltinAuthorizer};
 use crate::dispatch::{self, InvalidAuthorizerAnswer, InvalidEvent};
 use crate::registry::{Registry, RegistryError};
@@ -157,7 +157,7 @@ pub enum Output {
     /// The API handler's proxy response.
     Api(ApiGatewayProxyResponse),
     /// An authorizer's answer.
-    Authorizer(Value),
+    Authorizer(AuthAnswer),
 }
 
 impl Serialize for Output {

@@ -30,6 +30,7 @@
 
 mod application;
 mod auth;
+mod auth_answer;
 mod authorizer;
 pub mod cors;
 pub mod dispatch;
@@ -53,6 +54,7 @@ pub mod app {
 
 pub use crate::application::{App, LOCAL_ARG, MANIFEST_ARG};
 pub use auth::{AuthError, AuthRequest, AuthResponse, AuthRoute, InvalidAuthResponse};
+pub use auth_answer::{AuthAnswer, BuiltPolicy};
 pub use authorizer::{
     AuthFailure, AuthType, Authorizer, AuthorizerKind, BuiltinAuthorizer,
     CognitoUserPoolAuthorizer, CustomAuthorizer, IamAuthorizer, SupportsScopes,

@@ -366,7 +366,7 @@ mod tests {
     }
 
     fn deny_all(_: crate::auth::AuthRequest) -> crate::authorizer::AuthFuture {
-        Box::pin(async { Ok(serde_json::Value::Null) })
+        Box::pin(async { Ok(crate::AuthAnswer::Raw(serde_json::Value::Null)) })
     }
 
     static API_HANDLER_AUTH: BuiltinAuthorizer =

@@ -17,6 +17,7 @@ use http::header::{HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::application::App;
+use crate::auth_answer::AuthAnswer;
 use crate::authorizer::AuthFailure;
 use crate::dispatch;
 use crate::gateway::{AuthDecision, Gateway, GatewayConfig, GatewayRequest};
@@ -261,6 +262,8 @@ impl AuthorizerCall<'_> {
         let event = self.event.unwrap_or_else(|| {
             serde_json::json!({"type": "TOKEN", "authorizationToken": self.token, "methodArn": self.method_arn})
         });
-        dispatch::handle_authorizer_event(self.authorizer, &event.to_string()).await
+        dispatch::handle_authorizer_event(self.authorizer, &event.to_string())
+            .await
+            .map(AuthAnswer::into_value)
     }
 }

@@ -222,7 +222,8 @@ async fn lambda_errors_name_the_field_and_the_function_keeps_serving() {
             error.error_message
         );
         let answer = function.invoke(&event("valid").to_string()).await.unwrap();
-        assert!(matches!(answer, Output::Authorizer(ref a) if a["principalId"] == "u"));
+        assert!(matches!(answer, Output::Authorizer(_)));
+        assert_eq!(serde_json::to_value(&answer).unwrap()["principalId"], "u");
     }
     let function = LambdaFunction::new(registry, "bad_response").unwrap();
     let error = function.invoke(&event("x").to_string()).await.unwrap_err();

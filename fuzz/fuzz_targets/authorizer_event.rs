@@ -30,6 +30,8 @@ fuzz_target!(|data: &[u8]| {
     app::CHOSEN.with(|chosen| *chosen.borrow_mut() = None);
     match app::block_on(function.invoke(event.get())) {
         Ok(Output::Authorizer(answer)) => {
+            // The JSON written out, not the typed answer, is what API Gateway checks.
+            let answer = answer.into_value();
             if let Err(reason) = AuthorizerOutput::parse(&answer) {
                 panic!("{name} let through an answer API Gateway rejects ({reason}): {answer}");
             }

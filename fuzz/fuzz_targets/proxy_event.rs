@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
             serde_json::to_vec(&response).expect("the response serializes");
         }
         Ok(Output::Authorizer(answer)) => {
-            panic!("the API handler answered as an authorizer: {answer}")
+            panic!("the API handler answered as an authorizer: {answer:?}")
         }
         Err(diagnostic) => assert_eq!(diagnostic.error_type, INVALID_EVENT, "{diagnostic:?}"),
     }

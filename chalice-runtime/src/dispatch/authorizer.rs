@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::{EventKind, InvalidEvent, typed_event};
 use crate::auth::AuthRequest;
+use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, BuiltinAuthorizer};
-use crate::gateway::AuthorizerOutput;
 use crate::request::MultiDict;
 
 /// An event API Gateway sends to a Lambda authorizer.
@@ -135,7 +135,7 @@ impl fmt::Display for InvalidAuthorizerAnswer {
 impl std::error::Error for InvalidAuthorizerAnswer {}
 
 /// Runs `authorizer` on a raw event, as Lambda delivers it, and returns its policy as it will be
-/// sent, after checking it as API Gateway will ([`AuthorizerOutput::check`]), so a nested context
+/// sent, after checking it as API Gateway will ([`AuthAnswer::check`]), so a nested context
 /// value fails here, naming the key, instead of as an anonymous 500 in API Gateway.
 ///
 /// A malformed event is an [`InvalidEvent`] failure and a rejected answer an
@@ -143,11 +143,11 @@ impl std::error::Error for InvalidAuthorizerAnswer {}
 pub async fn handle_authorizer_event(
     authorizer: &BuiltinAuthorizer,
     event: &str,
-) -> Result<Value, AuthFailure> {
+) -> Result<AuthAnswer, AuthFailure> {
     let event = AuthorizerEvent::from_json(event)
         .map_err(|message| AuthFailure::Error(Box::new(InvalidEvent::new(message))))?;
     let answer = run_authorizer(authorizer, event).await?;
-    if let Err(reason) = AuthorizerOutput::check(&answer) {
+    if let Err(reason) = answer.check() {
         return Err(AuthFailure::Error(Box::new(InvalidAuthorizerAnswer {
             authorizer: authorizer.name(),
             reason,
@@ -160,7 +160,7 @@ pub async fn handle_authorizer_event(
 pub async fn run_authorizer(
     authorizer: &BuiltinAuthorizer,
     event: AuthorizerEvent,
-) -> Result<Value, AuthFailure> {
+) -> Result<AuthAnswer, AuthFailure> {
     let request = event
         .into_auth_request(authorizer.identity_sources())
         .map_err(|message| AuthFailure::Error(Box::new(InvalidEvent::new(message))))?;

@@ -497,7 +497,7 @@ impl Gateway {
                             self.authorizer_failed(builtin.name(), error.to_string())
                         }
                     })?;
-                let output = AuthorizerOutput::parse(&answer).map_err(|reason| {
+                let output = answer.output().map_err(|reason| {
                     self.authorizer_failed(builtin.name(), format!("invalid answer: {reason}"))
                 })?;
                 let answer = Answer::new(output);

@@ -84,7 +84,8 @@ async fn the_authorizer_can_be_called_directly() {
             "arn:aws:execute-api:us-west-2:1:id/api/GET/",
         ))
         .await
-        .unwrap();
+        .unwrap()
+        .into_value();
     assert_eq!(
         denied["policyDocument"]["Statement"][0]["Resource"],
         json!([])

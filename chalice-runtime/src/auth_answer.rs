@@ -1,0 +1,197 @@
+//! What a built-in authorizer hands back to API Gateway: [`AuthAnswer`].
+//!
+//! A policy built from an [`AuthResponse`](crate::AuthResponse) stays typed until it is
+//! written out. Before, every TOKEN answer went through `serde_json::Value` on the way to JSON
+//! text: three `IndexMap`s built, checked and then encoded. That was the larger part of the
+//! authorizer's time per event.
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
+
+use crate::gateway::AuthorizerOutput;
+
+/// A built-in authorizer's answer, as API Gateway will receive it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthAnswer {
+    /// Built from an `AuthResponse`, as Chalice's `AuthResponse.to_dict` builds it.
+    Built(BuiltPolicy),
+    /// A policy the function returned as JSON, passed on unchanged as in Chalice.
+    Raw(Value),
+}
+
+impl AuthAnswer {
+    /// The answer as a JSON value.
+    pub fn into_value(self) -> Value {
+        match self {
+            AuthAnswer::Built(policy) => policy.to_value(),
+            AuthAnswer::Raw(value) => value,
+        }
+    }
+
+    /// Checks the answer as API Gateway will ([`AuthorizerOutput::check`]). A built policy is
+    /// valid by construction but for its context, which the function chose.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            AuthAnswer::Built(policy) => check_context(&policy.context),
+            AuthAnswer::Raw(value) => AuthorizerOutput::check(value).map(drop),
+        }
+    }
+
+    /// What API Gateway keeps of the answer: principal, policy and context.
+    pub fn output(&self) -> Result<AuthorizerOutput, String> {
+        match self {
+            AuthAnswer::Built(policy) => AuthorizerOutput::parse(&policy.to_value()),
+            AuthAnswer::Raw(value) => AuthorizerOutput::parse(value),
+        }
+    }
+}
+
+impl Serialize for AuthAnswer {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AuthAnswer::Built(policy) => policy.serialize(serializer),
+            AuthAnswer::Raw(value) => value.serialize(serializer),
+        }
+    }
+}
+
+/// One `Allow` statement for `resources`, with the principal and the context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltPolicy {
+    context: Map<String, Value>,
+    principal_id: String,
+    resources: Vec<String>,
+}
+
+impl BuiltPolicy {
+    pub(crate) fn new(
+        context: Map<String, Value>,
+        principal_id: String,
+        resources: Vec<String>,
+    ) -> Self {
+        BuiltPolicy {
+            context,
+            principal_id,
+            resources,
+        }
+    }
+
+    /// The route ARNs the policy allows.
+    pub fn resources(&self) -> &[String] {
+        &self.resources
+    }
+
+    /// The policy as a JSON value, keys in Chalice's order.
+    pub fn to_value(&self) -> Value {
+        // Serializing our own map types into a `Value` cannot fail.
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// `{"context", "principalId", "policyDocument"}`, in Chalice's order.
+impl Serialize for BuiltPolicy {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("context", &self.context)?;
+        map.serialize_entry("principalId", &self.principal_id)?;
+        map.serialize_entry("policyDocument", &Document(&self.resources))?;
+        map.end()
+    }
+}
+
+struct Document<'a>(&'a [String]);
+
+impl Serialize for Document<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("Version", "2012-10-17")?;
+        map.serialize_entry("Statement", &[Statement(self.0)])?;
+        map.end()
+    }
+}
+
+struct Statement<'a>(&'a [String]);
+
+impl Serialize for Statement<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("Action", "execute-api:Invoke")?;
+        map.serialize_entry("Effect", "Allow")?;
+        map.serialize_entry("Resource", self.0)?;
+        map.end()
+    }
+}
+
+/// API Gateway's rule for an authorizer's context: strings, numbers and booleans only.
+fn check_context(context: &Map<String, Value>) -> Result<(), String> {
+    for (key, value) in context {
+        let kind = match value {
+            Value::Null => "null",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+            Value::Bool(_) | Value::Number(_) | Value::String(_) => continue,
+        };
+        return Err(format!(
+            "context.{key} is {kind}; API Gateway accepts only strings, numbers and booleans \
+             in an authorizer's context"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AuthResponse, AuthRoute};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const ARN: &str = "arn:aws:execute-api:us-west-2:123:abc/dev/GET/users/7";
+
+    fn built(response: AuthResponse) -> AuthAnswer {
+        AuthAnswer::Built(response.policy(ARN).unwrap())
+    }
+
+    #[test]
+    fn a_built_policy_is_written_in_chalice_order() {
+        let answer = built(AuthResponse::new(["/users/*"], "u").context(json!({"a": 1})));
+        assert_eq!(
+            serde_json::to_string(&answer).unwrap(),
+            r#"{"context":{"a":1},"principalId":"u","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":["arn:aws:execute-api:us-west-2:123:abc/dev/*/users/*"]}]}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&answer.clone().into_value()).unwrap(),
+            serde_json::to_string(&answer).unwrap()
+        );
+    }
+
+    fn any_context_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            "[a-z]{0,4}".prop_map(Value::from),
+            Just(json!([1])),
+            Just(json!({"nested": "x"})),
+        ]
+    }
+
+    proptest! {
+        /// API Gateway's check, run on the JSON, is the oracle for the typed shortcut.
+        #[test]
+        fn a_built_policy_passes_the_check_exactly_when_its_json_does(
+            context in prop::collection::vec(("[a-z]{1,3}", any_context_value()), 0..4),
+            paths in prop::collection::vec("(/[a-z*]{0,3}){1,3}|\\*", 0..3),
+            methods in prop::collection::vec("GET|POST|\\*", 1..3),
+            principal in "[a-z0-9]{0,6}",
+        ) {
+            let routes: Vec<AuthRoute> =
+                paths.iter().map(|path| AuthRoute::new(path, methods.clone())).collect();
+            let context: Map<String, Value> = context.into_iter().collect();
+            let answer = built(AuthResponse::new(routes, principal).context(Value::Object(context)));
+            let json = answer.clone().into_value();
+            prop_assert_eq!(answer.check(), AuthorizerOutput::check(&json).map(drop));
+            prop_assert_eq!(answer.output(), AuthorizerOutput::parse(&json));
+        }
+    }
+}
