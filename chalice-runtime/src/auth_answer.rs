@@ -9,6 +9,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::gateway::AuthorizerOutput;
+use crate::gateway::authorizer_output::check_context;
 
 /// A built-in authorizer's answer, as API Gateway will receive it.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,11 +77,6 @@ impl BuiltPolicy {
         }
     }
 
-    /// The route ARNs the policy allows.
-    pub fn resources(&self) -> &[String] {
-        &self.resources
-    }
-
     /// The policy as a JSON value, keys in Chalice's order.
     pub fn to_value(&self) -> Value {
         // Serializing our own map types into a `Value` cannot fail.
@@ -120,23 +116,6 @@ impl Serialize for Statement<'_> {
         map.serialize_entry("Resource", self.0)?;
         map.end()
     }
-}
-
-/// API Gateway's rule for an authorizer's context: strings, numbers and booleans only.
-fn check_context(context: &Map<String, Value>) -> Result<(), String> {
-    for (key, value) in context {
-        let kind = match value {
-            Value::Null => "null",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
-            Value::Bool(_) | Value::Number(_) | Value::String(_) => continue,
-        };
-        return Err(format!(
-            "context.{key} is {kind}; API Gateway accepts only strings, numbers and booleans \
-             in an authorizer's context"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -75,15 +75,7 @@ impl AuthorizerOutput {
         let context = match object.get("context") {
             None | Some(Value::Null) => None,
             Some(Value::Object(values)) => {
-                for (key, value) in values {
-                    if let other @ (Value::Null | Value::Array(_) | Value::Object(_)) = value {
-                        return Err(format!(
-                            "context.{key} is {}; API Gateway accepts only strings, numbers \
-                             and booleans in an authorizer's context",
-                            kind(other)
-                        ));
-                    }
-                }
+                check_context(values)?;
                 Some(values)
             }
             Some(other) => return Err(format!("context must be an object, got {}", kind(other))),
@@ -115,6 +107,20 @@ pub struct CheckedAnswer<'a> {
     pub policy_document: &'a Value,
     /// `context`, when present: strings, numbers and booleans only.
     pub context: Option<&'a Map<String, Value>>,
+}
+
+/// API Gateway's rule for an authorizer's context: strings, numbers and booleans only.
+pub(crate) fn check_context(context: &Map<String, Value>) -> Result<(), String> {
+    for (key, value) in context {
+        if let other @ (Value::Null | Value::Array(_) | Value::Object(_)) = value {
+            return Err(format!(
+                "context.{key} is {}; API Gateway accepts only strings, numbers and booleans \
+                 in an authorizer's context",
+                kind(other)
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn kind(value: &Value) -> &'static str {

@@ -8,7 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 mod arn;
-mod authorizer_output;
+pub(crate) mod authorizer_output;
 mod cache;
 mod cognito;
 mod events;
