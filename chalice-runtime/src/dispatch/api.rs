@@ -60,10 +60,16 @@ pub async fn handle_api_event(
 }
 
 async fn call_view(route: &Route, event: ApiGatewayProxyRequest) -> Response {
-    let request = match to_request(route, event) {
-        Ok(request) => request,
-        Err(error) => return error.to_response(),
-    };
+    match to_request(route, event) {
+        Ok(request) => respond(route, request).await,
+        Err(error) => error.to_response(),
+    }
+}
+
+/// Runs the route's view on a request already built, with what Chalice checks and adds around
+/// it (the accepted content types, CORS headers). The in-process gateway comes in here with the
+/// request [`to_request`] would have built from its proxy event, without building the event.
+pub(crate) async fn respond(route: &Route, request: Request) -> Response {
     if let Some(unsupported) = unsupported_content_type(route, &request) {
         return Response::json(json!({
             "Code": "UnsupportedMediaType",
@@ -99,7 +105,7 @@ fn unsupported_content_type(route: &Route, request: &Request) -> Option<String> 
     (!accepted).then(|| media_type.to_ascii_lowercase())
 }
 
-fn to_request(
+pub(crate) fn to_request(
     route: &Route,
     event: ApiGatewayProxyRequest,
 ) -> Result<Request, crate::error::Error> {

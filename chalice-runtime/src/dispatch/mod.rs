@@ -11,6 +11,9 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub(crate) use api::respond;
+#[cfg(test)]
+pub(crate) use api::to_request;
 pub use api::{api_event_from_json, handle_api_event};
 pub use authorizer::{
     AuthorizerEvent, InvalidAuthorizerAnswer, handle_authorizer_event, run_authorizer,

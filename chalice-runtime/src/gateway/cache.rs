@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use super::authorizer_output::AuthorizerOutput;
 use super::policy::{self, Decision, PolicyError};
 
@@ -19,12 +21,15 @@ const DECISIONS_PER_ANSWER: usize = 256;
 #[derive(Debug)]
 pub(crate) struct Answer {
     output: AuthorizerOutput,
+    /// `requestContext.authorizer` of every request the answer lets through.
+    context_fields: HashMap<String, Value>,
     decisions: Mutex<HashMap<String, Result<Decision, PolicyError>>>,
 }
 
 impl Answer {
     pub(crate) fn new(output: AuthorizerOutput) -> Arc<Self> {
         Arc::new(Answer {
+            context_fields: output.request_context_authorizer().into_iter().collect(),
             output,
             decisions: Mutex::new(HashMap::new()),
         })
@@ -32,6 +37,10 @@ impl Answer {
 
     pub(crate) fn output(&self) -> &AuthorizerOutput {
         &self.output
+    }
+
+    pub(crate) fn context_fields(&self) -> &HashMap<String, Value> {
+        &self.context_fields
     }
 
     /// The policy's decision on `method_arn`.

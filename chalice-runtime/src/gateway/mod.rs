@@ -22,10 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, Method};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use authorizer_output::{AuthorizerOutput, CheckedAnswer};
 pub use cognito::Jwks;
@@ -38,7 +36,7 @@ use crate::response::{Body, Response};
 
 use arn::ApiArn;
 use cache::{Answer, AuthCache};
-use events::MatchedRequest;
+use events::{MatchedRequest, RequestParts};
 use policy::Decision;
 use routing::RouteTable;
 
@@ -325,10 +323,17 @@ impl Gateway {
                     };
                 }
             };
-        let event = events::proxy_event(&self.config, &matched, &request.body, authorizer_context);
-        let proxy = dispatch::handle_api_event(self.registry, event).await;
+        let context = events::request_context(&self.config, &matched, authorizer_context);
+        let parts = RequestParts {
+            headers: request.headers,
+            query,
+            path_parameters,
+            body: request.body,
+        };
+        let view_request = events::view_request(&self.config, route, context, parts);
+        let response = dispatch::respond(route, view_request).await;
         GatewayResponse {
-            response: from_proxy_response(proxy),
+            response: integration_response(response),
             decision,
             resource: Some(resource),
         }
@@ -385,7 +390,7 @@ impl Gateway {
         route: &Route,
         request: &MatchedRequest<'_>,
         method_arn: &str,
-    ) -> Result<(Option<Map<String, Value>>, AuthDecision), Refusal> {
+    ) -> Result<(Option<HashMap<String, Value>>, AuthDecision), Refusal> {
         match route.authorizer() {
             None => Ok((None, AuthDecision::Public)),
             Some(AuthorizerKind::Builtin(builtin)) => {
@@ -413,8 +418,8 @@ impl Gateway {
                     .or_else(|| claims.get("sub"))
                     .and_then(Value::as_str)
                     .map(str::to_owned);
-                let mut context = Map::new();
-                context.insert("claims".into(), cognito::claims_for_context(claims));
+                let context =
+                    HashMap::from([("claims".to_owned(), cognito::claims_for_context(claims))]);
                 Ok((
                     Some(context),
                     AuthDecision::Allowed {
@@ -452,7 +457,7 @@ impl Gateway {
         builtin: &'static BuiltinAuthorizer,
         request: &MatchedRequest<'_>,
         method_arn: &str,
-    ) -> Result<(Option<Map<String, Value>>, AuthDecision), Refusal> {
+    ) -> Result<(Option<HashMap<String, Value>>, AuthDecision), Refusal> {
         let identity: Vec<String> = match builtin.auth_type() {
             AuthType::Token => vec![
                 header_value(request.headers, builtin.header())
@@ -516,7 +521,7 @@ impl Gateway {
         };
         match answer.evaluate(method_arn) {
             Ok(Decision::Allow) => Ok((
-                Some(answer.output().request_context_authorizer()),
+                Some(answer.context_fields().clone()),
                 AuthDecision::Allowed {
                     principal_id: Some(answer.output().principal_id.clone()),
                     cached: from_cache,
@@ -613,40 +618,11 @@ fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|value| !value.is_empty())
 }
 
-/// The HTTP response API Gateway makes of the integration's proxy response.
-fn from_proxy_response(proxy: aws_lambda_events::apigw::ApiGatewayProxyResponse) -> Response {
-    let status = u16::try_from(proxy.status_code)
-        .ok()
-        .filter(|s| (100..=599).contains(s));
-    let Some(status) = status else {
+/// The HTTP response API Gateway makes of the view's: Chalice's default content type, and a
+/// 502 for a status code HTTP does not have, as API Gateway answers such a proxy response.
+fn integration_response(response: Response) -> Response {
+    if !(100..=599).contains(&response.status_code()) {
         return responses::bad_gateway();
-    };
-    let body = match proxy.body {
-        None | Some(aws_lambda_events::encodings::Body::Empty) => Body::Empty,
-        Some(aws_lambda_events::encodings::Body::Text(text)) if proxy.is_base64_encoded => {
-            match BASE64.decode(&text) {
-                Ok(bytes) => Body::Binary(bytes),
-                Err(_) => return responses::bad_gateway(),
-            }
-        }
-        Some(aws_lambda_events::encodings::Body::Text(text)) => Body::Text(text),
-        Some(aws_lambda_events::encodings::Body::Binary(bytes)) => Body::Binary(bytes),
-        Some(_) => return responses::bad_gateway(),
-    };
-    let mut response = Response::new(body).with_status(status);
-    let headers = response.headers_mut();
-    if proxy.multi_value_headers.is_empty() {
-        // The usual answer: every header single-valued, so `headers` is the whole map.
-        *headers = proxy.headers;
-        return response;
     }
-    for (name, value) in proxy.multi_value_headers.iter() {
-        headers.append(name.clone(), value.clone());
-    }
-    for (name, value) in proxy.headers.iter() {
-        if !headers.contains_key(name) {
-            headers.insert(name.clone(), value.clone());
-        }
-    }
-    response
+    response.with_default_content_type()
 }
