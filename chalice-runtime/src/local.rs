@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::HeaderMap;
-use http::header::{HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -117,9 +117,6 @@ impl LocalServer {
                 let service = service_fn(move |request: hyper::Request<Incoming>| {
                     let started = Instant::now();
                     let (parts, body) = request.into_parts();
-                    // Copied out before the first await: hyper reads ahead on the connection
-                    // while the answer is pending, and a head that still borrows its read
-                    // buffer makes it allocate a fresh buffer for every request.
                     let head = RequestHead::detach(parts, source_ip.clone());
                     let gateway = Arc::clone(&gateway);
                     async move {
@@ -155,7 +152,7 @@ async fn accept(
     Ok((stream, peer, permit))
 }
 
-/// What the gateway needs of a request's head, owning its bytes.
+/// What the gateway needs of a request's head.
 struct RequestHead {
     method: String,
     target: String,
@@ -179,22 +176,14 @@ impl RequestHead {
                 .iter()
                 .map(|(name, value)| name.as_str().len() + value.len())
                 .sum::<usize>();
-        let mut headers = HeaderMap::with_capacity(parts.headers.len());
-        for name in parts.headers.keys() {
-            // hyper has validated both, so the copies are valid too.
-            let Ok(owned_name) = HeaderName::from_bytes(name.as_str().as_bytes()) else {
-                continue;
-            };
-            for value in parts.headers.get_all(name) {
-                if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
-                    headers.append(owned_name.clone(), value);
-                }
-            }
-        }
         RequestHead {
             method: parts.method.as_str().to_owned(),
             target,
-            headers,
+            // Kept as hyper parsed them, slices of its read buffer: while they live, hyper
+            // reads ahead into a fresh buffer, one allocation, where copying them out cost
+            // one per header value and 1.6 k more instructions per request (callgrind, wrk's
+            // two headers).
+            headers: parts.headers,
             source_ip,
             size,
         }
@@ -223,20 +212,25 @@ async fn handle(
             "head-too-large",
         );
     }
-    let collected = tokio::time::timeout(
-        body_read_timeout,
-        Limited::new(body, MAX_BODY_BYTES).collect(),
-    )
-    .await;
-    let body = match collected {
-        Ok(Ok(collected)) => collected.to_bytes().to_vec(),
-        Ok(Err(_)) => {
-            let response = limit_response(413, "Request Too Long");
-            return refuse(line, response, "body-too-large");
-        }
-        Err(_) => {
-            let response = limit_response(408, "Request Timeout");
-            return refuse(line, response, "body-timeout");
+    let body = if body.is_end_stream() {
+        // Most requests (a GET, a HEAD) have no body: nothing to wait for.
+        Vec::new()
+    } else {
+        let collected = tokio::time::timeout(
+            body_read_timeout,
+            Limited::new(body, MAX_BODY_BYTES).collect(),
+        )
+        .await;
+        match collected {
+            Ok(Ok(collected)) => collected.to_bytes().to_vec(),
+            Ok(Err(_)) => {
+                let response = limit_response(413, "Request Too Long");
+                return refuse(line, response, "body-too-large");
+            }
+            Err(_) => {
+                let response = limit_response(408, "Request Timeout");
+                return refuse(line, response, "body-timeout");
+            }
         }
     };
     let answer = gateway
@@ -287,8 +281,8 @@ impl LogLine {
     /// milliseconds, and queues the line.
     fn finish(self, status: u16, describe: impl FnOnce(&mut String)) {
         let LogLine { mut text, started } = self;
-        let micros = started.elapsed().as_micros();
-        push_decimal(&mut text, u128::from(status), 1);
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        push_decimal(&mut text, u64::from(status), 1);
         text.push(' ');
         describe(&mut text);
         text.push(' ');
@@ -302,8 +296,8 @@ impl LogLine {
 }
 
 /// Appends `value` in decimal, zero-padded to `digits`.
-fn push_decimal(out: &mut String, value: u128, digits: usize) {
-    let mut buffer = [b'0'; 40];
+fn push_decimal(out: &mut String, value: u64, digits: usize) {
+    let mut buffer = [b'0'; 20];
     let mut at = buffer.len();
     let mut rest = value;
     while rest > 0 || buffer.len() - at < digits {
@@ -450,10 +444,10 @@ mod tests {
     #[test]
     fn decimals_are_padded_to_the_digits_asked_for() {
         let mut out = String::new();
-        for (value, digits) in [(0, 1), (7, 2), (42, 2), (200, 1), (u128::MAX, 1)] {
+        for (value, digits) in [(0, 1), (7, 2), (42, 2), (200, 1), (u64::MAX, 1)] {
             push_decimal(&mut out, value, digits);
             out.push(' ');
         }
-        assert_eq!(out, format!("0 07 42 200 {} ", u128::MAX));
+        assert_eq!(out, format!("0 07 42 200 {} ", u64::MAX));
     }
 }

@@ -51,7 +51,11 @@ impl Response {
 
     /// A 200 `application/json` response holding `value`.
     pub fn json(value: Value) -> Self {
-        Response::new(Body::from(value)).with_header("Content-Type", "application/json")
+        let mut response = Response::new(Body::from(value));
+        response
+            .headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
     }
 
     /// The same response with another status code.

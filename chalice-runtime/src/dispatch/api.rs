@@ -96,7 +96,11 @@ fn method_not_allowed(registry: &Registry, resource: &str, method: &str) -> Resp
 
 /// The request's media type when the view does not accept it (absent means JSON, as in Chalice).
 fn unsupported_content_type(route: &Route, request: &Request) -> Option<String> {
-    let content_type = request.header("content-type").unwrap_or("application/json");
+    let content_type = request
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("application/json");
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     let accepted = route
         .content_types()

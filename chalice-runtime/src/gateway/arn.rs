@@ -20,9 +20,14 @@ impl ApiArn<'_> {
     /// `RouteTable::normalize` returns (no query string, no trailing slash);
     /// it is used verbatim, so percent-escapes and colons stay as they are.
     /// `method` is used verbatim too (`GET`, or `*` in a policy resource).
+    #[cfg(test)]
     pub(crate) fn method_arn(&self, method: &str, normalized_path: &str) -> String {
-        let path = normalized_path.strip_prefix('/').unwrap_or(normalized_path);
-        // Built on every request: one `concat` costs a fraction of `format!`.
+        method_arn_under(&self.stage_prefix(), method, normalized_path)
+    }
+
+    /// `arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/`: the part of every method ARN
+    /// that one stage fixes, built once per gateway.
+    pub(crate) fn stage_prefix(&self) -> String {
         [
             "arn:aws:execute-api:",
             self.region,
@@ -33,12 +38,20 @@ impl ApiArn<'_> {
             "/",
             self.stage,
             "/",
-            method,
-            "/",
-            path,
         ]
         .concat()
     }
+}
+
+/// [`ApiArn::method_arn`] from the stage's [`ApiArn::stage_prefix`]: built on every request.
+pub(crate) fn method_arn_under(stage_prefix: &str, method: &str, normalized_path: &str) -> String {
+    let path = normalized_path.strip_prefix('/').unwrap_or(normalized_path);
+    let mut arn = String::with_capacity(stage_prefix.len() + method.len() + 1 + path.len());
+    arn.push_str(stage_prefix);
+    arn.push_str(method);
+    arn.push('/');
+    arn.push_str(path);
+    arn
 }
 
 #[cfg(test)]

@@ -166,6 +166,7 @@ fn staged_path(config: &GatewayConfig, path: &str) -> String {
 /// `requestContext` as the API handler receives it, with the authorizer's output in it.
 pub(crate) fn request_context(
     config: &GatewayConfig,
+    domain_name: &str,
     request: &MatchedRequest<'_>,
     authorizer: Option<HashMap<String, Value>>,
 ) -> ApiGatewayProxyRequestContext {
@@ -173,14 +174,14 @@ pub(crate) fn request_context(
     context.account_id = Some(config.account_id.clone());
     context.resource_id = Some(resource_id(request.resource));
     context.stage = Some(config.stage.clone());
-    context.domain_name = Some(config.domain_name());
+    context.domain_name = Some(domain_name.to_owned());
     context.domain_prefix = Some(config.api_id.clone());
     context.request_id = Some(request.request_id.to_owned());
     context.protocol = Some("HTTP/1.1".into());
     context.identity.source_ip = Some(request.source_ip.to_owned());
     context.identity.user_agent = request
         .headers
-        .get("user-agent")
+        .get(http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     context.resource_path = Some(request.resource.to_owned());
@@ -394,7 +395,7 @@ mod tests {
                 request_id: "c6af9ac6-7b61-41bf-8c3f-1b4a3e0a7c51",
             };
             let fields = HashMap::from([("principalId".to_owned(), Value::from("user"))]);
-            let context = request_context(&config, &matched, Some(fields));
+            let context = request_context(&config, &config.domain_name(), &matched, Some(fields));
             let event = proxy_event(&config, &matched, &body, context.clone());
             let from_event = crate::dispatch::to_request(route, event).unwrap();
             let parts = RequestParts {

@@ -1,6 +1,6 @@
 //! What API Gateway does with a request before and after the app's Lambda runs: match the
 //! resource, answer CORS preflights, run the authorizer, evaluate its policy against the
-//! method ARN, cache it, and build the proxy event. The test client and the local server
+//! method ARN, cache it, and build the request the view receives. The test client and the local server
 //! both go through [`Gateway`], so they answer alike and as API Gateway would.
 
 // A refusal carries the whole response API Gateway would send; they are the rare path, so
@@ -222,17 +222,38 @@ pub struct Gateway {
     warnings: Mutex<Vec<String>>,
     /// Nanoseconds the test clock was moved forward; atomic, as every request reads it.
     clock_offset: AtomicU64,
+    /// What every request's method ARN and `requestContext` repeat, built once.
+    stage_names: StageNames,
 }
 
 type Refusal = (Response, AuthDecision);
+
+/// Names derived from the configuration that every request repeats.
+struct StageNames {
+    /// The method ARN up to the HTTP method (see [`ApiArn::stage_prefix`]).
+    arn_prefix: String,
+    /// [`GatewayConfig::domain_name`].
+    domain_name: String,
+}
 
 impl Gateway {
     /// A gateway in front of the routes of `registry`.
     pub fn new(registry: &'static Registry, config: GatewayConfig) -> Self {
         let paths: HashSet<&'static str> = registry.routes().iter().map(Route::path).collect();
+        let stage_names = StageNames {
+            arn_prefix: ApiArn {
+                region: &config.region,
+                account_id: &config.account_id,
+                api_id: &config.api_id,
+                stage: &config.stage,
+            }
+            .stage_prefix(),
+            domain_name: config.domain_name(),
+        };
         Gateway {
             registry,
             config,
+            stage_names,
             routes: RouteTable::new(paths),
             cache: AuthCache::default(),
             warnings: Mutex::new(Vec::new()),
@@ -258,13 +279,7 @@ impl Gateway {
 
     /// The method ARN of a request to `path` (already normalized) with `method`.
     pub fn method_arn(&self, method: &str, path: &str) -> String {
-        ApiArn {
-            region: &self.config.region,
-            account_id: &self.config.account_id,
-            api_id: &self.config.api_id,
-            stage: &self.config.stage,
-        }
-        .method_arn(method, path)
+        arn::method_arn_under(&self.stage_names.arn_prefix, method, path)
     }
 
     /// Answers one request as API Gateway would.
@@ -294,13 +309,13 @@ impl Gateway {
         let Ok(method) = Method::from_bytes(request.method.as_bytes()) else {
             return self.no_route(&request);
         };
-        let path = RouteTable::normalize(raw_path).unwrap_or_else(|| raw_path.to_owned());
+        let path = RouteTable::normalize(raw_path).unwrap_or(raw_path);
         let query = events::parse_query(raw_query);
         let path_parameters: HashMap<String, String> = matched.params.into_iter().collect();
         let request_id = events::request_id();
         let matched = MatchedRequest {
             method: &method,
-            path: &path,
+            path,
             resource,
             headers: &request.headers,
             query: &query,
@@ -308,7 +323,7 @@ impl Gateway {
             source_ip: &request.source_ip,
             request_id: &request_id,
         };
-        let method_arn = self.method_arn(method.as_str(), &path);
+        let method_arn = self.method_arn(method.as_str(), path);
         let (authorizer_context, decision) =
             match self.authorize(route, &matched, &method_arn).await {
                 Ok(allowed) => allowed,
@@ -323,7 +338,12 @@ impl Gateway {
                     };
                 }
             };
-        let context = events::request_context(&self.config, &matched, authorizer_context);
+        let context = events::request_context(
+            &self.config,
+            &self.stage_names.domain_name,
+            &matched,
+            authorizer_context,
+        );
         let parts = RequestParts {
             headers: request.headers,
             query,

@@ -94,7 +94,7 @@ impl RouteTable {
     /// `/a/b/c` and `/a/{x}/d` the path `/a/b/d` matches `/a/{x}/d`.
     pub(crate) fn match_path(&self, path: &str) -> Option<RouteMatch<'_>> {
         let normalized = Self::normalize(path)?;
-        let segments = split_segments(&normalized);
+        let segments = split_segments(normalized);
 
         // Each tree node sits at a fixed depth, so it is visited at most
         // once: the search is linear in the size of the tree. It is
@@ -150,9 +150,9 @@ impl RouteTable {
     ///   rejected rather than resolved, so no path can reach a resource by
     ///   walking out of another one.
     /// - Nothing is percent-decoded or case-folded.
-    pub(crate) fn normalize(path: &str) -> Option<String> {
+    pub(crate) fn normalize(path: &str) -> Option<&str> {
         if path == "/" {
-            return Some("/".to_owned());
+            return Some(path);
         }
         let rest = path.strip_prefix('/')?;
         let rest = rest.strip_suffix('/').unwrap_or(rest);
@@ -162,7 +162,7 @@ impl RouteTable {
         if rest.split('/').any(|s| s.is_empty() || is_dot_segment(s)) {
             return None;
         }
-        Some(path[..=rest.len()].to_owned())
+        Some(&path[..=rest.len()])
     }
 }
 
@@ -465,7 +465,7 @@ mod tests {
         let table = RouteTable::new(["/{x}"]);
         let path = "/a".repeat(100_000);
         assert_eq!(resource(&table, &path), None);
-        assert_eq!(RouteTable::normalize(&path).as_deref(), Some(path.as_str()));
+        assert_eq!(RouteTable::normalize(&path), Some(path.as_str()));
     }
 
     #[test]
@@ -523,7 +523,7 @@ mod tests {
             ("", None),
         ];
         for (path, expected) in cases {
-            assert_eq!(RouteTable::normalize(path).as_deref(), expected, "{path}");
+            assert_eq!(RouteTable::normalize(path), expected, "{path}");
         }
     }
 
@@ -531,7 +531,7 @@ mod tests {
     fn normalize_is_idempotent() {
         for path in ["/", "/foo/", "/a/b", "/x%2e/"] {
             let once = RouteTable::normalize(path).expect("valid");
-            assert_eq!(RouteTable::normalize(&once).as_deref(), Some(once.as_str()));
+            assert_eq!(RouteTable::normalize(once), Some(once));
         }
     }
 }
