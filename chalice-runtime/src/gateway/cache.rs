@@ -5,10 +5,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use foldhash::HashMapExt as _;
 use serde_json::Value;
 
 use super::authorizer_output::AuthorizerOutput;
 use super::policy::{self, Decision, PolicyError};
+
+/// The cache's maps, looked up on every authorized request: foldhash, seeded per process,
+/// hashes a token or a method ARN in a fraction of SipHash's time.
+type FastMap<K, V> = foldhash::HashMap<K, V>;
 
 /// Most entries kept; past it, expired entries are dropped, then the oldest.
 const CAPACITY: usize = 10_000;
@@ -23,7 +28,7 @@ pub(crate) struct Answer {
     output: AuthorizerOutput,
     /// `requestContext.authorizer` of every request the answer lets through.
     context_fields: HashMap<String, Value>,
-    decisions: Mutex<HashMap<String, Result<Decision, PolicyError>>>,
+    decisions: Mutex<FastMap<String, Result<Decision, PolicyError>>>,
 }
 
 impl Answer {
@@ -31,7 +36,7 @@ impl Answer {
         Arc::new(Answer {
             context_fields: output.request_context_authorizer().into_iter().collect(),
             output,
-            decisions: Mutex::new(HashMap::new()),
+            decisions: Mutex::new(FastMap::new()),
         })
     }
 
@@ -61,13 +66,13 @@ impl Answer {
 }
 
 /// Answers of one authorizer, keyed by the identity source values.
-type ByIdentity = HashMap<Vec<String>, (Arc<Answer>, Instant)>;
+type ByIdentity = FastMap<Vec<String>, (Arc<Answer>, Instant)>;
 
 /// Cached authorizer answers, keyed by authorizer name and the identity source values, so one
 /// token's answer never serves another token.
 #[derive(Debug, Default)]
 pub(crate) struct AuthCache {
-    entries: RwLock<HashMap<String, ByIdentity>>,
+    entries: RwLock<FastMap<String, ByIdentity>>,
 }
 
 impl AuthCache {
@@ -104,8 +109,8 @@ impl AuthCache {
             .entries
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let len = |entries: &HashMap<String, ByIdentity>| -> usize {
-            entries.values().map(HashMap::len).sum()
+        let len = |entries: &FastMap<String, ByIdentity>| -> usize {
+            entries.values().map(FastMap::len).sum()
         };
         if len(&entries) >= CAPACITY {
             for answers in entries.values_mut() {
