@@ -117,7 +117,7 @@ impl LocalServer {
                 let service = service_fn(move |request: hyper::Request<Incoming>| {
                     let started = Instant::now();
                     let (parts, body) = request.into_parts();
-                    let head = RequestHead::detach(parts, source_ip.clone());
+                    let head = RequestHead::from_parts(parts, source_ip.clone());
                     let gateway = Arc::clone(&gateway);
                     async move {
                         let answer = handle(&gateway, head, body, body_read_timeout, started);
@@ -163,7 +163,7 @@ struct RequestHead {
 }
 
 impl RequestHead {
-    fn detach(parts: http::request::Parts, source_ip: String) -> Self {
+    fn from_parts(parts: http::request::Parts, source_ip: String) -> Self {
         let target = parts
             .uri
             .path_and_query()

@@ -205,7 +205,7 @@ pub(crate) struct RequestParts {
     pub(crate) body: Vec<u8>,
 }
 
-/// The [`Request`] the Lambda handler builds from [`proxy_event`]'s event (the test below holds
+/// The [`Request`] the Lambda handler builds from `proxy_event`'s event (the test below holds
 /// the two to each other), built without the event: the in-process gateway has every part at
 /// hand, and writing them into the event's maps only to read them back costs it more than the
 /// rest of the request.

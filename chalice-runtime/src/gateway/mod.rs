@@ -1,7 +1,7 @@
 //! What API Gateway does with a request before and after the app's Lambda runs: match the
 //! resource, answer CORS preflights, run the authorizer, evaluate its policy against the
-//! method ARN, cache it, and build the request the view receives. The test client and the local server
-//! both go through [`Gateway`], so they answer alike and as API Gateway would.
+//! method ARN, cache it, and build the request the view receives. The test client and the
+//! local server both go through [`Gateway`], so they answer alike and as API Gateway would.
 
 // A refusal carries the whole response API Gateway would send; they are the rare path, so
 // boxing them would only add noise.
