@@ -19,6 +19,11 @@ use hyper_util::rt::TokioTimer;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+mod request_log;
+
+use request_log::LogLine;
+pub use request_log::flush_request_log;
+
 use crate::authorizer::AuthorizerKind;
 use crate::gateway::{Gateway, GatewayConfig, GatewayRequest, Unemulated};
 use crate::registry::Registry;
@@ -117,10 +122,10 @@ impl LocalServer {
                 let service = service_fn(move |request: hyper::Request<Incoming>| {
                     let started = Instant::now();
                     let (parts, body) = request.into_parts();
-                    let head = RequestHead::from_parts(parts, source_ip.clone());
+                    let head = RequestHead::from_parts(parts, source_ip.clone(), started);
                     let gateway = Arc::clone(&gateway);
                     async move {
-                        let answer = handle(&gateway, head, body, body_read_timeout, started);
+                        let answer = handle(&gateway, head, body, body_read_timeout);
                         Ok::<_, Infallible>(answer.await)
                     }
                 });
@@ -154,6 +159,7 @@ async fn accept(
 
 /// What the gateway needs of a request's head.
 struct RequestHead {
+    line: LogLine,
     method: String,
     target: String,
     headers: HeaderMap,
@@ -163,7 +169,7 @@ struct RequestHead {
 }
 
 impl RequestHead {
-    fn from_parts(parts: http::request::Parts, source_ip: String) -> Self {
+    fn from_parts(parts: http::request::Parts, source_ip: String, started: Instant) -> Self {
         let target = parts
             .uri
             .path_and_query()
@@ -177,6 +183,7 @@ impl RequestHead {
                 .map(|(name, value)| name.as_str().len() + value.len())
                 .sum::<usize>();
         RequestHead {
+            line: LogLine::start(&parts.method, &parts.uri, started),
             method: parts.method.as_str().to_owned(),
             target,
             // Kept as hyper parsed them, slices of its read buffer: while they live, hyper
@@ -195,16 +202,15 @@ async fn handle(
     head: RequestHead,
     body: Incoming,
     body_read_timeout: Duration,
-    started: Instant,
 ) -> hyper::Response<Full<Bytes>> {
     let RequestHead {
+        line,
         method,
         target,
         headers,
         source_ip,
         size,
     } = head;
-    let line = LogLine::start(&method, &target, started);
     if size > MAX_HEAD_BYTES {
         return refuse(
             line,
@@ -257,106 +263,6 @@ fn refuse(line: LogLine, response: Response, reason: &str) -> hyper::Response<Fu
 /// The answer to a request over one of the server's limits.
 fn limit_response(status: u16, message: &str) -> Response {
     Response::json(serde_json::json!({ "message": message })).with_status(status)
-}
-
-/// One line per request: method, path (no query: it may hold secrets), status, decision, latency.
-/// Begun before the request is handled, so the method and path need not be kept.
-struct LogLine {
-    text: String,
-    started: Instant,
-}
-
-impl LogLine {
-    fn start(method: &str, target: &str, started: Instant) -> Self {
-        let path = target.split('?').next().unwrap_or(target);
-        let mut text = String::with_capacity(method.len() + path.len() + 64);
-        text.push_str(method);
-        text.push(' ');
-        text.push_str(path);
-        text.push(' ');
-        LogLine { text, started }
-    }
-
-    /// Adds the status, what `describe` says (the authorizer's decision) and the latency in
-    /// milliseconds, and queues the line.
-    fn finish(self, status: u16, describe: impl FnOnce(&mut String)) {
-        let LogLine { mut text, started } = self;
-        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        push_decimal(&mut text, u64::from(status), 1);
-        text.push(' ');
-        describe(&mut text);
-        text.push(' ');
-        push_decimal(&mut text, micros / 1000, 1);
-        text.push('.');
-        push_decimal(&mut text, micros % 1000 / 10, 2);
-        text.push_str("ms\n");
-        // The writer polls and stops only with the process; a send never blocks nor wakes it.
-        let _ = request_log().send(text);
-    }
-}
-
-/// Appends `value` in decimal, zero-padded to `digits`.
-fn push_decimal(out: &mut String, value: u64, digits: usize) {
-    let mut buffer = [b'0'; 20];
-    let mut at = buffer.len();
-    let mut rest = value;
-    while rest > 0 || buffer.len() - at < digits {
-        at -= 1;
-        buffer[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    out.push_str(std::str::from_utf8(&buffer[at..]).unwrap_or_default());
-}
-
-/// Request lines go to stderr from one thread that collects them every few milliseconds: a
-/// write, a lock or a thread wake-up per request would cost the server more than the request.
-struct RequestLog {
-    lines: std::sync::mpsc::Sender<String>,
-    pending: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
-}
-
-impl RequestLog {
-    fn send(&self, line: String) -> Result<(), std::sync::mpsc::SendError<String>> {
-        self.lines.send(line)
-    }
-
-    fn write_pending(&self) {
-        let pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let batch: String = pending.try_iter().collect();
-        if !batch.is_empty() {
-            write_stderr(&batch);
-        }
-    }
-}
-
-fn request_log() -> &'static RequestLog {
-    static LOG: std::sync::OnceLock<RequestLog> = std::sync::OnceLock::new();
-    LOG.get_or_init(|| {
-        std::thread::spawn(|| {
-            loop {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                request_log().write_pending();
-            }
-        });
-        let (lines, pending) = std::sync::mpsc::channel::<String>();
-        RequestLog {
-            lines,
-            pending: std::sync::Mutex::new(pending),
-        }
-    })
-}
-
-/// Writes the lines logged so far (at shutdown).
-pub fn flush_request_log() {
-    request_log().write_pending();
-}
-
-fn write_stderr(lines: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stderr().lock().write_all(lines.as_bytes());
 }
 
 fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
@@ -434,20 +340,5 @@ fn describe(kind: AuthorizerKind) -> String {
         AuthorizerKind::Iam(_) => "IAM authorizer".to_owned(),
         AuthorizerKind::Cognito(pool) => format!("Cognito user pool authorizer `{}`", pool.name()),
         AuthorizerKind::Custom(custom) => format!("existing Lambda authorizer `{}`", custom.name()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::push_decimal;
-
-    #[test]
-    fn decimals_are_padded_to_the_digits_asked_for() {
-        let mut out = String::new();
-        for (value, digits) in [(0, 1), (7, 2), (42, 2), (200, 1), (u64::MAX, 1)] {
-            push_decimal(&mut out, value, digits);
-            out.push(' ');
-        }
-        assert_eq!(out, format!("0 07 42 200 {} ", u64::MAX));
     }
 }
