@@ -312,7 +312,8 @@ impl Gateway {
         let path = RouteTable::normalize(raw_path).unwrap_or(raw_path);
         let query = events::parse_query(raw_query);
         let path_parameters: HashMap<String, String> = matched.params.into_iter().collect();
-        let request_id = events::request_id();
+        let received = SystemTime::now();
+        let request_id = events::request_id(received);
         let matched = MatchedRequest {
             method: &method,
             path,
@@ -322,6 +323,7 @@ impl Gateway {
             path_parameters: &path_parameters,
             source_ip: &request.source_ip,
             request_id: &request_id,
+            received,
         };
         let method_arn = self.method_arn(method.as_str(), path);
         let (authorizer_context, decision) =

@@ -123,7 +123,9 @@ fn push_decimal(out: &mut String, value: u64, digits: usize) {
         buffer[at] = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    out.push_str(std::str::from_utf8(&buffer[at..]).unwrap_or_default());
+    for &digit in &buffer[at..] {
+        out.push(char::from(digit));
+    }
 }
 
 #[cfg(test)]
