@@ -35,6 +35,9 @@ pub(crate) struct MatchedRequest<'a> {
 
 /// Splits and decodes a query string as API Gateway does (`a=1&b=&c` gives `c` an empty value).
 pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
+    if query.is_empty() {
+        return Vec::new();
+    }
     query
         .split('&')
         .filter(|pair| !pair.is_empty())
