@@ -269,6 +269,32 @@ fn emit(
         let private = private_at(output_span);
         quote_spanned! {output_span=> #private::IntoResponse::into_response(__chalice_output)}
     };
+    // A plain `fn` view is called in place; an `async fn` view's future is boxed.
+    let (view_fn, handler) = if function.sig.asyncness.is_some() {
+        (
+            quote! {
+                fn __chalice_view(__chalice_request: ::chalice_runtime::Request) -> #private::ViewFuture {
+                    #private::view_future(async move {
+                        #(#bindings)*
+                        let __chalice_output = #call;
+                        #into_response
+                    })
+                }
+            },
+            quote!(#private::Handler::Async(__chalice_view)),
+        )
+    } else {
+        (
+            quote! {
+                fn __chalice_view(__chalice_request: ::chalice_runtime::Request) -> ::chalice_runtime::Response {
+                    #(#bindings)*
+                    let __chalice_output = #call;
+                    #into_response
+                }
+            },
+            quote!(#private::Handler::Sync(__chalice_view)),
+        )
+    };
 
     // One check per route: with `scopes`, the authorizer must support them (which implies it is
     // an authorizer), so a non-authorizer with scopes is one error, not two.
@@ -316,13 +342,7 @@ fn emit(
         #(#duplicate_guards)*
 
         const _: () = {
-            fn __chalice_view(__chalice_request: ::chalice_runtime::Request) -> #private::ViewFuture {
-                #private::view_future(async move {
-                    #(#bindings)*
-                    let __chalice_output = #call;
-                    #into_response
-                })
-            }
+            #view_fn
 
             #private::inventory::submit! {
                 #private::RouteDef {
@@ -334,7 +354,7 @@ fn emit(
                     cors: #cors,
                     content_types: #content_types,
                     api_key_required: #api_key_required,
-                    handler: __chalice_view,
+                    handler: #handler,
                     location: #private::Location {
                         module: ::core::module_path!(),
                         file: ::core::file!(),

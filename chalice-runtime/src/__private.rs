@@ -12,7 +12,7 @@ pub use inventory;
 pub use crate::authorizer::{
     AuthFuture, AuthType, Authorizer, BuiltinAuthorizer, BuiltinAuthorizerSettings, SupportsScopes,
 };
-pub use crate::registry::{AuthorizerDef, Location, RouteDef, ViewFuture};
+pub use crate::registry::{AuthorizerDef, Handler, Location, RouteDef, ViewFuture};
 pub use crate::response::IntoResponse;
 
 use crate::auth::{AuthRequest, AuthResponse};

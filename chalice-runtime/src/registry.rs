@@ -11,8 +11,19 @@ use crate::authorizer::{Authorizer, AuthorizerKind, BuiltinAuthorizer};
 use crate::request::Request;
 use crate::response::Response;
 
-/// The future a route's generated handler returns.
+/// The future an `async` view's generated handler returns.
 pub type ViewFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// How a route's view is called, as the macro generates it: a plain `fn` view is called in
+/// place, without boxing a future that would only ever be polled once.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// A plain `fn` view.
+    Sync(fn(Request) -> Response),
+    /// An `async fn` view.
+    Async(fn(Request) -> ViewFuture),
+}
 
 /// Where a route or authorizer was declared, for error messages.
 #[doc(hidden)]
@@ -40,7 +51,7 @@ pub struct RouteDef {
     pub cors: bool,
     pub content_types: &'static [&'static str],
     pub api_key_required: bool,
-    pub handler: fn(Request) -> ViewFuture,
+    pub handler: Handler,
     pub location: Location,
 }
 
@@ -118,7 +129,7 @@ impl Route {
         self.def.location
     }
 
-    pub(crate) fn handler(&self) -> fn(Request) -> ViewFuture {
+    pub(crate) fn handler(&self) -> Handler {
         self.def.handler
     }
 }
@@ -292,8 +303,8 @@ mod tests {
     use super::*;
     use crate::authorizer::CustomAuthorizer;
 
-    fn view(_: Request) -> ViewFuture {
-        Box::pin(async { Response::new("") })
+    fn view(_: Request) -> Response {
+        Response::new("")
     }
 
     const HERE: Location = Location {
@@ -314,7 +325,7 @@ mod tests {
         cors: false,
         content_types: &["application/json"],
         api_key_required: false,
-        handler: view,
+        handler: Handler::Sync(view),
         location: HERE,
     };
     static ROUTE_B: RouteDef = RouteDef {
@@ -339,7 +350,7 @@ mod tests {
         cors: false,
         content_types: &["application/json"],
         api_key_required: false,
-        handler: view,
+        handler: Handler::Sync(view),
         location: HERE,
     };
 

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{EventKind, InvalidEvent, typed_event};
 use crate::cors;
 use crate::gateway::responses;
-use crate::registry::{Registry, Route};
+use crate::registry::{Handler, Registry, Route};
 use crate::request::{MultiDict, Request};
 use crate::response::{Body, Response};
 
@@ -77,7 +77,10 @@ pub(crate) async fn respond(route: &Route, request: Request) -> Response {
         }))
         .with_status(415);
     }
-    let mut response = (route.handler())(request).await;
+    let mut response = match route.handler() {
+        Handler::Sync(view) => view(request),
+        Handler::Async(view) => view(request).await,
+    };
     if route.cors() {
         cors::add_cors_headers(response.headers_mut());
     }

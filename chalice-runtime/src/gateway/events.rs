@@ -341,11 +341,11 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::registry::{Location, Registry, RouteDef, ViewFuture};
+    use crate::registry::{Handler, Location, Registry, RouteDef};
     use crate::response::Response;
 
-    fn view(_: Request) -> ViewFuture {
-        Box::pin(async { Response::new("") })
+    fn view(_: Request) -> Response {
+        Response::new("")
     }
 
     static ITEM: RouteDef = RouteDef {
@@ -357,7 +357,7 @@ mod tests {
         cors: false,
         content_types: &["*/*"],
         api_key_required: false,
-        handler: view,
+        handler: Handler::Sync(view),
         location: Location {
             module: "tests",
             file: "events.rs",
