@@ -270,15 +270,16 @@ fn emit(
         quote_spanned! {output_span=> #private::IntoResponse::into_response(__chalice_output)}
     };
     // A plain `fn` view is called in place; an `async fn` view's future is boxed.
+    let body = quote! {
+        #(#bindings)*
+        let __chalice_output = #call;
+        #into_response
+    };
     let (view_fn, handler) = if function.sig.asyncness.is_some() {
         (
             quote! {
                 fn __chalice_view(__chalice_request: ::chalice_runtime::Request) -> #private::ViewFuture {
-                    #private::view_future(async move {
-                        #(#bindings)*
-                        let __chalice_output = #call;
-                        #into_response
-                    })
+                    #private::view_future(async move { #body })
                 }
             },
             quote!(#private::Handler::Async(__chalice_view)),
@@ -287,9 +288,7 @@ fn emit(
         (
             quote! {
                 fn __chalice_view(__chalice_request: ::chalice_runtime::Request) -> ::chalice_runtime::Response {
-                    #(#bindings)*
-                    let __chalice_output = #call;
-                    #into_response
+                    #body
                 }
             },
             quote!(#private::Handler::Sync(__chalice_view)),
