@@ -11,20 +11,6 @@ pub(crate) struct ApiArn<'a> {
 }
 
 impl ApiArn<'_> {
-    /// `arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{path}`,
-    /// where `path` is `normalized_path` without its leading `/`.
-    ///
-    /// The root is therefore `…/GET/` (one slash), unlike chalice local's
-    /// `…/GET//`, and the stage is the configured one rather than chalice
-    /// local's fixed `api`. `normalized_path` must already be in the form
-    /// `RouteTable::normalize` returns (no query string, no trailing slash);
-    /// it is used verbatim, so percent-escapes and colons stay as they are.
-    /// `method` is used verbatim too (`GET`, or `*` in a policy resource).
-    #[cfg(test)]
-    pub(crate) fn method_arn(&self, method: &str, normalized_path: &str) -> String {
-        method_arn_under(&self.stage_prefix(), method, normalized_path)
-    }
-
     /// `arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/`: the part of every method ARN
     /// that one stage fixes, built once per gateway.
     pub(crate) fn stage_prefix(&self) -> String {
@@ -43,7 +29,15 @@ impl ApiArn<'_> {
     }
 }
 
-/// [`ApiArn::method_arn`] from the stage's [`ApiArn::stage_prefix`]: built on every request.
+/// `arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{path}` from the stage's
+/// [`ApiArn::stage_prefix`], where `path` is `normalized_path` without its leading `/`; built
+/// on every request.
+///
+/// The root is therefore `…/GET/` (one slash), unlike chalice local's `…/GET//`, and the stage
+/// is the configured one rather than chalice local's fixed `api`. `normalized_path` must
+/// already be in the form `RouteTable::normalize` returns (no query string, no trailing
+/// slash); it is used verbatim, so percent-escapes and colons stay as they are. `method` is
+/// used verbatim too (`GET`, or `*` in a policy resource).
 pub(crate) fn method_arn_under(stage_prefix: &str, method: &str, normalized_path: &str) -> String {
     let path = normalized_path.strip_prefix('/').unwrap_or(normalized_path);
     let mut arn = String::with_capacity(stage_prefix.len() + method.len() + 1 + path.len());
@@ -58,6 +52,10 @@ pub(crate) fn method_arn_under(stage_prefix: &str, method: &str, normalized_path
 mod tests {
     use super::*;
 
+    fn method_arn(arn: &ApiArn<'_>, method: &str, path: &str) -> String {
+        method_arn_under(&arn.stage_prefix(), method, path)
+    }
+
     /// The values chalice local hard-codes, with the stage it always uses.
     const LOCAL: ApiArn<'static> = ApiArn {
         region: "mars-west-1",
@@ -71,7 +69,7 @@ mod tests {
     #[test]
     fn item_60_basic_arn() {
         assert_eq!(
-            LOCAL.method_arn("GET", "/resource"),
+            method_arn(&LOCAL, "GET", "/resource"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/resource"
         );
     }
@@ -81,7 +79,7 @@ mod tests {
         // chalice local gives `.../api/GET//`; API Gateway (and chalice's own
         // test_root_resource) gives `.../GET/`.
         assert_eq!(
-            LOCAL.method_arn("GET", "/"),
+            method_arn(&LOCAL, "GET", "/"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/"
         );
     }
@@ -89,7 +87,7 @@ mod tests {
     #[test]
     fn item_62_multi_part_arn() {
         assert_eq!(
-            LOCAL.method_arn("GET", "/path/to/resource"),
+            method_arn(&LOCAL, "GET", "/path/to/resource"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/path/to/resource"
         );
     }
@@ -97,7 +95,7 @@ mod tests {
     #[test]
     fn item_63_glob_method_arn() {
         assert_eq!(
-            LOCAL.method_arn("*", "/resource"),
+            method_arn(&LOCAL, "*", "/resource"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/*/resource"
         );
     }
@@ -114,11 +112,11 @@ mod tests {
             stage: "dev",
         };
         assert_eq!(
-            arn.method_arn("POST", "/users/42"),
+            method_arn(&arn, "POST", "/users/42"),
             "arn:aws:execute-api:us-west-2:111122223333:abcdef1234/dev/POST/users/42"
         );
         assert_eq!(
-            arn.method_arn("GET", "/"),
+            method_arn(&arn, "GET", "/"),
             "arn:aws:execute-api:us-west-2:111122223333:abcdef1234/dev/GET/"
         );
     }
@@ -126,15 +124,15 @@ mod tests {
     #[test]
     fn path_is_used_verbatim() {
         assert_eq!(
-            LOCAL.method_arn("GET", "/users/abc%20def"),
+            method_arn(&LOCAL, "GET", "/users/abc%20def"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/users/abc%20def"
         );
         assert_eq!(
-            LOCAL.method_arn("GET", "/foo/a:b:c:d"),
+            method_arn(&LOCAL, "GET", "/foo/a:b:c:d"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/foo/a:b:c:d"
         );
         assert_eq!(
-            LOCAL.method_arn("GET", "/Mixed/Case"),
+            method_arn(&LOCAL, "GET", "/Mixed/Case"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/Mixed/Case"
         );
     }
@@ -143,15 +141,15 @@ mod tests {
     fn only_one_leading_slash_is_dropped() {
         // Not a normalized path, but the function must not panic or guess.
         assert_eq!(
-            LOCAL.method_arn("GET", "resource"),
+            method_arn(&LOCAL, "GET", "resource"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/resource"
         );
         assert_eq!(
-            LOCAL.method_arn("GET", "//x"),
+            method_arn(&LOCAL, "GET", "//x"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET//x"
         );
         assert_eq!(
-            LOCAL.method_arn("GET", ""),
+            method_arn(&LOCAL, "GET", ""),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/GET/"
         );
     }
@@ -159,7 +157,7 @@ mod tests {
     #[test]
     fn method_is_used_verbatim() {
         assert_eq!(
-            LOCAL.method_arn("DELETE", "/x"),
+            method_arn(&LOCAL, "DELETE", "/x"),
             "arn:aws:execute-api:mars-west-1:123456789012:ymy8tbxw7b/api/DELETE/x"
         );
     }

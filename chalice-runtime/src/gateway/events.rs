@@ -220,7 +220,7 @@ pub(crate) struct RequestParts {
     pub(crate) body: Vec<u8>,
 }
 
-/// The [`Request`] the Lambda handler builds from `proxy_event`'s event (the test below holds
+/// The [`Request`] the Lambda handler builds from the proxy event (the test below holds
 /// the two to each other), built without the event: the in-process gateway has every part at
 /// hand, and writing them into the event's maps only to read them back costs it more than the
 /// rest of the request.
@@ -244,41 +244,6 @@ pub(crate) fn view_request(
         context,
         raw_body: parts.body,
     }
-}
-
-/// The proxy event the API handler receives, around `context` (see [`request_context`]).
-#[cfg(test)]
-pub(crate) fn proxy_event(
-    config: &GatewayConfig,
-    request: &MatchedRequest<'_>,
-    body: &[u8],
-    context: ApiGatewayProxyRequestContext,
-) -> aws_lambda_events::apigw::ApiGatewayProxyRequest {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD as BASE64;
-
-    let (single_query, multi_query) = query_maps(request.query);
-    let (body, is_base64_encoded) = match body {
-        [] => (None, false),
-        bytes => match std::str::from_utf8(bytes) {
-            Ok(text) => (Some(text.to_owned()), false),
-            Err(_) => (Some(BASE64.encode(bytes)), true),
-        },
-    };
-    let mut event = aws_lambda_events::apigw::ApiGatewayProxyRequest::default();
-    event.resource = Some(request.resource.to_owned());
-    event.path = Some(request.path.to_owned());
-    event.http_method = request.method.clone();
-    event.headers = single_headers(request.headers);
-    event.multi_value_headers = request.headers.clone();
-    event.query_string_parameters = single_query;
-    event.multi_value_query_string_parameters = multi_query;
-    event.path_parameters = request.path_parameters.clone();
-    event.stage_variables = config.stage_variables.clone();
-    event.request_context = context;
-    event.body = body;
-    event.is_base64_encoded = is_base64_encoded;
-    event
 }
 
 /// A TOKEN authorizer's event.
@@ -364,6 +329,40 @@ mod tests {
             line: 1,
         },
     };
+
+    /// The proxy event the API handler receives, around `context` (see [`request_context`]).
+    fn proxy_event(
+        config: &GatewayConfig,
+        request: &MatchedRequest<'_>,
+        body: &[u8],
+        context: ApiGatewayProxyRequestContext,
+    ) -> aws_lambda_events::apigw::ApiGatewayProxyRequest {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::STANDARD as BASE64;
+
+        let (single_query, multi_query) = query_maps(request.query);
+        let (body, is_base64_encoded) = match body {
+            [] => (None, false),
+            bytes => match std::str::from_utf8(bytes) {
+                Ok(text) => (Some(text.to_owned()), false),
+                Err(_) => (Some(BASE64.encode(bytes)), true),
+            },
+        };
+        let mut event = aws_lambda_events::apigw::ApiGatewayProxyRequest::default();
+        event.resource = Some(request.resource.to_owned());
+        event.path = Some(request.path.to_owned());
+        event.http_method = request.method.clone();
+        event.headers = single_headers(request.headers);
+        event.multi_value_headers = request.headers.clone();
+        event.query_string_parameters = single_query;
+        event.multi_value_query_string_parameters = multi_query;
+        event.path_parameters = request.path_parameters.clone();
+        event.stage_variables = config.stage_variables.clone();
+        event.request_context = context;
+        event.body = body;
+        event.is_base64_encoded = is_base64_encoded;
+        event
+    }
 
     fn header_name() -> impl Strategy<Value = &'static str> {
         prop::sample::select(vec![
