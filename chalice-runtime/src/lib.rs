@@ -41,6 +41,7 @@ pub mod local;
 pub mod manifest;
 mod registry;
 mod request;
+mod request_context;
 mod response;
 pub mod test;
 
@@ -62,6 +63,7 @@ pub use authorizer::{
 pub use error::{Error, ErrorKind};
 pub use registry::{Registry, RegistryError, Route};
 pub use request::{MultiDict, Request};
+pub use request_context::RequestContext;
 pub use response::{Body, IntoResponse, Response};
 
 /// The allocator of every app binary, unless the app turns the `mimalloc` feature off.

@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
 use http::HeaderMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::request_context::RequestContext;
 
 /// A map from a name to one or more values, as Chalice's `MultiDict` for query strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub struct Request {
     /// The API Gateway stage variables.
     pub stage_vars: HashMap<String, String>,
     /// API Gateway's request context.
-    pub context: ApiGatewayProxyRequestContext,
+    pub context: RequestContext,
     /// The body, base64-decoded when API Gateway encoded it.
     pub raw_body: Vec<u8>,
 }

@@ -143,7 +143,7 @@ pub(crate) fn to_request(
         query_params: (!query.is_empty()).then_some(query),
         uri_params: event.path_parameters,
         stage_vars: event.stage_variables,
-        context: event.request_context,
+        context: event.request_context.into(),
         raw_body,
     })
 }

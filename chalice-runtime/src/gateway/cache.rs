@@ -27,14 +27,14 @@ const DECISIONS_PER_ANSWER: usize = 256;
 pub(crate) struct Answer {
     output: AuthorizerOutput,
     /// `requestContext.authorizer` of every request the answer lets through.
-    context_fields: HashMap<String, Value>,
+    context_fields: Arc<HashMap<String, Value>>,
     decisions: Mutex<FastMap<String, Result<Decision, PolicyError>>>,
 }
 
 impl Answer {
     pub(crate) fn new(output: AuthorizerOutput) -> Arc<Self> {
         Arc::new(Answer {
-            context_fields: output.request_context_authorizer().into_iter().collect(),
+            context_fields: Arc::new(output.request_context_authorizer().into_iter().collect()),
             output,
             decisions: Mutex::new(FastMap::new()),
         })
@@ -44,7 +44,7 @@ impl Answer {
         &self.output
     }
 
-    pub(crate) fn context_fields(&self) -> &HashMap<String, Value> {
+    pub(crate) fn context_fields(&self) -> &Arc<HashMap<String, Value>> {
         &self.context_fields
     }
 

@@ -2,6 +2,7 @@
 //! REQUEST events to Lambda authorizers.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -11,13 +12,14 @@ use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequestTypeRequestIdentity, ApiGatewayProxyRequestContext,
 };
 use aws_lambda_events::query_map::QueryMap;
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderValue, Method};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::GatewayConfig;
 use crate::registry::Route;
 use crate::request::{MultiDict, Request};
+use crate::request_context::RequestContext;
 
 /// What the gateway knows of one request once its route is matched.
 pub(crate) struct MatchedRequest<'a> {
@@ -28,9 +30,7 @@ pub(crate) struct MatchedRequest<'a> {
     pub(crate) query: &'a [(String, String)],
     pub(crate) path_parameters: &'a HashMap<String, String>,
     pub(crate) source_ip: &'a str,
-    pub(crate) request_id: &'a str,
-    /// When the gateway received the request.
-    pub(crate) received: SystemTime,
+    pub(crate) request_id: RequestId,
 }
 
 /// Splits and decodes a query string as API Gateway does (`a=1&b=&c` gives `c` an empty value).
@@ -52,37 +52,48 @@ fn decode(text: &str) -> String {
     percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
-/// A fresh request id, shaped as API Gateway's (a UUID), for a request received at `received`.
-pub(crate) fn request_id(received: SystemTime) -> String {
-    // Each thread counts its own requests from a start no other thread shares: a counter shared
-    // by the workers would bounce its cache line between them on every request.
-    static THREADS: AtomicU64 = AtomicU64::new(0);
-    thread_local! {
-        static COUNTER: std::cell::Cell<u64> =
-            std::cell::Cell::new(THREADS.fetch_add(1, Ordering::Relaxed) << 40);
+/// A request's id: two numbers, spelled out as API Gateway's UUID-shaped ids only when something
+/// reads it (most requests never show theirs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequestId(u64, u64);
+
+impl RequestId {
+    /// A fresh id for a request received at `received`.
+    pub(crate) fn new(received: SystemTime) -> Self {
+        // Each thread counts its own requests from a start no other thread shares: a counter
+        // shared by the workers would bounce its cache line between them on every request.
+        static THREADS: AtomicU64 = AtomicU64::new(0);
+        thread_local! {
+            static COUNTER: std::cell::Cell<u64> =
+                std::cell::Cell::new(THREADS.fetch_add(1, Ordering::Relaxed) << 40);
+        }
+        let count = COUNTER.with(|counter| {
+            let count = counter.get();
+            counter.set(count.wrapping_add(1));
+            count
+        });
+        let nanos = received
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let a = mix(nanos ^ count.rotate_left(24));
+        RequestId(a, mix(a ^ 0x9e37_79b9_7f4a_7c15))
     }
-    let count = COUNTER.with(|counter| {
-        let count = counter.get();
-        counter.set(count.wrapping_add(1));
-        count
-    });
-    let nanos = received
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let a = mix(nanos ^ count.rotate_left(24));
-    let b = mix(a ^ 0x9e37_79b9_7f4a_7c15);
-    // One per request: hex digits pushed by hand cost a tenth of `format!`.
-    let mut id = String::with_capacity(36);
-    push_hex(&mut id, a >> 32, 8);
-    id.push('-');
-    push_hex(&mut id, (a >> 16) & 0xffff, 4);
-    id.push_str("-4");
-    push_hex(&mut id, a & 0xfff, 3);
-    id.push('-');
-    push_hex(&mut id, (b >> 48) & 0x3fff | 0x8000, 4);
-    id.push('-');
-    push_hex(&mut id, b & 0xffff_ffff_ffff, 12);
-    id
+
+    /// The id as API Gateway writes one: `xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx`.
+    pub(crate) fn text(self) -> String {
+        let RequestId(a, b) = self;
+        let mut id = String::with_capacity(36);
+        push_hex(&mut id, a >> 32, 8);
+        id.push('-');
+        push_hex(&mut id, (a >> 16) & 0xffff, 4);
+        id.push_str("-4");
+        push_hex(&mut id, a & 0xfff, 3);
+        id.push('-');
+        push_hex(&mut id, (b >> 48) & 0x3fff | 0x8000, 4);
+        id.push('-');
+        push_hex(&mut id, b & 0xffff_ffff_ffff, 12);
+        id
+    }
 }
 
 /// The low `digits` hex digits of `value`, zero-padded.
@@ -174,42 +185,78 @@ fn format_request_time(seconds: i64) -> String {
 }
 
 /// The path with its stage, as `requestContext.path` holds it.
-fn staged_path(config: &GatewayConfig, path: &str) -> String {
-    ["/", &config.stage, path].concat()
+fn staged_path(stage: &str, path: &str) -> String {
+    ["/", stage, path].concat()
 }
 
-/// `requestContext` as the API handler receives it, with the authorizer's output in it.
-pub(crate) fn request_context(
-    config: &GatewayConfig,
-    domain_name: &str,
-    request: &MatchedRequest<'_>,
-    authorizer: Option<HashMap<String, Value>>,
-) -> ApiGatewayProxyRequestContext {
-    let mut context = ApiGatewayProxyRequestContext::default();
-    context.account_id = Some(config.account_id.clone());
-    context.resource_id = Some(resource_id(request.resource));
-    context.stage = Some(config.stage.clone());
-    context.domain_name = Some(domain_name.to_owned());
-    context.domain_prefix = Some(config.api_id.clone());
-    context.request_id = Some(request.request_id.to_owned());
-    context.protocol = Some("HTTP/1.1".into());
-    context.identity.source_ip = Some(request.source_ip.to_owned());
-    context.identity.user_agent = request
-        .headers
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    context.resource_path = Some(request.resource.to_owned());
-    context.path = Some(staged_path(config, request.path));
-    context.http_method = request.method.clone();
-    let now = epoch_millis(request.received);
-    context.request_time_epoch = now;
-    context.request_time = Some(request_time(now));
-    context.apiid = Some(config.api_id.clone());
-    if let Some(fields) = authorizer {
-        context.authorizer.fields = fields;
+/// What every request's `requestContext` repeats from the stage, built once per gateway.
+#[derive(Debug)]
+pub(crate) struct StageContext {
+    pub(crate) account_id: String,
+    pub(crate) stage: String,
+    pub(crate) api_id: String,
+    pub(crate) domain_name: String,
+}
+
+impl StageContext {
+    pub(crate) fn new(config: &GatewayConfig) -> Self {
+        StageContext {
+            account_id: config.account_id.clone(),
+            stage: config.stage.clone(),
+            api_id: config.api_id.clone(),
+            domain_name: config.domain_name(),
+        }
     }
-    context
+}
+
+/// What `requestContext` is made of. The view's [`RequestContext`] keeps these and builds the
+/// context the first time the view reads it: most views never do, and building it costs a
+/// dozen allocations per request.
+#[derive(Debug, Clone)]
+pub(crate) struct ContextParts {
+    pub(crate) stage: Arc<StageContext>,
+    pub(crate) resource: &'static str,
+    /// The request's normalized path, without its stage.
+    pub(crate) path: String,
+    pub(crate) method: Method,
+    pub(crate) source_ip: String,
+    pub(crate) user_agent: Option<HeaderValue>,
+    pub(crate) received: SystemTime,
+    pub(crate) request_id: RequestId,
+    /// The authorizer's output, as `requestContext.authorizer` holds it.
+    pub(crate) authorizer: Option<Arc<HashMap<String, Value>>>,
+}
+
+impl ContextParts {
+    /// `requestContext` as the API handler receives it, with the authorizer's output in it.
+    pub(crate) fn build(&self) -> ApiGatewayProxyRequestContext {
+        let stage = &*self.stage;
+        let mut context = ApiGatewayProxyRequestContext::default();
+        context.account_id = Some(stage.account_id.clone());
+        context.resource_id = Some(resource_id(self.resource));
+        context.stage = Some(stage.stage.clone());
+        context.domain_name = Some(stage.domain_name.clone());
+        context.domain_prefix = Some(stage.api_id.clone());
+        context.request_id = Some(self.request_id.text());
+        context.protocol = Some("HTTP/1.1".into());
+        context.identity.source_ip = Some(self.source_ip.clone());
+        context.identity.user_agent = self
+            .user_agent
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        context.resource_path = Some(self.resource.to_owned());
+        context.path = Some(staged_path(&stage.stage, &self.path));
+        context.http_method = self.method.clone();
+        let now = epoch_millis(self.received);
+        context.request_time_epoch = now;
+        context.request_time = Some(request_time(now));
+        context.apiid = Some(stage.api_id.clone());
+        if let Some(fields) = &self.authorizer {
+            context.authorizer.fields = HashMap::clone(fields);
+        }
+        context
+    }
 }
 
 /// The parts of a request the view receives as they are, owned.
@@ -227,7 +274,7 @@ pub(crate) struct RequestParts {
 pub(crate) fn view_request(
     config: &GatewayConfig,
     route: &Route,
-    context: ApiGatewayProxyRequestContext,
+    context: RequestContext,
     parts: RequestParts,
 ) -> Request {
     let mut query = MultiDict::new();
@@ -264,11 +311,11 @@ pub(crate) fn request_event(
     let mut identity = ApiGatewayCustomAuthorizerRequestTypeRequestIdentity::default();
     identity.source_ip = Some(request.source_ip.to_owned());
     let mut context = ApiGatewayCustomAuthorizerRequestTypeRequestContext::default();
-    context.path = Some(staged_path(config, request.path));
+    context.path = Some(staged_path(&config.stage, request.path));
     context.account_id = Some(config.account_id.clone());
     context.resource_id = Some(resource_id(request.resource));
     context.stage = Some(config.stage.clone());
-    context.request_id = Some(request.request_id.to_owned());
+    context.request_id = Some(request.request_id.text());
     context.identity = Some(identity);
     context.resource_path = Some(request.resource.to_owned());
     context.http_method = Some(request.method.clone());
@@ -330,7 +377,7 @@ mod tests {
         },
     };
 
-    /// The proxy event the API handler receives, around `context` (see [`request_context`]).
+    /// The proxy event the API handler receives, around `context` (see [`ContextParts::build`]).
     fn proxy_event(
         config: &GatewayConfig,
         request: &MatchedRequest<'_>,
@@ -406,12 +453,21 @@ mod tests {
                 query: &query,
                 path_parameters: &path_parameters,
                 source_ip: "10.1.2.3",
-                request_id: "c6af9ac6-7b61-41bf-8c3f-1b4a3e0a7c51",
-                received: SystemTime::now(),
+                request_id: RequestId::new(SystemTime::now()),
             };
             let fields = HashMap::from([("principalId".to_owned(), Value::from("user"))]);
-            let context = request_context(&config, &config.domain_name(), &matched, Some(fields));
-            let event = proxy_event(&config, &matched, &body, context.clone());
+            let context = RequestContext::deferred(ContextParts {
+                stage: Arc::new(StageContext::new(&config)),
+                resource: route.path(),
+                path: path.clone(),
+                method: Method::POST,
+                source_ip: "10.1.2.3".into(),
+                user_agent: header_map.get(http::header::USER_AGENT).cloned(),
+                received: SystemTime::now(),
+                request_id: matched.request_id,
+                authorizer: Some(Arc::new(fields)),
+            });
+            let event = proxy_event(&config, &matched, &body, context.clone().into_inner());
             let from_event = crate::dispatch::to_request(route, event).unwrap();
             let parts = RequestParts {
                 headers: header_map.clone(),
@@ -464,7 +520,7 @@ mod tests {
     #[test]
     fn request_ids_are_uuid_shaped_and_distinct() {
         let now = SystemTime::now();
-        let (a, b) = (request_id(now), request_id(now));
+        let (a, b) = (RequestId::new(now).text(), RequestId::new(now).text());
         assert_ne!(a, b);
         assert_eq!(a.len(), 36);
         assert_eq!(a.matches('-').count(), 4);

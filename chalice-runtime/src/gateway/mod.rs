@@ -32,11 +32,13 @@ use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer
 use crate::cors;
 use crate::dispatch::{self, AuthorizerEvent};
 use crate::registry::{Registry, Route};
+use crate::request_context::RequestContext;
 use crate::response::{Body, Response};
 
 use arn::ApiArn;
 use cache::{Answer, AuthCache};
-use events::{MatchedRequest, RequestParts};
+pub(crate) use events::ContextParts;
+use events::{MatchedRequest, RequestId, RequestParts, StageContext};
 use policy::Decision;
 use routing::RouteTable;
 
@@ -232,8 +234,8 @@ type Refusal = (Response, AuthDecision);
 struct StageNames {
     /// The method ARN up to the HTTP method (see [`ApiArn::stage_prefix`]).
     arn_prefix: String,
-    /// [`GatewayConfig::domain_name`].
-    domain_name: String,
+    /// What every request's `requestContext` takes from the stage.
+    context: Arc<StageContext>,
 }
 
 impl Gateway {
@@ -248,7 +250,7 @@ impl Gateway {
                 stage: &config.stage,
             }
             .stage_prefix(),
-            domain_name: config.domain_name(),
+            context: Arc::new(StageContext::new(&config)),
         };
         Gateway {
             registry,
@@ -313,7 +315,6 @@ impl Gateway {
         let query = events::parse_query(raw_query);
         let path_parameters: HashMap<String, String> = matched.params.into_iter().collect();
         let received = SystemTime::now();
-        let request_id = events::request_id(received);
         let matched = MatchedRequest {
             method: &method,
             path,
@@ -322,8 +323,7 @@ impl Gateway {
             query: &query,
             path_parameters: &path_parameters,
             source_ip: &request.source_ip,
-            request_id: &request_id,
-            received,
+            request_id: RequestId::new(received),
         };
         let method_arn = self.method_arn(method.as_str(), path);
         let (authorizer_context, decision) =
@@ -340,17 +340,33 @@ impl Gateway {
                     };
                 }
             };
-        let context = events::request_context(
-            &self.config,
-            &self.stage_names.domain_name,
-            &matched,
-            authorizer_context,
-        );
+        let request_id = matched.request_id;
+        let path_len = path.len();
+        let GatewayRequest {
+            target: mut path,
+            headers,
+            body,
+            source_ip,
+            ..
+        } = request;
+        // The normalized path is the target's start: the target keeps it, no copy needed.
+        path.truncate(path_len);
+        let context = RequestContext::deferred(ContextParts {
+            stage: Arc::clone(&self.stage_names.context),
+            resource,
+            path,
+            user_agent: headers.get(http::header::USER_AGENT).cloned(),
+            method,
+            source_ip,
+            received,
+            request_id,
+            authorizer: authorizer_context,
+        });
         let parts = RequestParts {
-            headers: request.headers,
+            headers,
             query,
             path_parameters,
-            body: request.body,
+            body,
         };
         let view_request = events::view_request(&self.config, route, context, parts);
         let response = dispatch::respond(route, view_request).await;
@@ -412,7 +428,7 @@ impl Gateway {
         route: &Route,
         request: &MatchedRequest<'_>,
         method_arn: &str,
-    ) -> Result<(Option<HashMap<String, Value>>, AuthDecision), Refusal> {
+    ) -> Result<(Option<Arc<HashMap<String, Value>>>, AuthDecision), Refusal> {
         match route.authorizer() {
             None => Ok((None, AuthDecision::Public)),
             Some(AuthorizerKind::Builtin(builtin)) => {
@@ -440,8 +456,10 @@ impl Gateway {
                     .or_else(|| claims.get("sub"))
                     .and_then(Value::as_str)
                     .map(str::to_owned);
-                let context =
-                    HashMap::from([("claims".to_owned(), cognito::claims_for_context(claims))]);
+                let context = Arc::new(HashMap::from([(
+                    "claims".to_owned(),
+                    cognito::claims_for_context(claims),
+                )]));
                 Ok((
                     Some(context),
                     AuthDecision::Allowed {
@@ -479,7 +497,7 @@ impl Gateway {
         builtin: &'static BuiltinAuthorizer,
         request: &MatchedRequest<'_>,
         method_arn: &str,
-    ) -> Result<(Option<HashMap<String, Value>>, AuthDecision), Refusal> {
+    ) -> Result<(Option<Arc<HashMap<String, Value>>>, AuthDecision), Refusal> {
         let identity: Vec<String> = match builtin.auth_type() {
             AuthType::Token => vec![
                 header_value(request.headers, builtin.header())
@@ -543,7 +561,7 @@ impl Gateway {
         };
         match answer.evaluate(method_arn) {
             Ok(Decision::Allow) => Ok((
-                Some(answer.context_fields().clone()),
+                Some(Arc::clone(answer.context_fields())),
                 AuthDecision::Allowed {
                     principal_id: Some(answer.output().principal_id.clone()),
                     cached: from_cache,
@@ -575,7 +593,7 @@ impl Gateway {
                 "httpMethod" => Some(request.method.to_string()),
                 "resourcePath" => Some(request.resource.to_owned()),
                 "stage" => Some(self.config.stage.clone()),
-                "requestId" => Some(request.request_id.to_owned()),
+                "requestId" => Some(request.request_id.text()),
                 _ => None,
             },
             _ => None,
