@@ -198,7 +198,8 @@ impl App {
     }
 
     fn serve_locally(&self, registry: &'static Registry, config: LocalConfig) -> i32 {
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
+        // This runtime only accepts connections; the server's worker threads serve them.
+        let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
         {

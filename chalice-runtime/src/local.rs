@@ -20,9 +20,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 mod request_log;
+mod workers;
 
 use request_log::LogLine;
 pub use request_log::flush_request_log;
+use workers::Workers;
 
 use crate::authorizer::AuthorizerKind;
 use crate::gateway::{Gateway, GatewayConfig, GatewayRequest, Unemulated};
@@ -91,11 +93,24 @@ impl LocalServer {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes; connections in flight finish their current request.
+    /// Serves until `shutdown` completes, then drops the connections still open.
+    ///
+    /// This task only accepts connections; worker threads, one per core, serve them
+    /// ([`workers`]).
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) -> io::Result<()> {
         tokio::pin!(shutdown);
         let connections = Arc::new(Semaphore::new(self.limits.max_connections));
+        let gateway = self.gateway;
         let limits = Arc::new(self.limits);
+        let mut workers = Workers::start(Arc::new(move |stream, peer, permit| {
+            tokio::spawn(serve_connection(
+                stream,
+                peer,
+                permit,
+                Arc::clone(&gateway),
+                Arc::clone(&limits),
+            ));
+        }))?;
         loop {
             let (stream, peer, permit) = tokio::select! {
                 accepted = accept(&self.listener, &connections) => match accepted {
@@ -113,35 +128,44 @@ impl LocalServer {
                 }
             };
             let _ = stream.set_nodelay(true);
-            let gateway = Arc::clone(&self.gateway);
-            let limits = Arc::clone(&limits);
-            let source_ip = peer.ip().to_string();
-            tokio::spawn(async move {
-                let _permit = permit;
-                let body_read_timeout = limits.body_read_timeout;
-                let service = service_fn(move |request: hyper::Request<Incoming>| {
-                    let started = Instant::now();
-                    let (parts, body) = request.into_parts();
-                    let head = RequestHead::from_parts(parts, source_ip.clone(), started);
-                    let gateway = Arc::clone(&gateway);
-                    async move {
-                        let answer = handle(&gateway, head, body, body_read_timeout);
-                        Ok::<_, Infallible>(answer.await)
-                    }
-                });
-                // Heads past hyper's buffer or header count are answered 431 by hyper itself;
-                // those within it but over API Gateway's limit, by `handle`.
-                let connection = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(limits.header_read_timeout)
-                    .keep_alive(true)
-                    .max_buf_size(64 * 1024)
-                    .serve_connection(TokioIo::new(stream), service);
-                // A client that goes away mid-request is not an error worth reporting.
-                let _ = connection.await;
-            });
+            if let Err(error) = workers.hand_off(stream, peer, permit) {
+                eprintln!("chalice-rs: cannot serve a connection from {peer}: {error}");
+            }
         }
     }
+}
+
+/// Serves one connection's requests, on the worker thread it was handed to.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    permit: OwnedSemaphorePermit,
+    gateway: Arc<Gateway>,
+    limits: Arc<Limits>,
+) {
+    let _permit = permit;
+    let source_ip = peer.ip().to_string();
+    let body_read_timeout = limits.body_read_timeout;
+    let service = service_fn(move |request: hyper::Request<Incoming>| {
+        let started = Instant::now();
+        let (parts, body) = request.into_parts();
+        let head = RequestHead::from_parts(parts, source_ip.clone(), started);
+        let gateway = Arc::clone(&gateway);
+        async move {
+            let answer = handle(&gateway, head, body, body_read_timeout);
+            Ok::<_, Infallible>(answer.await)
+        }
+    });
+    // Heads past hyper's buffer or header count are answered 431 by hyper itself; those
+    // within it but over API Gateway's limit, by `handle`.
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true)
+        .max_buf_size(64 * 1024)
+        .serve_connection(TokioIo::new(stream), service);
+    // A client that goes away mid-request is not an error worth reporting.
+    let _ = connection.await;
 }
 
 /// The next connection, once fewer than the limit are being served.
