@@ -150,11 +150,7 @@ async fn serve_connection(
         let started = Instant::now();
         let (parts, body) = request.into_parts();
         let head = RequestHead::from_parts(parts, source_ip.clone(), started);
-        let gateway = Arc::clone(&gateway);
-        async move {
-            let answer = handle(&gateway, head, body, body_read_timeout);
-            Ok::<_, Infallible>(answer.await)
-        }
+        handle(Arc::clone(&gateway), head, body, body_read_timeout)
     });
     // Heads past hyper's buffer or header count are answered 431 by hyper itself; those
     // within it but over API Gateway's limit, by `handle`.
@@ -221,12 +217,15 @@ impl RequestHead {
     }
 }
 
+/// Answers one request. This future is hyper's to keep while the request is served and is
+/// moved whole into place, so the rare states (reading a body, running an authorizer) are boxed
+/// rather than counted in its size.
 async fn handle(
-    gateway: &Gateway,
+    gateway: Arc<Gateway>,
     head: RequestHead,
     body: Incoming,
     body_read_timeout: Duration,
-) -> hyper::Response<Full<Bytes>> {
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let RequestHead {
         line,
         method,
@@ -236,31 +235,16 @@ async fn handle(
         size,
     } = head;
     if size > MAX_HEAD_BYTES {
-        return refuse(
-            line,
-            limit_response(431, "Request Header Fields Too Large"),
-            "head-too-large",
-        );
+        let response = limit_response(431, "Request Header Fields Too Large");
+        return Ok(refuse(line, response, "head-too-large"));
     }
     let body = if body.is_end_stream() {
         // Most requests (a GET, a HEAD) have no body: nothing to wait for.
         Vec::new()
     } else {
-        let collected = tokio::time::timeout(
-            body_read_timeout,
-            Limited::new(body, MAX_BODY_BYTES).collect(),
-        )
-        .await;
-        match collected {
-            Ok(Ok(collected)) => collected.to_bytes().to_vec(),
-            Ok(Err(_)) => {
-                let response = limit_response(413, "Request Too Long");
-                return refuse(line, response, "body-too-large");
-            }
-            Err(_) => {
-                let response = limit_response(408, "Request Timeout");
-                return refuse(line, response, "body-timeout");
-            }
+        match Box::pin(read_body(body, body_read_timeout)).await {
+            Ok(body) => body,
+            Err((response, reason)) => return Ok(refuse(line, response, reason)),
         }
     };
     let answer = gateway
@@ -275,7 +259,18 @@ async fn handle(
     line.finish(answer.response.status_code(), |text| {
         answer.decision.push_to(text);
     });
-    to_hyper(answer.response)
+    Ok(to_hyper(answer.response))
+}
+
+/// A request's body, or the answer to a body too large or too slow, and why.
+async fn read_body(body: Incoming, timeout: Duration) -> Result<Vec<u8>, (Response, &'static str)> {
+    let collected =
+        tokio::time::timeout(timeout, Limited::new(body, MAX_BODY_BYTES).collect()).await;
+    match collected {
+        Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
+        Ok(Err(_)) => Err((limit_response(413, "Request Too Long"), "body-too-large")),
+        Err(_) => Err((limit_response(408, "Request Timeout"), "body-timeout")),
+    }
 }
 
 /// Answers a request the server's limits refuse, and logs why.

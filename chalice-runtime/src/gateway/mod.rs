@@ -524,39 +524,10 @@ impl Gateway {
         let from_cache = cached.is_some();
         let answer = match cached {
             Some(answer) => answer,
+            // Boxed: this rare state would otherwise count in the size of every request's
+            // future, which is moved whole into place.
             None => {
-                let event =
-                    match builtin.auth_type() {
-                        AuthType::Token => {
-                            AuthorizerEvent::Token(events::token_event(&identity[0], method_arn))
-                        }
-                        AuthType::Request => AuthorizerEvent::Request(Box::new(
-                            events::request_event(&self.config, request, method_arn),
-                        )),
-                    };
-                let answer = dispatch::run_authorizer(builtin, event)
-                    .await
-                    .map_err(|failure| match failure {
-                        AuthFailure::Unauthorized => unauthorized(),
-                        AuthFailure::Error(error) => {
-                            self.authorizer_failed(builtin.name(), error.to_string())
-                        }
-                    })?;
-                let output = answer.output().map_err(|reason| {
-                    self.authorizer_failed(builtin.name(), format!("invalid answer: {reason}"))
-                })?;
-                let answer = Answer::new(output);
-                if cacheable {
-                    let ttl = builtin.ttl_seconds().unwrap_or(DEFAULT_TTL_SECONDS);
-                    self.cache.put(
-                        builtin.name(),
-                        &identity,
-                        Arc::clone(&answer),
-                        Duration::from_secs(ttl.into()),
-                        now,
-                    );
-                }
-                answer
+                Box::pin(self.ask_authorizer(builtin, request, method_arn, &identity, now)).await?
             }
         };
         match answer.evaluate(method_arn) {
@@ -574,6 +545,51 @@ impl Gateway {
                 Err(self.authorizer_failed(builtin.name(), format!("invalid policy: {error}")))
             }
         }
+    }
+
+    /// Runs a built-in authorizer and caches its answer for the identity.
+    async fn ask_authorizer(
+        &self,
+        builtin: &'static BuiltinAuthorizer,
+        request: &MatchedRequest<'_>,
+        method_arn: &str,
+        identity: &[String],
+        now: Instant,
+    ) -> Result<Arc<Answer>, Refusal> {
+        let event = match builtin.auth_type() {
+            AuthType::Token => {
+                AuthorizerEvent::Token(events::token_event(&identity[0], method_arn))
+            }
+            AuthType::Request => AuthorizerEvent::Request(Box::new(events::request_event(
+                &self.config,
+                request,
+                method_arn,
+            ))),
+        };
+        let answer =
+            dispatch::run_authorizer(builtin, event)
+                .await
+                .map_err(|failure| match failure {
+                    AuthFailure::Unauthorized => unauthorized(),
+                    AuthFailure::Error(error) => {
+                        self.authorizer_failed(builtin.name(), error.to_string())
+                    }
+                })?;
+        let output = answer.output().map_err(|reason| {
+            self.authorizer_failed(builtin.name(), format!("invalid answer: {reason}"))
+        })?;
+        let answer = Answer::new(output);
+        if !identity.is_empty() {
+            let ttl = builtin.ttl_seconds().unwrap_or(DEFAULT_TTL_SECONDS);
+            self.cache.put(
+                builtin.name(),
+                identity,
+                Arc::clone(&answer),
+                Duration::from_secs(ttl.into()),
+                now,
+            );
+        }
+        Ok(answer)
     }
 
     /// The value of a REQUEST authorizer's identity source in this request.
