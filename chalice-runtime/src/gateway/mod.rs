@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderName, Method};
 use serde_json::Value;
 
 pub use authorizer_output::{AuthorizerOutput, CheckedAnswer};
@@ -226,6 +226,9 @@ pub struct Gateway {
     clock_offset: AtomicU64,
     /// What every request's method ARN and `requestContext` repeat, built once.
     stage_names: StageNames,
+    /// Each built-in authorizer's token header, parsed once: a header looked up by its name as
+    /// text has that text parsed and hashed on every request.
+    token_headers: Vec<(&'static BuiltinAuthorizer, HeaderName)>,
 }
 
 type Refusal = (Response, AuthDecision);
@@ -252,10 +255,22 @@ impl Gateway {
             .stage_prefix(),
             context: Arc::new(StageContext::new(&config)),
         };
+        let token_headers = registry
+            .authorizers()
+            .iter()
+            .filter_map(|kind| match kind {
+                AuthorizerKind::Builtin(builtin) => {
+                    let name = HeaderName::from_bytes(builtin.header().as_bytes()).ok()?;
+                    Some((*builtin, name))
+                }
+                _ => None,
+            })
+            .collect();
         Gateway {
             registry,
             config,
             stage_names,
+            token_headers,
             routes: RouteTable::new(paths),
             cache: AuthCache::default(),
             warnings: Mutex::new(Vec::new()),
@@ -500,7 +515,7 @@ impl Gateway {
     ) -> Result<(Option<Arc<HashMap<String, Value>>>, AuthDecision), Refusal> {
         let identity: Vec<String> = match builtin.auth_type() {
             AuthType::Token => vec![
-                header_value(request.headers, builtin.header())
+                self.token(builtin, request.headers)
                     .ok_or_else(unauthorized)?
                     .to_owned(),
             ],
@@ -544,6 +559,19 @@ impl Gateway {
             Err(error) => {
                 Err(self.authorizer_failed(builtin.name(), format!("invalid policy: {error}")))
             }
+        }
+    }
+
+    /// A TOKEN authorizer's token: its header's value, if not empty.
+    fn token<'a>(&self, builtin: &BuiltinAuthorizer, headers: &'a HeaderMap) -> Option<&'a str> {
+        match self
+            .token_headers
+            .iter()
+            .find(|(b, _)| std::ptr::eq(*b, builtin))
+        {
+            Some((_, name)) => non_empty(headers.get(name)),
+            // Not a valid header name: no request can carry it.
+            None => None,
         }
     }
 
@@ -668,8 +696,11 @@ fn unauthorized() -> Refusal {
 
 /// A non-empty header value; API Gateway treats a missing and an empty identity source alike.
 fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
+    non_empty(headers.get(name))
+}
+
+fn non_empty(value: Option<&http::HeaderValue>) -> Option<&str> {
+    value
         .and_then(|value| value.to_str().ok())
         .filter(|value| !value.is_empty())
 }
