@@ -15,19 +15,20 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::rt::TokioTimer;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+mod head_deadline;
 mod request_log;
 mod workers;
 
+use head_deadline::HeadDeadline;
 use request_log::LogLine;
 pub use request_log::flush_request_log;
 use workers::Workers;
 
 use crate::authorizer::AuthorizerKind;
-use crate::gateway::{Gateway, GatewayConfig, GatewayRequest, Unemulated};
+use crate::gateway::{AuthDecision, Gateway, GatewayConfig, GatewayRequest, Unemulated};
 use crate::registry::Registry;
 use crate::response::{Body, Response};
 
@@ -53,7 +54,8 @@ pub struct LocalConfig {
 pub struct Limits {
     /// Connections served at once; further clients wait in the listen backlog.
     pub max_connections: usize,
-    /// How long a client may take to send a request's head; then the connection is closed.
+    /// How long a client may take to send a request's head, counted from when the server began
+    /// waiting for it; then the connection is closed (an idle keep-alive connection too).
     pub header_read_timeout: Duration,
     /// How long a client may take to send a request's body; then it is answered 408.
     pub body_read_timeout: Duration,
@@ -146,22 +148,34 @@ async fn serve_connection(
     let _permit = permit;
     let source_ip = peer.ip().to_string();
     let body_read_timeout = limits.body_read_timeout;
+    let deadline = Arc::new(HeadDeadline::new(limits.header_read_timeout));
+    let head_deadline = Arc::clone(&deadline);
     let service = service_fn(move |request: hyper::Request<Incoming>| {
         let started = Instant::now();
+        head_deadline.head_received();
         let (parts, body) = request.into_parts();
         let head = RequestHead::from_parts(parts, source_ip.clone(), started);
-        handle(Arc::clone(&gateway), head, body, body_read_timeout)
+        handle(
+            Arc::clone(&gateway),
+            head,
+            body,
+            body_read_timeout,
+            Arc::clone(&head_deadline),
+        )
     });
     // Heads past hyper's buffer or header count are answered 431 by hyper itself; those
     // within it but over API Gateway's limit, by `handle`.
     let connection = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true)
         .max_buf_size(64 * 1024)
         .serve_connection(TokioIo::new(stream), service);
-    // A client that goes away mid-request is not an error worth reporting.
-    let _ = connection.await;
+    // A client that goes away mid-request is not an error worth reporting; one too slow to send
+    // a head is cut off by dropping its connection.
+    tokio::select! {
+        biased;
+        _ = connection => {}
+        () = deadline.passed() => {}
+    }
 }
 
 /// The next connection, once fewer than the limit are being served.
@@ -217,14 +231,15 @@ impl RequestHead {
     }
 }
 
-/// Answers one request. This future is hyper's to keep while the request is served and is
-/// moved whole into place, so the rare states (reading a body, running an authorizer) are boxed
-/// rather than counted in its size.
+/// Answers one request and logs it. This future is hyper's to keep while the request is
+/// served and is moved whole into place, so the rare states (reading a body, running an
+/// authorizer) are boxed rather than counted in its size.
 async fn handle(
     gateway: Arc<Gateway>,
     head: RequestHead,
     body: Incoming,
     body_read_timeout: Duration,
+    deadline: Arc<HeadDeadline>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let RequestHead {
         line,
@@ -234,32 +249,45 @@ async fn handle(
         source_ip,
         size,
     } = head;
-    if size > MAX_HEAD_BYTES {
+    let (response, outcome) = if size > MAX_HEAD_BYTES {
         let response = limit_response(431, "Request Header Fields Too Large");
-        return Ok(refuse(line, response, "head-too-large"));
-    }
-    let body = if body.is_end_stream() {
-        // Most requests (a GET, a HEAD) have no body: nothing to wait for.
-        Vec::new()
+        (response, Outcome::Refused("head-too-large"))
     } else {
-        match Box::pin(read_body(body, body_read_timeout)).await {
-            Ok(body) => body,
-            Err((response, reason)) => return Ok(refuse(line, response, reason)),
+        let body = if body.is_end_stream() {
+            // Most requests (a GET, a HEAD) have no body: nothing to wait for.
+            Ok(Vec::new())
+        } else {
+            Box::pin(read_body(body, body_read_timeout)).await
+        };
+        match body {
+            Ok(body) => {
+                let request = GatewayRequest {
+                    method,
+                    target,
+                    headers,
+                    body,
+                    source_ip,
+                };
+                let answer = gateway.handle(request).await;
+                (answer.response, Outcome::Decided(answer.decision))
+            }
+            Err((response, reason)) => (response, Outcome::Refused(reason)),
         }
     };
-    let answer = gateway
-        .handle(GatewayRequest {
-            method,
-            target,
-            headers,
-            body,
-            source_ip,
-        })
-        .await;
-    line.finish(answer.response.status_code(), |text| {
-        answer.decision.push_to(text);
+    let answered = line.finish(response.status_code(), |text| match outcome {
+        Outcome::Decided(decision) => decision.push_to(text),
+        Outcome::Refused(reason) => text.push_str(reason),
     });
-    Ok(to_hyper(answer.response))
+    deadline.answered(answered);
+    Ok(to_hyper(response))
+}
+
+/// What the log line says of how a request was answered.
+enum Outcome {
+    /// The gateway answered, after this authorization decision.
+    Decided(AuthDecision),
+    /// One of the server's limits refused the request, for this reason.
+    Refused(&'static str),
 }
 
 /// A request's body, or the answer to a body too large or too slow, and why.
@@ -271,12 +299,6 @@ async fn read_body(body: Incoming, timeout: Duration) -> Result<Vec<u8>, (Respon
         Ok(Err(_)) => Err((limit_response(413, "Request Too Long"), "body-too-large")),
         Err(_) => Err((limit_response(408, "Request Timeout"), "body-timeout")),
     }
-}
-
-/// Answers a request the server's limits refuse, and logs why.
-fn refuse(line: LogLine, response: Response, reason: &str) -> hyper::Response<Full<Bytes>> {
-    line.finish(response.status_code(), |text| text.push_str(reason));
-    to_hyper(response)
 }
 
 /// The answer to a request over one of the server's limits.

@@ -30,6 +30,13 @@ fn public() -> Value {
     json!({"public": true})
 }
 
+/// A view slower than the head timeout the limits test sets.
+#[app::route("/slow")]
+async fn slow() -> Value {
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    json!({"slow": true})
+}
+
 async fn start() -> (SocketAddr, oneshot::Sender<()>) {
     start_with(Limits::default()).await
 }
@@ -222,6 +229,10 @@ async fn slow_clients_are_cut_off_and_others_are_served_meanwhile() {
     let http = reqwest::Client::new();
     let served = http.get(format!("http://{addr}/public")).send().await;
     assert_eq!(served.unwrap().status(), 200);
+
+    // The server taking longer than the client may take for a head is not the client's fault.
+    let slow_view = http.get(format!("http://{addr}/slow")).send().await;
+    assert_eq!(slow_view.unwrap().status(), 200);
 
     read_to_close(&mut slow_head).await;
     let answer = read_to_close(&mut slow_body).await;

@@ -40,10 +40,13 @@ impl LogLine {
     }
 
     /// Logs the line: the status, what `describe` says (the authorizer's decision) and the
-    /// latency in milliseconds.
-    pub(super) fn finish(self, status: u16, describe: impl FnOnce(&mut String)) {
-        let micros = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    /// latency in milliseconds. Returns the time the request was answered.
+    pub(super) fn finish(self, status: u16, describe: impl FnOnce(&mut String)) -> Instant {
+        let now = Instant::now();
+        let micros = now.saturating_duration_since(self.started).as_micros();
+        let micros = u64::try_from(micros).unwrap_or(u64::MAX);
         PENDING.with(|pending| self.write(&mut lock(pending), status, describe, micros));
+        now
     }
 
     fn write(
