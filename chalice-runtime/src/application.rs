@@ -198,7 +198,7 @@ impl App {
     }
 
     fn serve_locally(&self, registry: &'static Registry, config: LocalConfig) -> i32 {
-        // This runtime only accepts connections; the server's worker threads serve them.
+        // This runtime only accepts connections; the server's own runtimes serve them.
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

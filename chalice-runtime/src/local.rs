@@ -97,22 +97,13 @@ impl LocalServer {
 
     /// Serves until `shutdown` completes, then drops the connections still open.
     ///
-    /// This task only accepts connections; worker threads, one per core, serve them
+    /// This task only accepts connections; runtimes of their own, one per core, serve them
     /// ([`workers`]).
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) -> io::Result<()> {
         tokio::pin!(shutdown);
         let connections = Arc::new(Semaphore::new(self.limits.max_connections));
-        let gateway = self.gateway;
         let limits = Arc::new(self.limits);
-        let mut workers = Workers::start(Arc::new(move |stream, peer, permit| {
-            tokio::spawn(serve_connection(
-                stream,
-                peer,
-                permit,
-                Arc::clone(&gateway),
-                Arc::clone(&limits),
-            ));
-        }))?;
+        let mut workers = Workers::start()?;
         loop {
             let (stream, peer, permit) = tokio::select! {
                 accepted = accept(&self.listener, &connections) => match accepted {
@@ -130,14 +121,18 @@ impl LocalServer {
                 }
             };
             let _ = stream.set_nodelay(true);
-            if let Err(error) = workers.hand_off(stream, peer, permit) {
+            let (gateway, limits) = (Arc::clone(&self.gateway), Arc::clone(&limits));
+            let handed = workers.hand_off(stream, |stream| {
+                serve_connection(stream, peer, permit, gateway, limits)
+            });
+            if let Err(error) = handed {
                 eprintln!("chalice-rs: cannot serve a connection from {peer}: {error}");
             }
         }
     }
 }
 
-/// Serves one connection's requests, on the worker thread it was handed to.
+/// Serves one connection's requests, on the runtime it was handed to.
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,

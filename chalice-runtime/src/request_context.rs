@@ -93,3 +93,54 @@ impl Serialize for RequestContext {
         (**self).serialize(serializer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::gateway::{GatewayConfig, RequestId, StageContext};
+
+    fn parts() -> ContextParts {
+        let received = SystemTime::now();
+        ContextParts {
+            stage: Arc::new(StageContext::new(
+                &GatewayConfig::default().with_stage("dev"),
+            )),
+            resource: "/items/{id}",
+            path: "/items/7".into(),
+            method: http::Method::GET,
+            source_ip: "10.0.0.1".into(),
+            user_agent: Some(http::HeaderValue::from_static("curl/8")),
+            received,
+            request_id: RequestId::new(received),
+            authorizer: None,
+        }
+    }
+
+    #[test]
+    fn is_built_from_its_parts_when_first_read_and_only_then() {
+        let parts = parts();
+        let expected = parts.build();
+        let context = RequestContext::deferred(parts);
+        assert!(context.built.get().is_none());
+        assert_eq!(context.path.as_deref(), Some("/dev/items/7"));
+        assert_eq!(*context, expected);
+        assert_eq!(
+            serde_json::to_value(&context).unwrap(),
+            serde_json::to_value(&expected).unwrap()
+        );
+        assert_eq!(format!("{context:?}"), format!("{expected:?}"));
+    }
+
+    #[test]
+    fn a_write_or_a_move_builds_it_first() {
+        let mut context = RequestContext::deferred(parts());
+        context.stage = Some("prod".into());
+        assert_eq!(context.path.as_deref(), Some("/dev/items/7"));
+        assert_eq!(context.stage.as_deref(), Some("prod"));
+        let moved = RequestContext::deferred(parts()).into_inner();
+        assert_eq!(moved.resource_path.as_deref(), Some("/items/{id}"));
+    }
+}

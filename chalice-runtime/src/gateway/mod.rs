@@ -37,8 +37,8 @@ use crate::response::{Body, Response};
 
 use arn::ApiArn;
 use cache::{Answer, AuthCache};
-pub(crate) use events::ContextParts;
-use events::{MatchedRequest, RequestId, RequestParts, StageContext};
+pub(crate) use events::{ContextParts, RequestId, StageContext};
+use events::{MatchedRequest, RequestParts};
 use policy::Decision;
 use routing::RouteTable;
 
@@ -564,15 +564,12 @@ impl Gateway {
 
     /// A TOKEN authorizer's token: its header's value, if not empty.
     fn token<'a>(&self, builtin: &BuiltinAuthorizer, headers: &'a HeaderMap) -> Option<&'a str> {
-        match self
+        // Absent when the header is not a valid name: no request can carry it.
+        let (_, name) = self
             .token_headers
             .iter()
-            .find(|(b, _)| std::ptr::eq(*b, builtin))
-        {
-            Some((_, name)) => non_empty(headers.get(name)),
-            // Not a valid header name: no request can carry it.
-            None => None,
-        }
+            .find(|(known, _)| known.name() == builtin.name())?;
+        non_empty(headers.get(name))
     }
 
     /// Runs a built-in authorizer and caches its answer for the identity.

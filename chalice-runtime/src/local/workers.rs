@@ -1,82 +1,69 @@
-//! The threads that serve connections: one per core, each running its own single-threaded
-//! runtime, with every connection handed to one of them in turn and kept there.
+//! The runtimes that serve connections: one per core, each with a single worker thread, with
+//! every connection handed to one of them in turn and kept there.
 //!
-//! A connection's requests then never wake another thread. Work-stealing workers (tokio's
-//! multi-threaded runtime) wake each other as requests come in, and at concurrency 32 on two
-//! cores those wake-ups and the switches they bring cost about a tenth of the throughput
-//! (bench/gaps.md). A view that blocks holds up the other connections on its thread; a view
-//! that waits on I/O should be an `async fn`.
+//! A connection's requests then never wake another thread. With one runtime whose workers steal
+//! each other's tasks, the workers wake each other as requests come in, and at concurrency 32 on
+//! two cores those wake-ups and the switches they bring cost about a tenth of the throughput
+//! (bench/gaps.md). Each runtime is still tokio's multi-threaded kind, so a view may call
+//! `tokio::task::block_in_place` as it may on Lambda; a view that blocks without it holds up the
+//! other connections on its runtime.
 
 use std::io;
-use std::net::SocketAddr;
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 use std::thread;
 
 use tokio::net::TcpStream;
-use tokio::sync::OwnedSemaphorePermit;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::runtime::Runtime;
 
-/// A connection on its way to a worker: a plain socket, as each runtime polls its own.
-type Handed = (std::net::TcpStream, SocketAddr, OwnedSemaphorePermit);
-
-/// What a worker does with each connection it is handed, on its own runtime (spawns its task).
-pub(super) type ServeConnection =
-    Arc<dyn Fn(TcpStream, SocketAddr, OwnedSemaphorePermit) + Send + Sync>;
-
-/// The worker threads. Dropping this lets them finish: each stops taking connections and drops
-/// its runtime, and with it the connections still open, as the server does at shutdown.
+/// The runtimes. Dropping this shuts them down, and with them the connections still open, as the
+/// server does at shutdown.
 pub(super) struct Workers {
-    queues: Vec<UnboundedSender<Handed>>,
+    runtimes: Vec<Runtime>,
     next: usize,
 }
 
 impl Workers {
-    /// Starts one worker per core the process may use.
-    pub(super) fn start(serve: ServeConnection) -> io::Result<Self> {
+    /// Starts one runtime per core the process may use.
+    pub(super) fn start() -> io::Result<Self> {
         let count = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        let mut queues = Vec::with_capacity(count);
-        for index in 0..count {
-            // Built here, so a failure is the caller's error rather than a thread's message.
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            let (queue, connections) = unbounded_channel();
-            let serve = Arc::clone(&serve);
-            thread::Builder::new()
-                .name(format!("chalice-local-{index}"))
-                .spawn(move || runtime.block_on(work(connections, serve)))?;
-            queues.push(queue);
-        }
-        Ok(Workers { queues, next: 0 })
+        let runtimes = (0..count)
+            .map(|index| {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name(format!("chalice-local-{index}"))
+                    .enable_all()
+                    .build()
+            })
+            .collect::<io::Result<_>>()?;
+        Ok(Workers { runtimes, next: 0 })
     }
 
-    /// Hands a connection to the next worker in turn.
-    pub(super) fn hand_off(
+    /// Hands a connection to the next runtime in turn, to be served by `serve`.
+    pub(super) fn hand_off<F>(
         &mut self,
         stream: TcpStream,
-        peer: SocketAddr,
-        permit: OwnedSemaphorePermit,
-    ) -> io::Result<()> {
-        let mut connection = (stream.into_std()?, peer, permit);
-        for _ in 0..self.queues.len() {
-            let queue = &self.queues[self.next];
-            self.next = (self.next + 1) % self.queues.len();
-            match queue.send(connection) {
-                Ok(()) => return Ok(()),
-                // That worker is gone (its runtime failed); try the next.
-                Err(returned) => connection = returned.0,
-            }
-        }
-        Err(io::Error::other("every worker thread has stopped"))
+        serve: impl FnOnce(TcpStream) -> F,
+    ) -> io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let runtime = &self.runtimes[self.next];
+        self.next = (self.next + 1) % self.runtimes.len();
+        // Each runtime polls its own sockets: the connection moves over as a plain socket.
+        let stream = stream.into_std()?;
+        let _entered = runtime.enter();
+        let stream = TcpStream::from_std(stream)?;
+        runtime.spawn(serve(stream));
+        Ok(())
     }
 }
 
-async fn work(mut connections: UnboundedReceiver<Handed>, serve: ServeConnection) {
-    while let Some((stream, peer, permit)) = connections.recv().await {
-        match TcpStream::from_std(stream) {
-            Ok(stream) => serve(stream, peer, permit),
-            Err(error) => eprintln!("chalice-rs: cannot serve a connection from {peer}: {error}"),
+impl Drop for Workers {
+    fn drop(&mut self) {
+        // Without waiting: the server may be shutting down from inside another runtime, where
+        // waiting is not allowed, and a view that never ends must not hold up the exit.
+        for runtime in self.runtimes.drain(..) {
+            runtime.shutdown_background();
         }
     }
 }
