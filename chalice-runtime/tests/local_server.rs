@@ -37,12 +37,6 @@ async fn slow() -> Value {
     json!({"slow": true})
 }
 
-/// A view that blocks as tokio allows it to on a multi-threaded runtime, as on Lambda.
-#[app::route("/blocking")]
-fn blocking() -> Value {
-    tokio::task::block_in_place(|| json!({"blocked": true}))
-}
-
 async fn start() -> (SocketAddr, oneshot::Sender<()>) {
     start_with(Limits::default()).await
 }
@@ -102,11 +96,6 @@ async fn answers_as_the_gateway_does_over_http() {
     assert_eq!(
         public.json::<Value>().await.unwrap(),
         json!({"public": true})
-    );
-    let blocking = http.get(url("/blocking")).send().await.unwrap();
-    assert_eq!(
-        blocking.json::<Value>().await.unwrap(),
-        json!({"blocked": true})
     );
 }
 
