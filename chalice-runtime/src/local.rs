@@ -132,6 +132,16 @@ impl LocalServer {
     }
 }
 
+/// What every request on one connection shares. Each request holds it through one reference
+/// count of the connection's own, which only the connection's thread touches, where holding
+/// the gateway directly would write the gateway's count, shared by every thread, twice a request.
+struct Connection {
+    gateway: Arc<Gateway>,
+    source_ip: String,
+    body_read_timeout: Duration,
+    deadline: HeadDeadline,
+}
+
 /// Serves one connection's requests, on the runtime it was handed to.
 async fn serve_connection(
     stream: TcpStream,
@@ -141,26 +151,23 @@ async fn serve_connection(
     limits: Arc<Limits>,
 ) {
     let _permit = permit;
-    let source_ip = peer.ip().to_string();
-    let body_read_timeout = limits.body_read_timeout;
-    let deadline = Arc::new(HeadDeadline::new(limits.header_read_timeout));
-    let head_deadline = Arc::clone(&deadline);
+    let connection = Arc::new(Connection {
+        gateway,
+        source_ip: peer.ip().to_string(),
+        body_read_timeout: limits.body_read_timeout,
+        deadline: HeadDeadline::new(limits.header_read_timeout),
+    });
+    let shared = Arc::clone(&connection);
     let service = service_fn(move |request: hyper::Request<Incoming>| {
         let started = Instant::now();
-        head_deadline.head_received();
+        shared.deadline.head_received();
         let (parts, body) = request.into_parts();
-        let head = RequestHead::from_parts(parts, source_ip.clone(), started);
-        handle(
-            Arc::clone(&gateway),
-            head,
-            body,
-            body_read_timeout,
-            Arc::clone(&head_deadline),
-        )
+        let head = RequestHead::from_parts(parts, shared.source_ip.clone(), started);
+        handle(Arc::clone(&shared), head, body)
     });
     // Heads past hyper's buffer or header count are answered 431 by hyper itself; those
     // within it but over API Gateway's limit, by `handle`.
-    let connection = http1::Builder::new()
+    let served = http1::Builder::new()
         .keep_alive(true)
         .max_buf_size(64 * 1024)
         .serve_connection(TokioIo::new(stream), service);
@@ -168,8 +175,8 @@ async fn serve_connection(
     // a head is cut off by dropping its connection.
     tokio::select! {
         biased;
-        _ = connection => {}
-        () = deadline.passed() => {}
+        _ = served => {}
+        () = connection.deadline.passed() => {}
     }
 }
 
@@ -230,11 +237,9 @@ impl RequestHead {
 /// served and is moved whole into place, so the rare states (reading a body, running an
 /// authorizer) are boxed rather than counted in its size.
 async fn handle(
-    gateway: Arc<Gateway>,
+    connection: Arc<Connection>,
     head: RequestHead,
     body: Incoming,
-    body_read_timeout: Duration,
-    deadline: Arc<HeadDeadline>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let RequestHead {
         line,
@@ -252,7 +257,7 @@ async fn handle(
             // Most requests (a GET, a HEAD) have no body: nothing to wait for.
             Ok(Vec::new())
         } else {
-            Box::pin(read_body(body, body_read_timeout)).await
+            Box::pin(read_body(body, connection.body_read_timeout)).await
         };
         match body {
             Ok(body) => {
@@ -263,7 +268,7 @@ async fn handle(
                     body,
                     source_ip,
                 };
-                let answer = gateway.handle(request).await;
+                let answer = connection.gateway.handle(request).await;
                 (answer.response, Outcome::Decided(answer.decision))
             }
             Err((response, reason)) => (response, Outcome::Refused(reason)),
@@ -273,7 +278,7 @@ async fn handle(
         Outcome::Decided(decision) => decision.push_to(text),
         Outcome::Refused(reason) => text.push_str(reason),
     });
-    deadline.answered(answered);
+    connection.deadline.answered(answered);
     Ok(to_hyper(response))
 }
 
