@@ -243,6 +243,21 @@ async fn slow_clients_are_cut_off_and_others_are_served_meanwhile() {
     );
 }
 
+/// What `printf 'GET …' | nc -N` does: the request, then the end of what the client sends. It
+/// still gets its answer, even from a view that takes a while, and then the connection closes.
+#[tokio::test]
+async fn clients_that_stop_sending_after_the_request_are_answered() {
+    let (addr, _stop) = start().await;
+    for path in ["/public", "/slow"] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.shutdown().await.unwrap();
+        let answer = read_to_close(&mut stream).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
+    }
+}
+
 #[tokio::test]
 async fn thousands_of_connections_at_once_are_all_served() {
     let (addr, _stop) = start().await;
