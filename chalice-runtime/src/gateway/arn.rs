@@ -48,6 +48,24 @@ pub(crate) fn method_arn_under(stage_prefix: &str, method: &str, normalized_path
     arn
 }
 
+/// A request's method ARN by its parts. The stage prefix is the same for every request one
+/// gateway sees, so the method and path tell two ARNs apart, and the text is written only when
+/// an authorizer's event or a policy needs it: a request answered from the cache does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MethodArn<'a> {
+    pub(crate) stage_prefix: &'a str,
+    pub(crate) method: &'a str,
+    /// In the form [`method_arn_under`] takes.
+    pub(crate) path: &'a str,
+}
+
+impl MethodArn<'_> {
+    /// The ARN as API Gateway writes it.
+    pub(crate) fn text(&self) -> String {
+        method_arn_under(self.stage_prefix, self.method, self.path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

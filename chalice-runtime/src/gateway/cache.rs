@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use foldhash::HashMapExt as _;
 use serde_json::Value;
 
+use super::arn::MethodArn;
 use super::authorizer_output::AuthorizerOutput;
 use super::policy::{self, Decision, PolicyError};
 
@@ -28,7 +28,16 @@ pub(crate) struct Answer {
     output: AuthorizerOutput,
     /// `requestContext.authorizer` of every request the answer lets through.
     context_fields: Arc<HashMap<String, Value>>,
-    decisions: Mutex<FastMap<String, Result<Decision, PolicyError>>>,
+    decisions: Mutex<Decisions>,
+}
+
+/// The policy's decisions, by method and then path: an answer is evaluated only for its own
+/// gateway's requests, whose ARNs share the stage prefix, and both lookups take the request's
+/// own strings, so a remembered decision needs no ARN written.
+#[derive(Debug, Default)]
+struct Decisions {
+    by_method: FastMap<String, FastMap<String, Result<Decision, PolicyError>>>,
+    len: usize,
 }
 
 impl Answer {
@@ -36,7 +45,7 @@ impl Answer {
         Arc::new(Answer {
             context_fields: Arc::new(output.request_context_authorizer().into_iter().collect()),
             output,
-            decisions: Mutex::new(FastMap::new()),
+            decisions: Mutex::new(Decisions::default()),
         })
     }
 
@@ -49,24 +58,98 @@ impl Answer {
     }
 
     /// The policy's decision on `method_arn`.
-    pub(crate) fn evaluate(&self, method_arn: &str) -> Result<Decision, PolicyError> {
+    pub(crate) fn evaluate(&self, method_arn: MethodArn<'_>) -> Result<Decision, PolicyError> {
         let mut decisions = self
             .decisions
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(decision) = decisions.get(method_arn) {
+        let remembered = decisions
+            .by_method
+            .get(method_arn.method)
+            .and_then(|by_path| by_path.get(method_arn.path));
+        if let Some(decision) = remembered {
             return decision.clone();
         }
-        let decision = policy::evaluate(&self.output.policy_document, method_arn);
-        if decisions.len() < DECISIONS_PER_ANSWER {
-            decisions.insert(method_arn.to_owned(), decision.clone());
+        let decision = policy::evaluate(&self.output.policy_document, &method_arn.text());
+        if decisions.len < DECISIONS_PER_ANSWER {
+            decisions.len += 1;
+            decisions
+                .by_method
+                .entry(method_arn.method.to_owned())
+                .or_default()
+                .insert(method_arn.path.to_owned(), decision.clone());
         }
         decision
     }
 }
 
-/// Answers of one authorizer, keyed by the identity source values.
-type ByIdentity = FastMap<Vec<String>, (Arc<Answer>, Instant)>;
+/// A cached answer and when it expires.
+type Entry = (Arc<Answer>, Instant);
+
+/// Answers of one authorizer, keyed by the identity source values. A single value, as every
+/// TOKEN authorizer has, is looked up by reference: a list key would have to be built, owned,
+/// for each request. An authorizer's identity always has the same number of values, and one
+/// value is never a list's key.
+#[derive(Debug, Default)]
+struct ByIdentity {
+    single: FastMap<String, Entry>,
+    several: FastMap<Vec<String>, Entry>,
+}
+
+impl ByIdentity {
+    fn get<S: AsRef<str>>(&self, identity: &[S]) -> Option<&Entry> {
+        match identity {
+            [one] => self.single.get(one.as_ref()),
+            several => self.several.get(&owned(several)),
+        }
+    }
+
+    fn insert<S: AsRef<str>>(&mut self, identity: &[S], entry: Entry) {
+        match identity {
+            [one] => self.single.insert(one.as_ref().to_owned(), entry),
+            several => self.several.insert(owned(several), entry),
+        };
+    }
+
+    fn remove(&mut self, identity: &[String]) {
+        match identity {
+            [one] => self.single.remove(one),
+            several => self.several.remove(several),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.single.len() + self.several.len()
+    }
+
+    fn retain_unexpired(&mut self, now: Instant) {
+        self.single.retain(|_, (_, expires)| *expires > now);
+        self.several.retain(|_, (_, expires)| *expires > now);
+    }
+
+    /// The identity whose answer expires first, and when.
+    fn oldest(&self) -> Option<(Instant, Vec<String>)> {
+        let single = self
+            .single
+            .iter()
+            .map(|(one, (_, expires))| (*expires, std::slice::from_ref(one)));
+        let several = self
+            .several
+            .iter()
+            .map(|(several, (_, expires))| (*expires, several.as_slice()));
+        single
+            .chain(several)
+            .min_by_key(|(expires, _)| *expires)
+            .map(|(expires, identity)| (expires, identity.to_vec()))
+    }
+}
+
+fn owned<S: AsRef<str>>(identity: &[S]) -> Vec<String> {
+    identity
+        .iter()
+        .map(|value| value.as_ref().to_owned())
+        .collect()
+}
 
 /// Cached authorizer answers, keyed by authorizer name and the identity source values, so one
 /// token's answer never serves another token.
@@ -77,10 +160,10 @@ pub(crate) struct AuthCache {
 
 impl AuthCache {
     /// The answer cached for this identity, if it has not expired at `now`.
-    pub(crate) fn get(
+    pub(crate) fn get<S: AsRef<str>>(
         &self,
         authorizer: &str,
-        identity: &[String],
+        identity: &[S],
         now: Instant,
     ) -> Option<Arc<Answer>> {
         let entries = self
@@ -94,10 +177,10 @@ impl AuthCache {
     }
 
     /// Keeps `answer` for `ttl` from `now`; a zero TTL keeps nothing.
-    pub(crate) fn put(
+    pub(crate) fn put<S: AsRef<str>>(
         &self,
         authorizer: &str,
-        identity: &[String],
+        identity: &[S],
         answer: Arc<Answer>,
         ttl: Duration,
         now: Instant,
@@ -110,23 +193,19 @@ impl AuthCache {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let len = |entries: &FastMap<String, ByIdentity>| -> usize {
-            entries.values().map(FastMap::len).sum()
+            entries.values().map(ByIdentity::len).sum()
         };
         if len(&entries) >= CAPACITY {
             for answers in entries.values_mut() {
-                answers.retain(|_, (_, expires)| *expires > now);
+                answers.retain_unexpired(now);
             }
         }
         if len(&entries) >= CAPACITY {
             let oldest = entries
                 .iter()
-                .flat_map(|(name, answers)| {
-                    answers
-                        .iter()
-                        .map(move |(identity, (_, expires))| (expires, name, identity))
-                })
-                .min_by_key(|(expires, _, _)| **expires)
-                .map(|(_, name, identity)| (name.clone(), identity.clone()));
+                .filter_map(|(name, answers)| Some((answers.oldest()?, name)))
+                .min_by_key(|((expires, _), _)| *expires)
+                .map(|((_, identity), name)| (name.clone(), identity));
             if let Some((name, identity)) = oldest
                 && let Some(answers) = entries.get_mut(&name)
             {
@@ -136,7 +215,7 @@ impl AuthCache {
         entries
             .entry(authorizer.to_owned())
             .or_default()
-            .insert(identity.to_vec(), (answer, now + ttl));
+            .insert(identity, (answer, now + ttl));
     }
 }
 
@@ -164,15 +243,29 @@ mod tests {
             }),
             context: Map::new(),
         });
-        // The second round is answered from the decisions remembered in the first.
-        for _ in 0..2 {
-            assert_eq!(answer.evaluate(root), Ok(Decision::Allow));
-            for i in 0..DECISIONS_PER_ANSWER + 10 {
-                let other = format!("{root}items/{i}");
-                assert_eq!(answer.evaluate(&other), Ok(Decision::ImplicitDeny));
+        fn arn<'a>(method: &'a str, path: &'a str) -> MethodArn<'a> {
+            MethodArn {
+                stage_prefix: "arn:aws:execute-api:r:123:api/dev/",
+                method,
+                path,
             }
         }
-        assert_eq!(answer.decisions.lock().unwrap().len(), DECISIONS_PER_ANSWER);
+        // The second round is answered from the decisions remembered in the first.
+        for _ in 0..2 {
+            assert_eq!(answer.evaluate(arn("GET", "/")), Ok(Decision::Allow));
+            assert_eq!(
+                answer.evaluate(arn("POST", "/")),
+                Ok(Decision::ImplicitDeny)
+            );
+            for i in 0..DECISIONS_PER_ANSWER + 10 {
+                let other = format!("/items/{i}");
+                assert_eq!(
+                    answer.evaluate(arn("GET", &other)),
+                    Ok(Decision::ImplicitDeny)
+                );
+            }
+        }
+        assert_eq!(answer.decisions.lock().unwrap().len, DECISIONS_PER_ANSWER);
     }
 
     #[test]
@@ -197,32 +290,26 @@ mod tests {
     fn one_identity_never_gets_another_identitys_answer() {
         let cache = AuthCache::default();
         let now = Instant::now();
-        cache.put(
-            "auth",
-            &["a".into()],
-            output("a"),
-            Duration::from_secs(60),
-            now,
-        );
-        assert!(cache.get("auth", &["b".into()], now).is_none());
-        assert!(cache.get("other", &["a".into()], now).is_none());
+        cache.put("auth", &["a"], output("a"), Duration::from_secs(60), now);
+        assert!(cache.get("auth", &["b"], now).is_none());
+        assert!(cache.get("other", &["a"], now).is_none());
         // Identity parts are kept apart, not joined: ("a b", "") is not ("a", "b ").
         cache.put(
             "auth",
-            &["a b".into(), "".into()],
+            &["a b", ""],
             output("x"),
             Duration::from_secs(60),
             now,
         );
-        assert!(cache.get("auth", &["a".into(), "b ".into()], now).is_none());
+        assert!(cache.get("auth", &["a", "b "], now).is_none());
     }
 
     #[test]
     fn zero_ttl_caches_nothing() {
         let cache = AuthCache::default();
         let now = Instant::now();
-        cache.put("auth", &["a".into()], output("a"), Duration::ZERO, now);
-        assert!(cache.get("auth", &["a".into()], now).is_none());
+        cache.put("auth", &["a"], output("a"), Duration::ZERO, now);
+        assert!(cache.get("auth", &["a"], now).is_none());
     }
 
     #[test]

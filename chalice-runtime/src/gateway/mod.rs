@@ -16,6 +16,7 @@ mod policy;
 pub(crate) mod responses;
 mod routing;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,7 +36,7 @@ use crate::registry::{Registry, Route};
 use crate::request_context::RequestContext;
 use crate::response::{Body, Response};
 
-use arn::ApiArn;
+use arn::{ApiArn, MethodArn};
 use cache::{Answer, AuthCache};
 pub(crate) use events::{ContextParts, RequestId, StageContext};
 use events::{MatchedRequest, RequestParts};
@@ -296,7 +297,15 @@ impl Gateway {
 
     /// The method ARN of a request to `path` (already normalized) with `method`.
     pub fn method_arn(&self, method: &str, path: &str) -> String {
-        arn::method_arn_under(&self.stage_names.arn_prefix, method, path)
+        self.method_arn_parts(method, path).text()
+    }
+
+    fn method_arn_parts<'a>(&'a self, method: &'a str, path: &'a str) -> MethodArn<'a> {
+        MethodArn {
+            stage_prefix: &self.stage_names.arn_prefix,
+            method,
+            path,
+        }
     }
 
     /// Answers one request as API Gateway would.
@@ -340,21 +349,21 @@ impl Gateway {
             source_ip: &request.source_ip,
             request_id: RequestId::new(received),
         };
-        let method_arn = self.method_arn(method.as_str(), path);
-        let (authorizer_context, decision) =
-            match self.authorize(route, &matched, &method_arn).await {
-                Ok(allowed) => allowed,
-                Err((mut response, decision)) => {
-                    if route.cors() {
-                        cors::add_cors_headers(response.headers_mut());
-                    }
-                    return GatewayResponse {
-                        response,
-                        decision,
-                        resource: Some(resource),
-                    };
+        let method_arn = self.method_arn_parts(method.as_str(), path);
+        let (authorizer_context, decision) = match self.authorize(route, &matched, method_arn).await
+        {
+            Ok(allowed) => allowed,
+            Err((mut response, decision)) => {
+                if route.cors() {
+                    cors::add_cors_headers(response.headers_mut());
                 }
-            };
+                return GatewayResponse {
+                    response,
+                    decision,
+                    resource: Some(resource),
+                };
+            }
+        };
         let request_id = matched.request_id;
         let path_len = path.len();
         let GatewayRequest {
@@ -442,7 +451,7 @@ impl Gateway {
         &self,
         route: &Route,
         request: &MatchedRequest<'_>,
-        method_arn: &str,
+        method_arn: MethodArn<'_>,
     ) -> Result<(Option<Arc<HashMap<String, Value>>>, AuthDecision), Refusal> {
         match route.authorizer() {
             None => Ok((None, AuthDecision::Public)),
@@ -511,27 +520,35 @@ impl Gateway {
         &self,
         builtin: &'static BuiltinAuthorizer,
         request: &MatchedRequest<'_>,
-        method_arn: &str,
+        method_arn: MethodArn<'_>,
     ) -> Result<(Option<Arc<HashMap<String, Value>>>, AuthDecision), Refusal> {
-        let identity: Vec<String> = match builtin.auth_type() {
-            AuthType::Token => vec![
-                self.token(builtin, request.headers)
-                    .ok_or_else(unauthorized)?
-                    .to_owned(),
-            ],
-            AuthType::Request => builtin
-                .identity_sources()
-                .iter()
-                .map(|source| {
-                    self.identity_value(request, source)
-                        .filter(|v| !v.is_empty())
-                        .ok_or_else(unauthorized)
-                })
-                .collect::<Result<_, _>>()?,
+        // Borrowed from the request where it can be: a cached answer is found without a copy.
+        let token: [Cow<'_, str>; 1];
+        let sources: Vec<Cow<'_, str>>;
+        let identity: &[Cow<'_, str>] = match builtin.auth_type() {
+            AuthType::Token => {
+                let value = self
+                    .token(builtin, request.headers)
+                    .ok_or_else(unauthorized)?;
+                token = [Cow::Borrowed(value)];
+                &token
+            }
+            AuthType::Request => {
+                sources = builtin
+                    .identity_sources()
+                    .iter()
+                    .map(|source| {
+                        self.identity_value(request, source)
+                            .filter(|v| !v.is_empty())
+                            .ok_or_else(unauthorized)
+                    })
+                    .collect::<Result<_, _>>()?;
+                &sources
+            }
         };
         let now = self.now();
-        let cached = if cacheable(&identity) {
-            self.cache.get(builtin.name(), &identity, now)
+        let cached = if cacheable(identity) {
+            self.cache.get(builtin.name(), identity, now)
         } else {
             None
         };
@@ -541,7 +558,7 @@ impl Gateway {
             // Boxed: this rare state would otherwise count in the size of every request's
             // future, which is moved whole into place.
             None => {
-                Box::pin(self.ask_authorizer(builtin, request, method_arn, &identity, now)).await?
+                Box::pin(self.ask_authorizer(builtin, request, method_arn, identity, now)).await?
             }
         };
         match answer.evaluate(method_arn) {
@@ -576,18 +593,19 @@ impl Gateway {
         &self,
         builtin: &'static BuiltinAuthorizer,
         request: &MatchedRequest<'_>,
-        method_arn: &str,
-        identity: &[String],
+        method_arn: MethodArn<'_>,
+        identity: &[Cow<'_, str>],
         now: Instant,
     ) -> Result<Arc<Answer>, Refusal> {
+        let method_arn = method_arn.text();
         let event = match builtin.auth_type() {
             AuthType::Token => {
-                AuthorizerEvent::Token(events::token_event(&identity[0], method_arn))
+                AuthorizerEvent::Token(events::token_event(&identity[0], &method_arn))
             }
             AuthType::Request => AuthorizerEvent::Request(Box::new(events::request_event(
                 &self.config,
                 request,
-                method_arn,
+                &method_arn,
             ))),
         };
         let answer =
@@ -617,27 +635,32 @@ impl Gateway {
     }
 
     /// The value of a REQUEST authorizer's identity source in this request.
-    fn identity_value(&self, request: &MatchedRequest<'_>, source: &str) -> Option<String> {
+    fn identity_value<'a>(
+        &'a self,
+        request: &MatchedRequest<'a>,
+        source: &str,
+    ) -> Option<Cow<'a, str>> {
         let (kind, name) = source.split_once('.')?;
-        match kind {
-            "header" => header_value(request.headers, name).map(str::to_owned),
+        let value = match kind {
+            "header" => header_value(request.headers, name)?,
             "querystring" => request
                 .query
                 .iter()
                 .rev()
                 .find(|(key, _)| key == name)
-                .map(|(_, v)| v.clone()),
-            "stageVariables" => self.config.stage_variables.get(name).cloned(),
+                .map(|(_, v)| v.as_str())?,
+            "stageVariables" => self.config.stage_variables.get(name)?,
             "context" => match name {
-                "identity.sourceIp" => Some(request.source_ip.to_owned()),
-                "httpMethod" => Some(request.method.to_string()),
-                "resourcePath" => Some(request.resource.to_owned()),
-                "stage" => Some(self.config.stage.clone()),
-                "requestId" => Some(request.request_id.text()),
-                _ => None,
+                "identity.sourceIp" => request.source_ip,
+                "httpMethod" => request.method.as_str(),
+                "resourcePath" => request.resource,
+                "stage" => &self.config.stage,
+                "requestId" => return Some(Cow::Owned(request.request_id.text())),
+                _ => return None,
             },
-            _ => None,
-        }
+            _ => return None,
+        };
+        Some(Cow::Borrowed(value))
     }
 
     fn authorizer_failed(&self, name: &str, reason: String) -> Refusal {
@@ -688,7 +711,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Whether an answer for this identity is cached: API Gateway keys its cache on the identity
 /// sources, so an authorizer without any is run on every request.
-fn cacheable(identity: &[String]) -> bool {
+fn cacheable(identity: &[Cow<'_, str>]) -> bool {
     !identity.is_empty()
 }
 
