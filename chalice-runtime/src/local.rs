@@ -2,12 +2,11 @@
 //! the same [`Gateway`] as the test client, each answer in one write with `TCP_NODELAY`.
 
 use std::convert::Infallible;
-use std::io;
+use std::io::{self, Cursor};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Body as _;
@@ -246,7 +245,7 @@ async fn handle(
     connection: Arc<Connection>,
     head: RequestHead,
     body: Incoming,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> Result<hyper::Response<Full<ResponseBytes>>, Infallible> {
     let RequestHead {
         line,
         method,
@@ -312,13 +311,18 @@ fn limit_response(status: u16, message: &str) -> Response {
     Response::json(serde_json::json!({ "message": message })).with_status(status)
 }
 
-fn to_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
+/// A response body as the view made it. Handed to hyper as it is: `Bytes` would take an
+/// allocation of its own for a vector with room to spare, as serialized JSON has.
+type ResponseBytes = Cursor<Vec<u8>>;
+
+fn to_hyper(response: Response) -> hyper::Response<Full<ResponseBytes>> {
     let (status, headers, body) = response.into_parts();
     let bytes = match body {
-        Body::Empty => Bytes::new(),
-        Body::Text(text) => Bytes::from(text),
-        Body::Binary(bytes) => Bytes::from(bytes),
+        Body::Empty => Vec::new(),
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
     };
+    let bytes = Cursor::new(bytes);
     let mut out = hyper::Response::new(Full::new(bytes));
     *out.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_GATEWAY);
