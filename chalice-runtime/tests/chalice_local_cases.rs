@@ -333,7 +333,7 @@ async fn cognito_claims_reach_the_view() {
         "janedoe"
     );
     assert!(
-        matches!(response.decision, AuthDecision::Allowed { principal_id: Some(ref p), .. } if p == "janedoe")
+        matches!(response.decision, AuthDecision::Allowed { principal_id: Some(ref p), .. } if &**p == "janedoe")
     );
     let machine = format!(
         "{}.{}.sig",

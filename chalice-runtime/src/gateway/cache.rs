@@ -25,7 +25,9 @@ const DECISIONS_PER_ANSWER: usize = 256;
 /// serves many requests to the same few ARNs, and the policy says the same each time.
 #[derive(Debug)]
 pub(crate) struct Answer {
-    output: AuthorizerOutput,
+    policy_document: Value,
+    /// Shared by the decisions of every request the answer lets through.
+    principal_id: Arc<str>,
     /// `requestContext.authorizer` of every request the answer lets through.
     context_fields: Arc<HashMap<String, Value>>,
     decisions: Mutex<Decisions>,
@@ -44,13 +46,14 @@ impl Answer {
     pub(crate) fn new(output: AuthorizerOutput) -> Arc<Self> {
         Arc::new(Answer {
             context_fields: Arc::new(output.request_context_authorizer().into_iter().collect()),
-            output,
+            principal_id: Arc::from(output.principal_id),
+            policy_document: output.policy_document,
             decisions: Mutex::new(Decisions::default()),
         })
     }
 
-    pub(crate) fn output(&self) -> &AuthorizerOutput {
-        &self.output
+    pub(crate) fn principal_id(&self) -> &Arc<str> {
+        &self.principal_id
     }
 
     pub(crate) fn context_fields(&self) -> &Arc<HashMap<String, Value>> {
@@ -70,7 +73,7 @@ impl Answer {
         if let Some(decision) = remembered {
             return decision.clone();
         }
-        let decision = policy::evaluate(&self.output.policy_document, &method_arn.text());
+        let decision = policy::evaluate(&self.policy_document, &method_arn.text());
         if decisions.len < DECISIONS_PER_ANSWER {
             decisions.len += 1;
             decisions

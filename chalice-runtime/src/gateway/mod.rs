@@ -147,8 +147,8 @@ pub enum AuthDecision {
     Public,
     /// The authorizer allowed the request.
     Allowed {
-        /// The principal, when the authorizer names one.
-        principal_id: Option<String>,
+        /// The principal, when the authorizer names one; shared with the cached answer.
+        principal_id: Option<Arc<str>>,
         /// Whether the answer came from the cache.
         cached: bool,
     },
@@ -479,7 +479,7 @@ impl Gateway {
                     .get("cognito:username")
                     .or_else(|| claims.get("sub"))
                     .and_then(Value::as_str)
-                    .map(str::to_owned);
+                    .map(Arc::from);
                 let context = Arc::new(HashMap::from([(
                     "claims".to_owned(),
                     cognito::claims_for_context(claims),
@@ -565,7 +565,7 @@ impl Gateway {
             Ok(Decision::Allow) => Ok((
                 Some(Arc::clone(answer.context_fields())),
                 AuthDecision::Allowed {
-                    principal_id: Some(answer.output().principal_id.clone()),
+                    principal_id: Some(Arc::clone(answer.principal_id())),
                     cached: from_cache,
                 },
             )),

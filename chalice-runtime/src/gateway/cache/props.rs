@@ -78,7 +78,7 @@ proptest! {
                         .map(|(tag, _)| tag.clone());
                     let actual = cache
                         .get(&key.0, &key.1, now)
-                        .map(|answer| answer.output().principal_id.clone());
+                        .map(|answer| answer.principal_id().to_string());
                     prop_assert_eq!(actual, expected, "lookup of {:?} at {:?}", key, now - start);
                 }
                 Op::Wait { seconds } => now += Duration::from_secs(seconds),
