@@ -102,9 +102,12 @@ fn unsupported_content_type(route: &Route, request: &Request) -> Option<String> 
     let content_type = request
         .headers
         .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("application/json");
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+        .and_then(|value| value.to_str().ok());
+    let media_type = match content_type {
+        // Most requests (every GET) have none: nothing to take apart.
+        None => "application/json",
+        Some(content_type) => content_type.split(';').next().unwrap_or_default().trim(),
+    };
     let accepted = route
         .content_types()
         .iter()
