@@ -17,7 +17,7 @@ pub(crate) mod responses;
 mod routing;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -221,6 +221,9 @@ pub struct Gateway {
     registry: &'static Registry,
     config: GatewayConfig,
     routes: RouteTable,
+    /// Each resource's routes, one per method: a request finds its route in one lookup
+    /// whatever the number of routes the app has.
+    routes_by_path: foldhash::HashMap<&'static str, Vec<&'static Route>>,
     cache: AuthCache,
     warnings: Mutex<Vec<String>>,
     /// Nanoseconds the test clock was moved forward; atomic, as every request reads it.
@@ -245,7 +248,11 @@ struct StageNames {
 impl Gateway {
     /// A gateway in front of the routes of `registry`.
     pub fn new(registry: &'static Registry, config: GatewayConfig) -> Self {
-        let paths: HashSet<&'static str> = registry.routes().iter().map(Route::path).collect();
+        let mut routes_by_path: foldhash::HashMap<&'static str, Vec<&'static Route>> =
+            foldhash::HashMap::default();
+        for route in registry.routes() {
+            routes_by_path.entry(route.path()).or_default().push(route);
+        }
         let stage_names = StageNames {
             arn_prefix: ApiArn {
                 region: &config.region,
@@ -272,7 +279,8 @@ impl Gateway {
             config,
             stage_names,
             token_headers,
-            routes: RouteTable::new(paths),
+            routes: RouteTable::new(routes_by_path.keys().copied()),
+            routes_by_path,
             cache: AuthCache::default(),
             warnings: Mutex::new(Vec::new()),
             clock_offset: AtomicU64::new(0),
@@ -318,9 +326,14 @@ impl Gateway {
         let Some(matched) = matched else {
             return self.no_route(&request);
         };
-        let resource = self.registry_path(matched.resource_path);
-        let route = self.registry.route(resource, &request.method);
-        let Some(route) = route else {
+        let Some((&resource, on_path)) = self.routes_by_path.get_key_value(matched.resource_path)
+        else {
+            return self.no_route(&request);
+        };
+        let route = on_path
+            .iter()
+            .find(|route| route.method() == request.method);
+        let Some(&route) = route else {
             if request.method == "OPTIONS"
                 && let Some(preflight) = self.preflight(resource)
             {
@@ -399,15 +412,6 @@ impl Gateway {
             decision,
             resource: Some(resource),
         }
-    }
-
-    /// The registry's own `&'static str` for a path the route table matched.
-    fn registry_path(&self, path: &str) -> &'static str {
-        self.registry
-            .routes_on(path)
-            .next()
-            .map(Route::path)
-            .unwrap_or("")
     }
 
     fn no_route(&self, request: &GatewayRequest) -> GatewayResponse {
