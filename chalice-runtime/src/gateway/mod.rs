@@ -279,7 +279,8 @@ impl Gateway {
             config,
             stage_names,
             token_headers,
-            routes: RouteTable::new(routes_by_path.keys().copied()),
+            // In the app's order: sibling `{param}` resources are tried in registration order.
+            routes: RouteTable::new(registry.routes().iter().map(Route::path)),
             routes_by_path,
             cache: AuthCache::default(),
             warnings: Mutex::new(Vec::new()),
