@@ -263,14 +263,22 @@ impl Registry {
 
     /// The route for `path` (a resource path) and `method`.
     pub fn route(&self, path: &str, method: &str) -> Option<&Route> {
-        self.routes
+        self.routes_on_path(path)
             .iter()
-            .find(|route| route.path == path && route.method == method)
+            .find(|route| route.method == method)
     }
 
     /// The routes declared on `path`, one per method.
     pub fn routes_on(&self, path: &str) -> impl Iterator<Item = &Route> {
-        self.routes.iter().filter(move |route| route.path == path)
+        self.routes_on_path(path).iter()
+    }
+
+    /// The routes declared on `path`: found by binary search, as the routes are sorted by path,
+    /// so a request's lookup does not grow with the number of routes.
+    pub(crate) fn routes_on_path(&self, path: &str) -> &[Route] {
+        let start = self.routes.partition_point(|route| route.path < path);
+        let len = self.routes[start..].partition_point(|route| route.path == path);
+        &self.routes[start..start + len]
     }
 
     /// Every authorizer: each built-in one (used or not, as Chalice deploys them all) and every
@@ -362,6 +370,40 @@ mod tests {
         assert_eq!(registry.authorizers().len(), 1);
         assert!(registry.route("/a", "PUT").is_some());
         assert!(registry.route("/a", "POST").is_none());
+    }
+
+    #[test]
+    fn each_route_is_found_among_many_paths() {
+        static ROOT: RouteDef = RouteDef {
+            methods: &["GET", "POST"],
+            ..ROUTE_SHAPE
+        };
+        static NESTED: RouteDef = RouteDef {
+            path: "/a/{id}",
+            view_name: "nested",
+            ..ROUTE_SHAPE
+        };
+        static LAST: RouteDef = RouteDef {
+            path: "/b",
+            view_name: "last",
+            ..ROUTE_SHAPE
+        };
+        let registry = Registry::build([&LAST, &NESTED, &ROUTE_A, &ROOT], []).unwrap();
+        for route in registry.routes() {
+            let found = registry.route(route.path(), route.method()).unwrap();
+            assert_eq!(
+                (found.path(), found.method()),
+                (route.path(), route.method())
+            );
+            let on_path: Vec<_> = registry.routes_on(route.path()).map(Route::path).collect();
+            assert!(!on_path.is_empty() && on_path.iter().all(|path| *path == route.path()));
+        }
+        assert_eq!(registry.routes_on("/").count(), 2);
+        assert_eq!(registry.routes_on("/a").count(), 2);
+        assert_eq!(registry.routes_on("/a/{id}").count(), 1);
+        assert_eq!(registry.routes_on("/c").count(), 0);
+        assert_eq!(registry.routes_on("").count(), 0);
+        assert!(registry.route("/b", "POST").is_none());
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub(crate) struct Answer {
 #[derive(Debug, Default)]
 struct Decisions {
     by_method: FastMap<String, FastMap<String, Result<Decision, PolicyError>>>,
+    /// Decisions kept, across methods: counted as they are added, not summed per request.
     len: usize,
 }
 

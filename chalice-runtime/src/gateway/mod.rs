@@ -221,9 +221,6 @@ pub struct Gateway {
     registry: &'static Registry,
     config: GatewayConfig,
     routes: RouteTable,
-    /// Each resource's routes, one per method: a request finds its route in one lookup
-    /// whatever the number of routes the app has.
-    routes_by_path: foldhash::HashMap<&'static str, Vec<&'static Route>>,
     cache: AuthCache,
     warnings: Mutex<Vec<String>>,
     /// Nanoseconds the test clock was moved forward; atomic, as every request reads it.
@@ -248,11 +245,6 @@ struct StageNames {
 impl Gateway {
     /// A gateway in front of the routes of `registry`.
     pub fn new(registry: &'static Registry, config: GatewayConfig) -> Self {
-        let mut routes_by_path: foldhash::HashMap<&'static str, Vec<&'static Route>> =
-            foldhash::HashMap::default();
-        for route in registry.routes() {
-            routes_by_path.entry(route.path()).or_default().push(route);
-        }
         let stage_names = StageNames {
             arn_prefix: ApiArn {
                 region: &config.region,
@@ -279,9 +271,9 @@ impl Gateway {
             config,
             stage_names,
             token_headers,
-            // In the app's order: sibling `{param}` resources are tried in registration order.
+            // In the registry's order (sorted by path): sibling `{param}` resources are tried
+            // in the same order on every run.
             routes: RouteTable::new(registry.routes().iter().map(Route::path)),
-            routes_by_path,
             cache: AuthCache::default(),
             warnings: Mutex::new(Vec::new()),
             clock_offset: AtomicU64::new(0),
@@ -327,14 +319,14 @@ impl Gateway {
         let Some(matched) = matched else {
             return self.no_route(&request);
         };
-        let Some((&resource, on_path)) = self.routes_by_path.get_key_value(matched.resource_path)
-        else {
+        let on_path = self.registry.routes_on_path(matched.resource_path);
+        let Some(resource) = on_path.first().map(Route::path) else {
             return self.no_route(&request);
         };
         let route = on_path
             .iter()
             .find(|route| route.method() == request.method);
-        let Some(&route) = route else {
+        let Some(route) = route else {
             if request.method == "OPTIONS"
                 && let Some(preflight) = self.preflight(resource)
             {
