@@ -1,6 +1,6 @@
-//! A bare hyper HTTP/1.1 server answering every request with a small JSON body: the ceiling
-//! the local server is measured against (`bench/local-server`). Same runtime, same hyper
-//! settings, no gateway.
+//! A bare hyper HTTP/1.1 server answering every request with a small JSON body, written as a
+//! hyper hello world usually is (tokio's multi-threaded runtime, hyper's default settings): what
+//! the local server is measured against (`bench/local-server`).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
