@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitInt, LitStr};
 
 use crate::args;
+use crate::errors::Errors;
 
 const KEYS: &str = "name, ttl_seconds, header, execution_role, identity_sources";
 const MAX_TTL_SECONDS: u32 = 3600;
@@ -70,66 +71,52 @@ pub(crate) fn rejected(item: TokenStream) -> Option<TokenStream> {
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let settings: AuthorizerArgs = syn::parse2(attr)?;
     let function: ItemFn = syn::parse2(item)?;
-    check_signature(&function)?;
-    check_settings(&settings)?;
+    let mut errors = Errors::new();
+    check_signature(&function, &mut errors);
+    check_settings(&settings, &mut errors);
+    errors.finish()?;
     Ok(emit(&settings, function))
 }
 
-fn check_signature(function: &ItemFn) -> syn::Result<()> {
+fn check_signature(function: &ItemFn, errors: &mut Errors) {
     let sig = &function.sig;
     if !sig.generics.params.is_empty() {
-        return Err(syn::Error::new(
+        errors.at(
             sig.generics.span(),
             "an authorizer function cannot be generic",
-        ));
+        );
     }
     let inputs: Vec<&FnArg> = sig.inputs.iter().collect();
     match inputs[..] {
-        [FnArg::Typed(_)] => Ok(()),
-        [FnArg::Receiver(receiver)] => Err(syn::Error::new(
+        [FnArg::Typed(_)] => {}
+        [FnArg::Receiver(receiver)] => errors.at(
             receiver.span(),
             "an authorizer function cannot take `self`",
-        )),
-        [] => Err(syn::Error::new(
+        ),
+        [] => errors.at(
             sig.paren_token.span.join(),
             "an authorizer function takes one argument, the `AuthRequest`: `fn auth(auth: AuthRequest) -> AuthResponse`",
-        )),
-        [_, extra, ..] => Err(syn::Error::new(
+        ),
+        [_, extra, ..] => errors.at(
             extra.span(),
             "an authorizer function takes only the `AuthRequest`: remove this argument",
-        )),
+        ),
     }
 }
 
-fn check_settings(settings: &AuthorizerArgs) -> syn::Result<()> {
+fn check_settings(settings: &AuthorizerArgs, errors: &mut Errors) {
     if let Some(name) = &settings.name {
-        let value = name.value();
-        if value.is_empty()
-            || !value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(syn::Error::new(
-                name.span(),
-                "an authorizer name becomes part of its Lambda's name: use letters, digits, `-` and `_`",
-            ));
-        }
-        if value == "api_handler" {
-            return Err(syn::Error::new(
-                name.span(),
-                "`api_handler` is the name of the app's own Lambda",
-            ));
-        }
+        check_name(name, errors);
     }
     if let Some((ttl, literal)) = &settings.ttl_seconds
         && *ttl > MAX_TTL_SECONDS
     {
-        return Err(syn::Error::new(
+        errors.at(
             literal.span(),
             format!(
                 "API Gateway caches an authorizer's answer for {MAX_TTL_SECONDS} seconds at most"
             ),
-        ));
+        );
     }
     if let Some(header) = &settings.header {
         let value = header.value();
@@ -138,45 +125,74 @@ fn check_settings(settings: &AuthorizerArgs) -> syn::Result<()> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
         {
-            return Err(syn::Error::new(
+            errors.at(
                 header.span(),
                 format!("`{value}` is not a valid HTTP header name"),
-            ));
+            );
         }
     }
     if let Some((sources, key_span)) = &settings.identity_sources {
-        if let Some(header) = &settings.header {
-            return Err(syn::Error::new(
-                header.span(),
-                "`header` is for TOKEN authorizers; with `identity_sources` list the header as `\"header.Name\"`",
-            ));
-        }
-        for source in sources {
-            let value = source.value();
-            let valid = value
-                .split_once('.')
-                .is_some_and(|(kind, name)| IDENTITY_KINDS.contains(&kind) && !name.is_empty());
-            if !valid {
-                return Err(syn::Error::new(
-                    source.span(),
-                    format!(
-                        "identity source `{value}` must be `header.<name>`, `querystring.<name>`, `stageVariables.<name>` or `context.<name>`"
-                    ),
-                ));
-            }
-        }
-        let cached = settings
-            .ttl_seconds
-            .as_ref()
-            .is_none_or(|(ttl, _)| *ttl > 0);
-        if sources.is_empty() && cached {
-            return Err(syn::Error::new(
-                *key_span,
-                "a REQUEST authorizer with no identity sources cannot be cached: add sources or set `ttl_seconds = 0`",
-            ));
+        check_identity_sources(settings, sources, *key_span, errors);
+    }
+}
+
+fn check_name(name: &LitStr, errors: &mut Errors) {
+    let value = name.value();
+    if value.is_empty()
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        errors.at(
+            name.span(),
+            "an authorizer name becomes part of its Lambda's name: use letters, digits, `-` and `_`",
+        );
+    } else if value == "api_handler" {
+        errors.at(
+            name.span(),
+            "`api_handler` is the name of the app's own Lambda",
+        );
+    }
+}
+
+/// The shape of each source; which `context.` variables exist is the runtime's rule, checked
+/// when the app starts.
+fn check_identity_sources(
+    settings: &AuthorizerArgs,
+    sources: &[LitStr],
+    key_span: proc_macro2::Span,
+    errors: &mut Errors,
+) {
+    if let Some(header) = &settings.header {
+        errors.at(
+            header.span(),
+            "`header` is for TOKEN authorizers; with `identity_sources` list the header as `\"header.Name\"`",
+        );
+    }
+    for source in sources {
+        let value = source.value();
+        let valid = value
+            .split_once('.')
+            .is_some_and(|(kind, name)| IDENTITY_KINDS.contains(&kind) && !name.is_empty());
+        if !valid {
+            errors.at(
+                source.span(),
+                format!(
+                    "identity source `{value}` must be `header.<name>`, `querystring.<name>`, `stageVariables.<name>` or `context.<name>`"
+                ),
+            );
         }
     }
-    Ok(())
+    let cached = settings
+        .ttl_seconds
+        .as_ref()
+        .is_none_or(|(ttl, _)| *ttl > 0);
+    if sources.is_empty() && cached {
+        errors.at(
+            key_span,
+            "a REQUEST authorizer with no identity sources cannot be cached: add sources or set `ttl_seconds = 0`",
+        );
+    }
 }
 
 fn optional(value: Option<TokenStream>) -> TokenStream {
@@ -249,7 +265,7 @@ fn emit(settings: &AuthorizerArgs, function: ItemFn) -> TokenStream {
         #(#docs)*
         #[allow(non_upper_case_globals)]
         #vis static #fn_name: ::chalice_runtime::BuiltinAuthorizer =
-            ::chalice_runtime::BuiltinAuthorizer::__new(#private::BuiltinAuthorizerSettings {
+            #private::builtin_authorizer(#private::BuiltinAuthorizerSettings {
                 name: #name,
                 function: #function_name,
                 auth_type: #auth_type,

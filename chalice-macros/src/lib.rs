@@ -2,10 +2,11 @@
 //!
 //! They only parse, check and emit calls into `chalice_runtime::__private`; every mistake is a
 //! `syn::Error` at the token at fault, emitted beside the untouched item so one error does not
-//! cascade into many.
+//! cascade into many. Independent mistakes in one attribute are reported together.
 
 mod args;
 mod authorizer;
+mod errors;
 mod path;
 mod route;
 

@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Path, Token, Type};
 
 use crate::args;
+use crate::errors::Errors;
 use crate::path;
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -77,128 +78,130 @@ enum ViewArg<'a> {
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let route: RouteArgs = syn::parse2(attr)?;
     let function: ItemFn = syn::parse2(item)?;
-    let params = path::parse(&route.path)?;
-    let methods = methods(&route.methods)?;
-    let view_args = view_args(&function, &route.path, &params)?;
-    for param in &params {
+    let mut errors = Errors::new();
+    let params = errors.check(path::parse(&route.path));
+    let methods = methods(&route.methods, &mut errors);
+    let view_args = view_args(&function, &route.path, params.as_deref(), &mut errors);
+    for param in params.iter().flatten() {
         let bound = view_args
             .iter()
             .any(|arg| matches!(arg, ViewArg::Param { name, .. } if *name == param));
         if !bound {
-            return Err(syn::Error::new(
+            errors.at(
                 route.path.span(),
                 format!(
                     "`{{{param}}}` in the route path has no matching argument: add `{param}: String` (or any `FromStr` type) to `{}`",
                     function.sig.ident
                 ),
-            ));
+            );
         }
     }
     if let (Some(scopes), None) = (&route.scopes, &route.authorizer) {
         let span = scopes
             .first()
             .map_or_else(|| route.path.span(), LitStr::span);
-        return Err(syn::Error::new(span, "`scopes` needs an `authorizer`"));
+        errors.at(span, "`scopes` needs an `authorizer`");
     }
     for content_type in route.content_types.iter().flatten() {
         if !content_type.value().contains('/') {
-            return Err(syn::Error::new(
+            errors.at(
                 content_type.span(),
                 "a content type looks like `application/json`",
-            ));
+            );
         }
     }
+    errors.finish()?;
     Ok(emit(&route, &function, &methods, &view_args))
 }
 
-fn methods(literals: &[LitStr]) -> syn::Result<Vec<String>> {
+/// The methods, upper case; `GET` when none are listed.
+fn methods(literals: &[LitStr], errors: &mut Errors) -> Vec<String> {
     if literals.is_empty() {
-        return Ok(vec!["GET".into()]);
+        return vec!["GET".into()];
     }
     let mut methods: Vec<String> = Vec::new();
     for literal in literals {
         let method = literal.value().to_ascii_uppercase();
         if !METHODS.contains(&method.as_str()) {
-            return Err(syn::Error::new(
+            errors.at(
                 literal.span(),
                 format!(
                     "unknown HTTP method `{}`; expected one of: {}",
                     literal.value(),
                     METHODS.join(", ")
                 ),
-            ));
+            );
+        } else if methods.contains(&method) {
+            errors.at(literal.span(), format!("method `{method}` is listed twice"));
+        } else {
+            methods.push(method);
         }
-        if methods.contains(&method) {
-            return Err(syn::Error::new(
-                literal.span(),
-                format!("method `{method}` is listed twice"),
-            ));
-        }
-        methods.push(method);
     }
-    Ok(methods)
+    methods
 }
 
+/// How the view takes each argument. With `params` unknown (the path is invalid), arguments
+/// are not held to them.
 fn view_args<'a>(
     function: &'a ItemFn,
     path: &LitStr,
-    params: &[String],
-) -> syn::Result<Vec<ViewArg<'a>>> {
+    params: Option<&[String]>,
+    errors: &mut Errors,
+) -> Vec<ViewArg<'a>> {
     let sig = &function.sig;
     if !sig.generics.params.is_empty() {
-        return Err(syn::Error::new(
-            sig.generics.span(),
-            "a route function cannot be generic",
-        ));
+        errors.at(sig.generics.span(), "a route function cannot be generic");
     }
     let mut args = Vec::new();
     let mut request_seen = false;
     for input in &sig.inputs {
         let FnArg::Typed(typed) = input else {
-            return Err(syn::Error::new(
-                input.span(),
-                "a route function cannot take `self`",
-            ));
+            errors.at(input.span(), "a route function cannot take `self`");
+            continue;
         };
         if let Type::Reference(_) = *typed.ty {
             if request_seen {
-                return Err(syn::Error::new(
+                errors.at(
                     typed.span(),
                     "a route function takes `&Request` at most once",
-                ));
+                );
             }
             request_seen = true;
             args.push(ViewArg::Request { ty: &typed.ty });
             continue;
         }
         let Pat::Ident(pat) = &*typed.pat else {
-            return Err(syn::Error::new(
+            errors.at(
                 typed.pat.span(),
                 "name this argument after a `{param}` of the route path",
-            ));
+            );
+            continue;
         };
+        let Some(params) = params else { continue };
         if !params.iter().any(|param| pat.ident == param) {
             if names_request(&typed.ty) {
-                return Err(syn::Error::new(
+                errors.at(
                     typed.ty.span(),
                     format!("take the request by reference: `{}: &Request`", pat.ident),
-                ));
+                );
+            } else {
+                errors.at(
+                    pat.ident.span(),
+                    format!(
+                        "argument `{name}` matches no `{{param}}` of `{path}`: add `{{{name}}}` to the path or remove the argument (a route function takes its path parameters by name, and optionally `&Request`)",
+                        name = pat.ident,
+                        path = path.value(),
+                    ),
+                );
             }
-            return Err(syn::Error::new(
-                pat.ident.span(),
-                format!(
-                    "argument `{name}` matches no `{{param}}` of `{path}`: add `{{{name}}}` to the path or remove the argument (a route function takes its path parameters by name, and optionally `&Request`)",
-                    name = pat.ident,
-                    path = path.value(),
-                ),
-            ));
+            continue;
         }
         args.push(ViewArg::Param {
             name: &pat.ident,
             ty: &typed.ty,
         });
     }
-    Ok(args)
+    args
 }
 
 /// Whether `ty` reads `Request` (by value), the likely meaning of a non-`{param}` argument.

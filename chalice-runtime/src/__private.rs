@@ -111,13 +111,18 @@ impl AuthRequestArg for AuthRequest {
     }
 }
 
+/// The static `#[app::authorizer]` makes of a function.
+pub const fn builtin_authorizer(settings: BuiltinAuthorizerSettings) -> BuiltinAuthorizer {
+    BuiltinAuthorizer::new(settings)
+}
+
 /// Stands in for a `#[app::authorizer]` function the macro rejected, under the function's name,
 /// so that routes naming it add no errors of their own. Never runs: the crate does not compile.
 pub const fn rejected_authorizer(function: &'static str) -> BuiltinAuthorizer {
     fn handler(_: AuthRequest) -> AuthFuture {
         auth_future(async { Err(AuthFailure::Error("rejected by #[app::authorizer]".into())) })
     }
-    BuiltinAuthorizer::__new(BuiltinAuthorizerSettings {
+    BuiltinAuthorizer::new(BuiltinAuthorizerSettings {
         name: function,
         function,
         auth_type: AuthType::Token,

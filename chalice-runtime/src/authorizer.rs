@@ -253,8 +253,8 @@ pub struct BuiltinAuthorizer {
     handler: fn(AuthRequest) -> AuthFuture,
 }
 
-/// The settings of `#[app::authorizer(..)]`, checked by the macro.
-#[doc(hidden)]
+/// The settings of `#[app::authorizer(..)]`, checked by the macro, which builds the authorizer
+/// through `__private::builtin_authorizer`.
 pub struct BuiltinAuthorizerSettings {
     pub name: &'static str,
     pub function: &'static str,
@@ -267,8 +267,7 @@ pub struct BuiltinAuthorizerSettings {
 }
 
 impl BuiltinAuthorizer {
-    #[doc(hidden)]
-    pub const fn __new(settings: BuiltinAuthorizerSettings) -> Self {
+    pub(crate) const fn new(settings: BuiltinAuthorizerSettings) -> Self {
         BuiltinAuthorizer {
             name: settings.name,
             function: settings.function,
