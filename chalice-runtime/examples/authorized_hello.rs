@@ -22,6 +22,9 @@ fn hello(_req: &Request) -> Value {
     json!({ "hello": "world" })
 }
 
+#[global_allocator]
+static ALLOCATOR: chalice_runtime::MiMalloc = chalice_runtime::MiMalloc;
+
 fn main() {
     App::new("authorizedhello").run()
 }

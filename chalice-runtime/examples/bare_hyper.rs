@@ -12,6 +12,10 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+// The allocator the chalice-rs servers it is compared with use.
+#[global_allocator]
+static ALLOCATOR: chalice_runtime::MiMalloc = chalice_runtime::MiMalloc;
+
 fn main() -> std::io::Result<()> {
     let addr: SocketAddr = std::env::args()
         .nth(1)

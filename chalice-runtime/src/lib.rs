@@ -32,6 +32,7 @@ mod application;
 mod auth;
 mod auth_answer;
 mod authorizer;
+pub mod contract;
 pub mod cors;
 pub mod dispatch;
 mod error;
@@ -61,12 +62,21 @@ pub use authorizer::{
     CognitoUserPoolAuthorizer, CustomAuthorizer, IamAuthorizer, SupportsScopes,
 };
 pub use error::{Error, ErrorKind};
-pub use registry::{Registry, RegistryError, Route};
+pub use registry::{API_HANDLER, Registry, RegistryError, Route};
 pub use request::{MultiDict, Request};
 pub use request_context::RequestContext;
 pub use response::{Body, IntoResponse, Response};
 
-/// The allocator of every app binary, unless the app turns the `mimalloc` feature off.
+/// The allocator an app binary declares in its `main.rs` (`new-project` writes it):
+///
+/// ```ignore
+/// #[global_allocator]
+/// static ALLOCATOR: chalice_runtime::MiMalloc = chalice_runtime::MiMalloc;
+/// ```
+///
+/// An invocation or a local request makes a few hundred small allocations, and glibc's malloc
+/// costs more on them than the gateway does on the request. The library sets no allocator
+/// itself: a program that links it for other reasons (the CLI reads the manifest types) keeps
+/// its own.
 #[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+pub use mimalloc::MiMalloc;

@@ -152,6 +152,9 @@ fn with_cors() -> Value {
     json!({"cors": true})
 }
 
+#[global_allocator]
+static ALLOCATOR: chalice_runtime::MiMalloc = chalice_runtime::MiMalloc;
+
 fn main() {
     App::new("authz-variants").run()
 }

@@ -18,6 +18,9 @@ fn index(req: &Request) -> Value {
     json!({ "context": req.context })
 }
 
+#[global_allocator]
+static ALLOCATOR: chalice_runtime::MiMalloc = chalice_runtime::MiMalloc;
+
 fn main() {
     App::new("demoauth1").run()
 }
