@@ -8,6 +8,7 @@ use http::HeaderMap;
 use serde_json::{Map, Value};
 
 use crate::auth_answer::BuiltPolicy;
+use crate::contract::arn::ApiOfArn;
 use crate::request::MultiDict;
 
 /// The input of a built-in authorizer, as Chalice's `AuthRequest`.
@@ -153,7 +154,8 @@ impl AuthResponse {
                 self.context
             )));
         };
-        let api = ApiOfArn::parse(method_arn)?;
+        let api = ApiOfArn::parse(method_arn)
+            .ok_or_else(|| InvalidAuthResponse(format!("malformed method ARN {method_arn:?}")))?;
         let resources = self
             .routes
             .iter()
@@ -166,51 +168,6 @@ impl AuthResponse {
             })
             .collect();
         Ok(BuiltPolicy::new(context, self.principal_id, resources))
-    }
-}
-
-/// What every route ARN of a policy shares with the method ARN: `arn:aws:execute-api:region:
-/// account:`, the API and the stage.
-struct ApiOfArn<'a> {
-    head: &'a str,
-    api_id: &'a str,
-    stage: &'a str,
-}
-
-impl<'a> ApiOfArn<'a> {
-    fn parse(method_arn: &'a str) -> Result<Self, InvalidAuthResponse> {
-        let invalid = || InvalidAuthResponse(format!("malformed method ARN {method_arn:?}"));
-        let resource = method_arn.splitn(6, ':').nth(5).ok_or_else(invalid)?;
-        let mut parts = resource.split('/');
-        let (Some(api_id), Some(stage)) = (parts.next(), parts.next()) else {
-            return Err(invalid());
-        };
-        Ok(ApiOfArn {
-            head: &method_arn[..method_arn.len() - resource.len()],
-            api_id,
-            stage,
-        })
-    }
-
-    /// The ARN that allows `method` on `path`.
-    ///
-    /// As Chalice: the first character of `path` is dropped (paths start with `/`), `*` alone
-    /// means every path, and `{param}` segments are kept literally (use `*` to match any value).
-    fn route_arn(&self, path: &str, method: &str) -> String {
-        let rest = path.char_indices().nth(1).map_or("", |(i, _)| &path[i..]);
-        let star = if path == "*" { "*" } else { "" };
-        [
-            self.head,
-            self.api_id,
-            "/",
-            self.stage,
-            "/",
-            method,
-            "/",
-            rest,
-            star,
-        ]
-        .concat()
     }
 }
 

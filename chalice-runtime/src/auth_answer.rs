@@ -8,8 +8,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::gateway::AuthorizerOutput;
-use crate::gateway::authorizer_output::check_context;
+use crate::contract::{AuthorizerOutput, check_context};
 
 /// A built-in authorizer's answer, as API Gateway will receive it.
 #[derive(Debug, Clone, PartialEq)]

@@ -25,8 +25,7 @@ use crate::authorizer::{AuthFailure, AuthorizerKind, BuiltinAuthorizer};
 use crate::dispatch::{self, InvalidAuthorizerAnswer, InvalidEvent};
 use crate::registry::{Registry, RegistryError};
 
-/// The handler string of the function that serves API Gateway's proxy events.
-pub const API_HANDLER: &str = "api_handler";
+pub use crate::registry::API_HANDLER;
 
 /// Set by Lambda (`host:port` of the Runtime API); its presence selects Lambda mode.
 pub const RUNTIME_API_ENV: &str = "AWS_LAMBDA_RUNTIME_API";

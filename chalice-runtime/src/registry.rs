@@ -8,8 +8,14 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 
 use crate::authorizer::{Authorizer, AuthorizerKind, BuiltinAuthorizer};
+use crate::contract::identity::IdentitySource;
 use crate::request::Request;
 use crate::response::Response;
+
+/// The handler string of the function that serves API Gateway's proxy events; each built-in
+/// authorizer's function has the authorizer's name as its handler string. The deployer sets
+/// them and the Lambda runtime reads them back (`_HANDLER`), so both take them from here.
+pub const API_HANDLER: &str = "api_handler";
 
 /// The future an `async` view's generated handler returns.
 pub type ViewFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
@@ -125,7 +131,7 @@ impl Route {
     }
 
     /// Where the route was declared.
-    pub fn location(&self) -> Location {
+    pub(crate) fn location(&self) -> Location {
         self.def.location
     }
 
@@ -211,13 +217,21 @@ impl Registry {
             .sort_by_key(|def| (def.authorizer.name(), def.location.file, def.location.line));
         for def in &authorizer_defs {
             // Its Lambda's handler string would select the API handler instead.
-            if def.authorizer.name() == crate::lambda::API_HANDLER {
+            if def.authorizer.name() == API_HANDLER {
                 return Err(RegistryError(format!(
-                    "the built-in authorizer at {} is named `{}`, the handler string of the API \
-                     function; give it another name",
+                    "the built-in authorizer at {} is named `{API_HANDLER}`, the handler string \
+                     of the API function; give it another name",
                     def.location,
-                    crate::lambda::API_HANDLER
                 )));
+            }
+            for source in def.authorizer.identity_sources() {
+                IdentitySource::parse(source).map_err(|error| {
+                    RegistryError(format!(
+                        "the built-in authorizer `{}` at {}: {error}",
+                        def.authorizer.name(),
+                        def.location
+                    ))
+                })?;
             }
             add_authorizer(
                 AuthorizerKind::Builtin(def.authorizer),
@@ -423,7 +437,7 @@ mod tests {
     }
 
     static API_HANDLER_AUTH: BuiltinAuthorizer =
-        BuiltinAuthorizer::__new(crate::authorizer::BuiltinAuthorizerSettings {
+        BuiltinAuthorizer::new(crate::authorizer::BuiltinAuthorizerSettings {
             name: "api_handler",
             function: "api_handler",
             auth_type: crate::authorizer::AuthType::Token,
@@ -446,6 +460,32 @@ mod tests {
                 .contains("named `api_handler`, the handler string"),
             "{err}"
         );
+    }
+
+    static BAD_SOURCE_AUTH: BuiltinAuthorizer =
+        BuiltinAuthorizer::new(crate::authorizer::BuiltinAuthorizerSettings {
+            name: "by_context",
+            function: "by_context",
+            auth_type: crate::authorizer::AuthType::Request,
+            header: "Authorization",
+            ttl_seconds: None,
+            execution_role: None,
+            identity_sources: &["header.X-Token", "context.identity.nope"],
+            handler: deny_all,
+        });
+    static BAD_SOURCE_DEF: AuthorizerDef = AuthorizerDef {
+        authorizer: &BAD_SOURCE_AUTH,
+        location: HERE,
+    };
+
+    #[test]
+    fn an_identity_source_that_names_nothing_is_an_error_naming_the_authorizer() {
+        let err = Registry::build([], [&BAD_SOURCE_DEF])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`by_context`"), "{err}");
+        assert!(err.contains("`context.identity.nope`"), "{err}");
+        assert!(err.contains("identity.sourceIp"), "{err}");
     }
 
     #[test]

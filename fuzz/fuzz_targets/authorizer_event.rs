@@ -9,7 +9,7 @@ mod apigw;
 #[path = "../common/app.rs"]
 mod app;
 
-use chalice_runtime::gateway::AuthorizerOutput;
+use chalice_runtime::contract::AuthorizerOutput;
 use chalice_runtime::lambda::{
     AUTHORIZER_ERROR, INVALID_AUTHORIZER_ANSWER, INVALID_EVENT, LambdaFunction, Output,
     UNAUTHORIZED,

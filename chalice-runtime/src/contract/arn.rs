@@ -1,4 +1,5 @@
-//! The `methodArn` API Gateway sends to a TOKEN or REQUEST authorizer.
+//! Execute-api ARNs: the `methodArn` API Gateway sends to a TOKEN or REQUEST authorizer, and
+//! the route ARNs of a policy built from an `AuthResponse`.
 
 /// The parts of an execute-api ARN that are fixed for one deployed stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,51 @@ impl MethodArn<'_> {
     /// The ARN as API Gateway writes it.
     pub(crate) fn text(&self) -> String {
         method_arn_under(self.stage_prefix, self.method, self.path)
+    }
+}
+
+/// What every route ARN of a policy shares with the method ARN: `arn:aws:execute-api:region:
+/// account:`, the API and the stage.
+pub(crate) struct ApiOfArn<'a> {
+    head: &'a str,
+    api_id: &'a str,
+    stage: &'a str,
+}
+
+impl<'a> ApiOfArn<'a> {
+    /// The API and stage of `method_arn`; `None` when it is not an execute-api ARN.
+    pub(crate) fn parse(method_arn: &'a str) -> Option<Self> {
+        let resource = method_arn.splitn(6, ':').nth(5)?;
+        let mut parts = resource.split('/');
+        let (Some(api_id), Some(stage)) = (parts.next(), parts.next()) else {
+            return None;
+        };
+        Some(ApiOfArn {
+            head: &method_arn[..method_arn.len() - resource.len()],
+            api_id,
+            stage,
+        })
+    }
+
+    /// The ARN that allows `method` on `path`.
+    ///
+    /// As Chalice: the first character of `path` is dropped (paths start with `/`), `*` alone
+    /// means every path, and `{param}` segments are kept literally (use `*` to match any value).
+    pub(crate) fn route_arn(&self, path: &str, method: &str) -> String {
+        let rest = path.char_indices().nth(1).map_or("", |(i, _)| &path[i..]);
+        let star = if path == "*" { "*" } else { "" };
+        [
+            self.head,
+            self.api_id,
+            "/",
+            self.stage,
+            "/",
+            method,
+            "/",
+            rest,
+            star,
+        ]
+        .concat()
     }
 }
 

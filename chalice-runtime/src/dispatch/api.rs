@@ -10,8 +10,8 @@ use http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use serde_json::json;
 
 use super::{EventKind, InvalidEvent, typed_event};
+use crate::contract::responses;
 use crate::cors;
-use crate::gateway::responses;
 use crate::registry::{Handler, Registry, Route};
 use crate::request::{MultiDict, Request};
 use crate::response::{Body, Response};

@@ -1,5 +1,6 @@
 //! The built-in authorizers: a TOKEN or REQUEST event in, the policy out.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use aws_lambda_events::apigw::{
@@ -11,6 +12,7 @@ use super::{EventKind, InvalidEvent, typed_event};
 use crate::auth::AuthRequest;
 use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, BuiltinAuthorizer};
+use crate::contract::identity::{ContextVariable, IdentityValues, identity_value};
 use crate::request::MultiDict;
 
 /// An event API Gateway sends to a Lambda authorizer.
@@ -90,7 +92,8 @@ impl AuthorizerEvent {
                 request.context = context;
                 request.token = identity_sources
                     .first()
-                    .and_then(|source| identity_value(&request, source))
+                    .and_then(|source| identity_value(&&request, source))
+                    .map(Cow::into_owned)
                     .unwrap_or_default();
                 Ok(request)
             }
@@ -98,19 +101,31 @@ impl AuthorizerEvent {
     }
 }
 
-/// The value of one identity source (`header.X`, `querystring.x`, `stageVariables.x`,
-/// `context.x`) in a REQUEST authorizer's request.
-pub(crate) fn identity_value(request: &AuthRequest, source: &str) -> Option<String> {
-    let (kind, name) = source.split_once('.')?;
-    match kind {
-        "header" => request.headers.get(name)?.to_str().ok().map(str::to_owned),
-        "querystring" => request.query_params.get(name).map(str::to_owned),
-        "stageVariables" => request.stage_vars.get(name).cloned(),
-        "context" => match request.context.as_ref()?.get(name)? {
-            Value::String(text) => Some(text.clone()),
-            other => Some(other.to_string()),
-        },
-        _ => None,
+/// The event's request as a REQUEST authorizer's identity sources read it, by the same rule
+/// as the in-process gateway: a context variable is read from `requestContext` by its path.
+impl<'a> IdentityValues<'a> for &'a AuthRequest {
+    fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    fn query(&self, name: &str) -> Option<&'a str> {
+        self.query_params.get(name)
+    }
+
+    fn stage_variable(&self, name: &str) -> Option<&'a str> {
+        self.stage_vars.get(name).map(String::as_str)
+    }
+
+    fn context(&self, variable: ContextVariable) -> Option<Cow<'a, str>> {
+        let mut value = self.context.as_ref()?;
+        for key in variable.name().split('.') {
+            value = value.get(key)?;
+        }
+        match value {
+            Value::String(text) => Some(Cow::Borrowed(text)),
+            Value::Null | Value::Array(_) | Value::Object(_) => None,
+            other => Some(Cow::Owned(other.to_string())),
+        }
     }
 }
 
@@ -217,7 +232,7 @@ mod tests {
     fn identity_value_of(source: &str) -> Option<String> {
         let mut request = AuthRequest::new("REQUEST", "", "arn");
         request.query_params.append("key", "k");
-        identity_value(&request, source)
+        identity_value(&&request, source).map(Cow::into_owned)
     }
 
     #[test]

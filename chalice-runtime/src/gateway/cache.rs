@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::arn::MethodArn;
-use super::authorizer_output::AuthorizerOutput;
-use super::policy::{self, Decision, PolicyError};
+use crate::contract::AuthorizerOutput;
+use crate::contract::arn::MethodArn;
+use crate::contract::policy::{self, Decision, PolicyError};
 
 /// The cache's maps, looked up on every authorized request: foldhash, seeded per process,
 /// hashes a token or a method ARN in a fraction of SipHash's time.

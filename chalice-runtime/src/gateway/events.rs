@@ -1,28 +1,27 @@
 //! The events API Gateway sends: the REST v1 proxy event to the API handler, and TOKEN or
 //! REQUEST events to Lambda authorizers.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
     ApiGatewayCustomAuthorizerRequestTypeRequestContext,
-    ApiGatewayCustomAuthorizerRequestTypeRequestIdentity, ApiGatewayProxyRequestContext,
+    ApiGatewayCustomAuthorizerRequestTypeRequestIdentity,
 };
 use aws_lambda_events::query_map::QueryMap;
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderMap, Method};
 use percent_encoding::percent_decode_str;
-use serde_json::Value;
 
 use super::GatewayConfig;
+use crate::contract::identity::{ContextVariable, IdentityValues};
 use crate::registry::Route;
 use crate::request::{MultiDict, Request};
-use crate::request_context::RequestContext;
+use crate::request_context::{RequestContext, RequestId, resource_id, staged_path};
 
 /// What the gateway knows of one request once its route is matched.
 pub(crate) struct MatchedRequest<'a> {
+    pub(crate) config: &'a GatewayConfig,
     pub(crate) method: &'a Method,
     pub(crate) path: &'a str,
     pub(crate) resource: &'a str,
@@ -31,6 +30,43 @@ pub(crate) struct MatchedRequest<'a> {
     pub(crate) path_parameters: &'a HashMap<String, String>,
     pub(crate) source_ip: &'a str,
     pub(crate) request_id: RequestId,
+}
+
+/// The request as a REQUEST authorizer's identity sources read it: the values API Gateway
+/// puts in the authorizer's event (see [`request_event`]).
+impl<'a> IdentityValues<'a> for MatchedRequest<'a> {
+    fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    fn query(&self, name: &str) -> Option<&'a str> {
+        let query: &'a [(String, String)] = self.query;
+        query
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn stage_variable(&self, name: &str) -> Option<&'a str> {
+        let config: &'a GatewayConfig = self.config;
+        config.stage_variables.get(name).map(String::as_str)
+    }
+
+    fn context(&self, variable: ContextVariable) -> Option<Cow<'a, str>> {
+        let config: &'a GatewayConfig = self.config;
+        Some(match variable {
+            ContextVariable::AccountId => Cow::Borrowed(config.account_id.as_str()),
+            ContextVariable::ApiId => Cow::Borrowed(config.api_id.as_str()),
+            ContextVariable::HttpMethod => Cow::Borrowed(self.method.as_str()),
+            ContextVariable::Path => Cow::Owned(staged_path(&config.stage, self.path)),
+            ContextVariable::RequestId => Cow::Owned(self.request_id.text()),
+            ContextVariable::ResourceId => Cow::Owned(resource_id(self.resource)),
+            ContextVariable::ResourcePath => Cow::Borrowed(self.resource),
+            ContextVariable::SourceIp => Cow::Borrowed(self.source_ip),
+            ContextVariable::Stage => Cow::Borrowed(config.stage.as_str()),
+        })
+    }
 }
 
 /// Splits and decodes a query string as API Gateway does (`a=1&b=&c` gives `c` an empty value).
@@ -50,64 +86,6 @@ pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
 
 fn decode(text: &str) -> String {
     percent_decode_str(text).decode_utf8_lossy().into_owned()
-}
-
-/// A request's id: two numbers, spelled out as API Gateway's UUID-shaped ids only when something
-/// reads it (most requests never show theirs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RequestId(u64, u64);
-
-impl RequestId {
-    /// A fresh id for a request received at `received`.
-    pub(crate) fn new(received: SystemTime) -> Self {
-        // Each thread counts its own requests from a start no other thread shares: a counter
-        // shared by the workers would bounce its cache line between them on every request.
-        static THREADS: AtomicU64 = AtomicU64::new(0);
-        thread_local! {
-            static COUNTER: std::cell::Cell<u64> =
-                std::cell::Cell::new(THREADS.fetch_add(1, Ordering::Relaxed) << 40);
-        }
-        let count = COUNTER.with(|counter| {
-            let count = counter.get();
-            counter.set(count.wrapping_add(1));
-            count
-        });
-        let nanos = received
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        let a = mix(nanos ^ count.rotate_left(24));
-        RequestId(a, mix(a ^ 0x9e37_79b9_7f4a_7c15))
-    }
-
-    /// The id as API Gateway writes one: `xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx`.
-    pub(crate) fn text(self) -> String {
-        let RequestId(a, b) = self;
-        let mut id = String::with_capacity(36);
-        push_hex(&mut id, a >> 32, 8);
-        id.push('-');
-        push_hex(&mut id, (a >> 16) & 0xffff, 4);
-        id.push_str("-4");
-        push_hex(&mut id, a & 0xfff, 3);
-        id.push('-');
-        push_hex(&mut id, (b >> 48) & 0x3fff | 0x8000, 4);
-        id.push('-');
-        push_hex(&mut id, b & 0xffff_ffff_ffff, 12);
-        id
-    }
-}
-
-/// The low `digits` hex digits of `value`, zero-padded.
-fn push_hex(out: &mut String, value: u64, digits: u32) {
-    for shift in (0..digits).rev() {
-        let nibble = (value >> (shift * 4)) & 0xf;
-        out.push(char::from(b"0123456789abcdef"[nibble as usize]));
-    }
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 fn query_maps(query: &[(String, String)]) -> (QueryMap, QueryMap) {
@@ -135,128 +113,6 @@ fn single_headers(headers: &HeaderMap) -> HeaderMap {
         }
     }
     single
-}
-
-fn epoch_millis(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-/// API Gateway's `requestTime`: `25/Nov/2026:19:40:38 +0000`. It changes once a second, so
-/// each thread keeps the last one it formatted.
-fn request_time(epoch_millis: i64) -> String {
-    thread_local! {
-        static LAST: std::cell::RefCell<(i64, String)> = const {
-            std::cell::RefCell::new((i64::MIN, String::new()))
-        };
-    }
-    let seconds = epoch_millis.div_euclid(1000);
-    LAST.with_borrow_mut(|(last_second, text)| {
-        if *last_second != seconds {
-            *text = format_request_time(seconds);
-            *last_second = seconds;
-        }
-        text.clone()
-    })
-}
-
-fn format_request_time(seconds: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(month - 1) as usize],
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    )
-}
-
-/// The path with its stage, as `requestContext.path` holds it.
-fn staged_path(stage: &str, path: &str) -> String {
-    ["/", stage, path].concat()
-}
-
-/// What every request's `requestContext` repeats from the stage, built once per gateway.
-#[derive(Debug)]
-pub(crate) struct StageContext {
-    pub(crate) account_id: String,
-    pub(crate) stage: String,
-    pub(crate) api_id: String,
-    pub(crate) domain_name: String,
-}
-
-impl StageContext {
-    pub(crate) fn new(config: &GatewayConfig) -> Self {
-        StageContext {
-            account_id: config.account_id.clone(),
-            stage: config.stage.clone(),
-            api_id: config.api_id.clone(),
-            domain_name: config.domain_name(),
-        }
-    }
-}
-
-/// What `requestContext` is made of. The view's [`RequestContext`] keeps these and builds the
-/// context the first time the view reads it: most views never do, and building it costs a
-/// dozen allocations per request.
-#[derive(Debug, Clone)]
-pub(crate) struct ContextParts {
-    pub(crate) stage: Arc<StageContext>,
-    pub(crate) resource: &'static str,
-    /// The request's normalized path, without its stage.
-    pub(crate) path: String,
-    pub(crate) method: Method,
-    pub(crate) source_ip: String,
-    pub(crate) user_agent: Option<HeaderValue>,
-    pub(crate) received: SystemTime,
-    pub(crate) request_id: RequestId,
-    /// The authorizer's output, as `requestContext.authorizer` holds it.
-    pub(crate) authorizer: Option<Arc<HashMap<String, Value>>>,
-}
-
-impl ContextParts {
-    /// `requestContext` as the API handler receives it, with the authorizer's output in it.
-    pub(crate) fn build(&self) -> ApiGatewayProxyRequestContext {
-        let stage = &*self.stage;
-        let mut context = ApiGatewayProxyRequestContext::default();
-        context.account_id = Some(stage.account_id.clone());
-        context.resource_id = Some(resource_id(self.resource));
-        context.stage = Some(stage.stage.clone());
-        context.domain_name = Some(stage.domain_name.clone());
-        context.domain_prefix = Some(stage.api_id.clone());
-        context.request_id = Some(self.request_id.text());
-        context.protocol = Some("HTTP/1.1".into());
-        context.identity.source_ip = Some(self.source_ip.clone());
-        context.identity.user_agent = self
-            .user_agent
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        context.resource_path = Some(self.resource.to_owned());
-        context.path = Some(staged_path(&stage.stage, &self.path));
-        context.http_method = self.method.clone();
-        let now = epoch_millis(self.received);
-        context.request_time_epoch = now;
-        context.request_time = Some(request_time(now));
-        context.apiid = Some(stage.api_id.clone());
-        if let Some(fields) = &self.authorizer {
-            context.authorizer.fields = HashMap::clone(fields);
-        }
-        context
-    }
 }
 
 /// The parts of a request the view receives as they are, owned.
@@ -338,22 +194,18 @@ pub(crate) fn request_event(
     event
 }
 
-/// A stable id per resource, as API Gateway gives each resource one.
-fn resource_id(resource: &str) -> String {
-    let hash = resource.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    let mut id = String::with_capacity(6);
-    push_hex(&mut id, hash & 0xff_ffff, 6);
-    id
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::time::SystemTime;
+
+    use aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
     use proptest::prelude::*;
+    use serde_json::Value;
 
     use super::*;
     use crate::registry::{Handler, Location, Registry, RouteDef};
+    use crate::request_context::ContextParts;
     use crate::response::Response;
 
     fn view(_: Request) -> Response {
@@ -446,6 +298,7 @@ mod tests {
             let path = format!("/items/{id}");
             let path_parameters = HashMap::from([("id".to_owned(), id.clone())]);
             let matched = MatchedRequest {
+                config: &config,
                 method: &Method::POST,
                 path: &path,
                 resource: route.path(),
@@ -457,7 +310,7 @@ mod tests {
             };
             let fields = HashMap::from([("principalId".to_owned(), Value::from("user"))]);
             let context = RequestContext::deferred(ContextParts {
-                stage: Arc::new(StageContext::new(&config)),
+                stage: Arc::new(config.stage_context()),
                 resource: route.path(),
                 path: path.clone(),
                 method: Method::POST,
@@ -494,6 +347,78 @@ mod tests {
         }
     }
 
+    /// Every identity source reads the same value in the gateway, from the request it is
+    /// matching, as in the Lambda authorizer, from the REQUEST event the gateway sends it.
+    #[test]
+    fn identity_sources_read_alike_in_the_gateway_and_from_the_event() {
+        use crate::contract::identity::{ContextVariable, identity_value};
+        use crate::dispatch::AuthorizerEvent;
+
+        let mut config = GatewayConfig::default().with_stage("dev");
+        config.stage_variables.insert("env".into(), "blue".into());
+        let mut headers = HeaderMap::new();
+        headers.insert("x-token", "t0k".parse().unwrap());
+        headers.insert("x-empty", "".parse().unwrap());
+        let query = vec![
+            ("key".to_owned(), "first".to_owned()),
+            ("key".to_owned(), "last".to_owned()),
+        ];
+        let path_parameters = HashMap::from([("id".to_owned(), "7".to_owned())]);
+        let matched = MatchedRequest {
+            config: &config,
+            method: &Method::PUT,
+            path: "/items/7",
+            resource: "/items/{id}",
+            headers: &headers,
+            query: &query,
+            path_parameters: &path_parameters,
+            source_ip: "10.1.2.3",
+            request_id: RequestId::new(SystemTime::now()),
+        };
+        let arn = "arn:aws:execute-api:us-east-1:123456789012:localapi01/dev/PUT/items/7";
+        let event = request_event(&config, &matched, arn);
+        let from_event = AuthorizerEvent::Request(Box::new(event))
+            .into_auth_request(&[])
+            .unwrap();
+
+        let mut sources: Vec<String> = [
+            "header.X-Token",
+            "header.x-token",
+            "header.X-Empty",
+            "header.X-Missing",
+            "querystring.key",
+            "querystring.missing",
+            "stageVariables.env",
+            "stageVariables.missing",
+            "context.nope",
+            "cookie.x",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        sources.extend(
+            ContextVariable::ALL
+                .iter()
+                .map(|(name, _)| format!("context.{name}")),
+        );
+        for source in &sources {
+            let in_gateway = identity_value(&matched, source);
+            let in_lambda = identity_value(&&from_event, source);
+            assert_eq!(in_gateway, in_lambda, "{source}");
+        }
+        let value = |source: &str| identity_value(&matched, source).map(Cow::into_owned);
+        assert_eq!(value("header.X-Token").as_deref(), Some("t0k"));
+        assert_eq!(value("querystring.key").as_deref(), Some("last"));
+        assert_eq!(
+            value("context.identity.sourceIp").as_deref(),
+            Some("10.1.2.3")
+        );
+        assert_eq!(value("context.path").as_deref(), Some("/dev/items/7"));
+        assert_eq!(value("context.httpMethod").as_deref(), Some("PUT"));
+        for source in ["header.X-Empty", "header.X-Missing", "context.nope"] {
+            assert_eq!(value(source), None, "{source}");
+        }
+    }
+
     #[test]
     fn query_strings_split_and_decode_as_api_gateway_does() {
         assert_eq!(
@@ -502,27 +427,5 @@ mod tests {
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
         );
         assert!(parse_query("").is_empty());
-    }
-
-    #[test]
-    fn request_time_is_formatted_as_api_gateway_does() {
-        assert_eq!(request_time(0), "01/Jan/1970:00:00:00 +0000");
-        // Within the same second, the thread's last answer.
-        assert_eq!(request_time(999), "01/Jan/1970:00:00:00 +0000");
-        assert_eq!(request_time(1_000), "01/Jan/1970:00:00:01 +0000");
-        assert_eq!(
-            request_time(1_795_635_638_000),
-            "25/Nov/2026:19:40:38 +0000"
-        );
-        assert_eq!(request_time(951_782_400_000), "29/Feb/2000:00:00:00 +0000");
-    }
-
-    #[test]
-    fn request_ids_are_uuid_shaped_and_distinct() {
-        let now = SystemTime::now();
-        let (a, b) = (RequestId::new(now).text(), RequestId::new(now).text());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        assert_eq!(a.matches('-').count(), 4);
     }
 }

@@ -7,13 +7,9 @@
 // boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
-mod arn;
-pub(crate) mod authorizer_output;
 mod cache;
 mod cognito;
 mod events;
-mod policy;
-pub(crate) mod responses;
 mod routing;
 
 use std::borrow::Cow;
@@ -26,21 +22,21 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderName, Method};
 use serde_json::Value;
 
-pub use authorizer_output::{AuthorizerOutput, CheckedAnswer};
 pub use cognito::Jwks;
 
 use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
+use crate::contract::arn::{ApiArn, MethodArn};
+use crate::contract::identity::identity_value;
+use crate::contract::policy::Decision;
+use crate::contract::responses;
 use crate::cors;
 use crate::dispatch::{self, AuthorizerEvent};
 use crate::registry::{Registry, Route};
-use crate::request_context::RequestContext;
+use crate::request_context::{ContextParts, RequestContext, RequestId, StageContext};
 use crate::response::{Body, Response};
 
-use arn::{ApiArn, MethodArn};
 use cache::{Answer, AuthCache};
-pub(crate) use events::{ContextParts, RequestId, StageContext};
 use events::{MatchedRequest, RequestParts};
-use policy::Decision;
 use routing::RouteTable;
 
 /// API Gateway's default cache TTL for Lambda authorizers.
@@ -84,6 +80,16 @@ impl GatewayConfig {
     pub fn with_stage(mut self, stage: impl Into<String>) -> Self {
         self.stage = stage.into();
         self
+    }
+
+    /// What every request's `requestContext` takes from the stage.
+    pub(crate) fn stage_context(&self) -> StageContext {
+        StageContext {
+            account_id: self.account_id.clone(),
+            stage: self.stage.clone(),
+            api_id: self.api_id.clone(),
+            domain_name: self.domain_name(),
+        }
     }
 
     /// The host name API Gateway would serve the API on.
@@ -253,7 +259,7 @@ impl Gateway {
                 stage: &config.stage,
             }
             .stage_prefix(),
-            context: Arc::new(StageContext::new(&config)),
+            context: Arc::new(config.stage_context()),
         };
         let token_headers = registry
             .authorizers()
@@ -346,6 +352,7 @@ impl Gateway {
         let path_parameters: HashMap<String, String> = matched.params.into_iter().collect();
         let received = SystemTime::now();
         let matched = MatchedRequest {
+            config: &self.config,
             method: &method,
             path,
             resource,
@@ -534,11 +541,7 @@ impl Gateway {
                 sources = builtin
                     .identity_sources()
                     .iter()
-                    .map(|source| {
-                        self.identity_value(request, source)
-                            .filter(|v| !v.is_empty())
-                            .ok_or_else(unauthorized)
-                    })
+                    .map(|source| identity_value(request, source).ok_or_else(unauthorized))
                     .collect::<Result<_, _>>()?;
                 &sources
             }
@@ -629,35 +632,6 @@ impl Gateway {
             );
         }
         Ok(answer)
-    }
-
-    /// The value of a REQUEST authorizer's identity source in this request.
-    fn identity_value<'a>(
-        &'a self,
-        request: &MatchedRequest<'a>,
-        source: &str,
-    ) -> Option<Cow<'a, str>> {
-        let (kind, name) = source.split_once('.')?;
-        let value = match kind {
-            "header" => header_value(request.headers, name)?,
-            "querystring" => request
-                .query
-                .iter()
-                .rev()
-                .find(|(key, _)| key == name)
-                .map(|(_, v)| v.as_str())?,
-            "stageVariables" => self.config.stage_variables.get(name)?,
-            "context" => match name {
-                "identity.sourceIp" => request.source_ip,
-                "httpMethod" => request.method.as_str(),
-                "resourcePath" => request.resource,
-                "stage" => &self.config.stage,
-                "requestId" => return Some(Cow::Owned(request.request_id.text())),
-                _ => return None,
-            },
-            _ => return None,
-        };
-        Some(Cow::Borrowed(value))
     }
 
     fn authorizer_failed(&self, name: &str, reason: String) -> Refusal {

@@ -7,7 +7,11 @@ use std::sync::OnceLock;
 use aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
 use serde::{Serialize, Serializer};
 
-use crate::gateway::ContextParts;
+mod parts;
+mod request_id;
+
+pub(crate) use parts::{ContextParts, StageContext, resource_id, staged_path};
+pub(crate) use request_id::RequestId;
 
 /// API Gateway's `requestContext`, the authorizer's output included.
 ///
@@ -100,14 +104,16 @@ mod tests {
     use std::time::SystemTime;
 
     use super::*;
-    use crate::gateway::{GatewayConfig, RequestId, StageContext};
 
     fn parts() -> ContextParts {
         let received = SystemTime::now();
         ContextParts {
-            stage: Arc::new(StageContext::new(
-                &GatewayConfig::default().with_stage("dev"),
-            )),
+            stage: Arc::new(StageContext {
+                account_id: "123456789012".into(),
+                stage: "dev".into(),
+                api_id: "localapi01".into(),
+                domain_name: "localapi01.execute-api.us-east-1.amazonaws.com".into(),
+            }),
             resource: "/items/{id}",
             path: "/items/7".into(),
             method: http::Method::GET,

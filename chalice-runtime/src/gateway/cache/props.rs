@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use serde_json::{Map, json};
 
 use super::{Answer, AuthCache};
-use crate::gateway::authorizer_output::AuthorizerOutput;
+use crate::contract::AuthorizerOutput;
 
 #[derive(Debug, Clone)]
 enum Op {
