@@ -221,20 +221,11 @@ fn string_slice(literals: &[LitStr]) -> TokenStream {
     quote!(&[#(#literals),*])
 }
 
-fn emit(
-    route: &RouteArgs,
-    function: &ItemFn,
-    methods: &[String],
-    view_args: &[ViewArg<'_>],
-) -> TokenStream {
+/// The generated view function, which binds the view's arguments from the request, calls it
+/// and converts its output, and the `Handler` that names it.
+fn view_handler(function: &ItemFn, view_args: &[ViewArg<'_>]) -> (TokenStream, TokenStream) {
     let private = quote!(::chalice_runtime::__private);
     let fn_name = &function.sig.ident;
-    let path = &route.path;
-    let view_name = route
-        .name
-        .as_ref()
-        .map_or_else(|| fn_name.to_string(), LitStr::value);
-
     let mut bindings = Vec::new();
     let mut call_args = Vec::new();
     for (index, arg) in view_args.iter().enumerate() {
@@ -278,7 +269,7 @@ fn emit(
         let __chalice_output = #call;
         #into_response
     };
-    let (view_fn, handler) = if function.sig.asyncness.is_some() {
+    if function.sig.asyncness.is_some() {
         (
             quote! {
                 fn __chalice_view(__chalice_request: ::chalice_runtime::Request) -> #private::ViewFuture {
@@ -296,7 +287,23 @@ fn emit(
             },
             quote!(#private::Handler::Sync(__chalice_view)),
         )
-    };
+    }
+}
+
+fn emit(
+    route: &RouteArgs,
+    function: &ItemFn,
+    methods: &[String],
+    view_args: &[ViewArg<'_>],
+) -> TokenStream {
+    let private = quote!(::chalice_runtime::__private);
+    let fn_name = &function.sig.ident;
+    let path = &route.path;
+    let view_name = route
+        .name
+        .as_ref()
+        .map_or_else(|| fn_name.to_string(), LitStr::value);
+    let (view_fn, handler) = view_handler(function, view_args);
 
     // One check per route: with `scopes`, the authorizer must support them (which implies it is
     // an authorizer), so a non-authorizer with scopes is one error, not two.
