@@ -10,6 +10,7 @@ use std::pin::Pin;
 
 use crate::auth::{AuthError, AuthRequest};
 use crate::auth_answer::AuthAnswer;
+use crate::unwind::{self, CatchUnwind};
 
 /// The header API Gateway reads the token from unless told otherwise.
 pub const DEFAULT_HEADER: &str = "Authorization";
@@ -315,9 +316,18 @@ impl BuiltinAuthorizer {
         self.identity_sources
     }
 
-    /// Runs the user's function on `request` and returns the policy API Gateway would get.
+    /// Runs the user's function on `request` and returns the policy API Gateway would get. A
+    /// panic is a failure, as an error is (API Gateway: 500).
     pub async fn call(&self, request: AuthRequest) -> Result<AuthAnswer, AuthFailure> {
-        (self.handler)(request).await
+        let answer = match unwind::catch(|| (self.handler)(request)) {
+            Ok(future) => CatchUnwind(future).await,
+            Err(message) => Err(message),
+        };
+        answer.unwrap_or_else(|message| {
+            Err(AuthFailure::Error(
+                format!("the authorizer `{}` panicked: {message}", self.name).into(),
+            ))
+        })
     }
 }
 

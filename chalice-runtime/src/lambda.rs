@@ -23,6 +23,7 @@ pub use lambda_runtime::Diagnostic;
 use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, AuthorizerKind, BuiltinAuthorizer};
 use crate::dispatch::{self, InvalidAuthorizerAnswer, InvalidEvent};
+use crate::log_text::printable;
 use crate::registry::{Registry, RegistryError};
 
 pub use crate::registry::API_HANDLER;
@@ -230,8 +231,9 @@ impl LambdaFunction {
     /// A failure, also logged: CloudWatch is where the user will look for it.
     fn failed(&self, error_type: &str, message: String) -> Diagnostic {
         eprintln!(
-            "chalice-rs: {}: {error_type}: {message}",
-            self.role.handler()
+            "chalice-rs: {}: {error_type}: {}",
+            self.role.handler(),
+            printable(&message)
         );
         Diagnostic {
             error_type: error_type.to_owned(),

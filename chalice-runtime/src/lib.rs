@@ -39,12 +39,14 @@ mod error;
 pub mod gateway;
 pub mod lambda;
 pub mod local;
+mod log_text;
 pub mod manifest;
 mod registry;
 mod request;
 mod request_context;
 mod response;
 pub mod test;
+mod unwind;
 
 #[doc(hidden)]
 pub mod __private;

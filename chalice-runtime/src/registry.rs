@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use crate::authorizer::{Authorizer, AuthorizerKind, BuiltinAuthorizer};
 use crate::contract::identity::IdentitySource;
+use crate::contract::user_pool;
 use crate::request::Request;
 use crate::response::Response;
 
@@ -243,6 +244,7 @@ impl Registry {
         for def in route_defs {
             let authorizer = def.authorizer.map(|a| a.kind());
             if let Some(kind) = authorizer {
+                check_declaration(kind, def.location)?;
                 add_authorizer(kind, def.location.to_string())?;
             }
             for &method in def.methods {
@@ -307,6 +309,22 @@ impl Registry {
             AuthorizerKind::Builtin(builtin) if builtin.name() == name => Some(*builtin),
             _ => None,
         })
+    }
+}
+
+/// What API Gateway would refuse when the authorizer is created, refused when the app starts
+/// instead of weakening what the local gateway checks.
+fn check_declaration(kind: AuthorizerKind, at: Location) -> Result<(), RegistryError> {
+    match kind {
+        AuthorizerKind::Cognito(pool) => {
+            user_pool::check_providers(pool.provider_arns()).map_err(|error| {
+                RegistryError(format!(
+                    "the Cognito user pool authorizer `{}` (used at {at}): {error}",
+                    pool.name()
+                ))
+            })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -486,6 +504,24 @@ mod tests {
         assert!(err.contains("`by_context`"), "{err}");
         assert!(err.contains("`context.identity.nope`"), "{err}");
         assert!(err.contains("identity.sourceIp"), "{err}");
+    }
+
+    static NOT_A_POOL: crate::CognitoUserPoolAuthorizer =
+        crate::CognitoUserPoolAuthorizer::new("Pool", &["MyPool"]);
+    static BEHIND_NOT_A_POOL: RouteDef = RouteDef {
+        authorizer: Some(&NOT_A_POOL),
+        ..ROUTE_A
+    };
+
+    /// A provider that is no user pool would leave the token's issuer unchecked; API Gateway
+    /// refuses such an authorizer when it is created.
+    #[test]
+    fn a_cognito_provider_that_is_no_user_pool_is_an_error_naming_it() {
+        let err = Registry::build([&BEHIND_NOT_A_POOL], [])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`Pool`"), "{err}");
+        assert!(err.contains("`MyPool` is not a user-pool ARN"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use http::HeaderMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
+use crate::contract::headers::last_value;
 use crate::error::Error;
 use crate::request_context::RequestContext;
 
@@ -107,9 +108,11 @@ impl Request {
         std::str::from_utf8(&self.raw_body).ok()
     }
 
-    /// The value of one header, if present and text.
+    /// The value of one header, if present and text; of a repeated header, the last value, as
+    /// API Gateway's `headers` (and Chalice's `request.headers`) hold it, and as the
+    /// authorizer read it.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
+        last_value(&self.headers, name)
     }
 }
 
@@ -120,13 +123,7 @@ impl Serialize for Request {
             .headers
             .keys()
             .filter_map(|name| {
-                let value = self
-                    .headers
-                    .get_all(name)
-                    .iter()
-                    .next_back()?
-                    .to_str()
-                    .ok()?;
+                let value = last_value(&self.headers, name)?;
                 Some((name.as_str().to_owned(), Value::String(value.to_owned())))
             })
             .collect();

@@ -5,6 +5,7 @@ use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::log_text::printable;
 
 /// A response body: nothing, text, or bytes (sent base64-encoded through API Gateway).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -204,7 +205,10 @@ impl<T: IntoResponse, E: Into<Error>> IntoResponse for Result<T, E> {
             Err(error) => {
                 let error = error.into();
                 if error.kind() == crate::error::ErrorKind::Internal {
-                    eprintln!("chalice-rs: view failed: {error:?}");
+                    eprintln!(
+                        "chalice-rs: view failed: {}",
+                        printable(&format!("{error:?}"))
+                    );
                 }
                 error.to_response()
             }

@@ -85,7 +85,12 @@ fn landing_page_auth(auth: AuthRequest) -> AuthResponse {
 }
 
 static IAM: IamAuthorizer = IamAuthorizer::new();
-static COGNITO: CognitoUserPoolAuthorizer = CognitoUserPoolAuthorizer::new("app-name", &[]);
+// Chalice's test names no user pool; API Gateway refuses such an authorizer, and so does the
+// registry (an authorizer that names none would check no issuer).
+static COGNITO: CognitoUserPoolAuthorizer = CognitoUserPoolAuthorizer::new(
+    "app-name",
+    &["arn:aws:cognito-idp:us-west-2:123456789012:userpool/us-west-2_app"],
+);
 
 fn echo(req: &Request) -> Value {
     json!({"context": req.context})
@@ -319,7 +324,7 @@ async fn cognito_claims_reach_the_view() {
     let token = format!(
         "{}.{}.sig",
         encode(r#"{"alg":"HS256"}"#),
-        encode(r#"{"cognito:username":"janedoe"}"#)
+        encode(r#"{"cognito:username":"janedoe","exp":4102444800}"#)
     );
     let client = client();
     let response = client
@@ -338,7 +343,7 @@ async fn cognito_claims_reach_the_view() {
     let machine = format!(
         "{}.{}.sig",
         encode(r#"{"alg":"HS256"}"#),
-        encode(r#"{"client_id":"m2m"}"#)
+        encode(r#"{"client_id":"m2m","exp":4102444800}"#)
     );
     assert_eq!(
         client

@@ -1,5 +1,7 @@
 //! The answers API Gateway itself gives, before or instead of calling the integration.
 
+use http::HeaderMap;
+use http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use serde_json::json;
 
 use crate::response::Response;
@@ -70,4 +72,31 @@ pub fn bad_gateway() -> Response {
         "InternalServerErrorException",
         r#"{"message": "Internal server error"}"#.into(),
     )
+}
+
+/// Drops the framing headers an integration set: API Gateway frames its answer itself, so a
+/// view's `Content-Length` that disagrees with its body cannot split one answer in two.
+pub(crate) fn strip_framing_headers(headers: &mut HeaderMap) {
+    if headers.contains_key(CONTENT_LENGTH) {
+        headers.remove(CONTENT_LENGTH);
+    }
+    if headers.contains_key(TRANSFER_ENCODING) {
+        headers.remove(TRANSFER_ENCODING);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framing_headers_go_and_the_rest_stay() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_LENGTH, "5".parse().unwrap());
+        headers.append(TRANSFER_ENCODING, "chunked".parse().unwrap());
+        headers.insert("x-kept", "1".parse().unwrap());
+        strip_framing_headers(&mut headers);
+        assert_eq!(headers.len(), 1);
+        assert_eq!(headers["x-kept"], "1");
+    }
 }

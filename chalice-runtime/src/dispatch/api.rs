@@ -10,11 +10,14 @@ use http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use serde_json::json;
 
 use super::{EventKind, InvalidEvent, typed_event};
-use crate::contract::responses;
+use crate::contract::headers::last_value;
+use crate::contract::responses::{self, strip_framing_headers};
 use crate::cors;
+use crate::log_text::printable;
 use crate::registry::{Handler, Registry, Route};
 use crate::request::{MultiDict, Request};
 use crate::response::{Body, Response};
+use crate::unwind::{self, CatchUnwind};
 
 /// Reads a REST v1 proxy event as Lambda delivers it; anything else is an error that says what
 /// is wrong, including an authorizer's event, which the proxy type would otherwise half-accept.
@@ -67,7 +70,8 @@ async fn call_view(route: &Route, event: ApiGatewayProxyRequest) -> Response {
 }
 
 /// Runs the route's view on a request already built, with what Chalice checks and adds around
-/// it (the accepted content types, CORS headers). The in-process gateway comes in here with the
+/// it (the accepted content types, CORS headers) and what API Gateway does with its answer (a
+/// panic is a failed integration, 502; framing headers are its own). The in-process gateway comes in here with the
 /// request [`to_request`] would have built from its proxy event, without building the event.
 pub(crate) async fn respond(route: &Route, request: Request) -> Response {
     if let Some(unsupported) = unsupported_content_type(route, &request) {
@@ -77,10 +81,26 @@ pub(crate) async fn respond(route: &Route, request: Request) -> Response {
         }))
         .with_status(415);
     }
-    let mut response = match route.handler() {
-        Handler::Sync(view) => view(request),
-        Handler::Async(view) => view(request).await,
+    let response = match route.handler() {
+        Handler::Sync(view) => unwind::catch(|| view(request)),
+        Handler::Async(view) => match unwind::catch(|| view(request)) {
+            Ok(future) => CatchUnwind(future).await,
+            Err(message) => Err(message),
+        },
     };
+    let mut response = match response {
+        Ok(response) => response,
+        Err(message) => {
+            eprintln!(
+                "chalice-rs: the view of {} {} panicked: {}",
+                route.method(),
+                route.path(),
+                printable(&message)
+            );
+            return responses::bad_gateway();
+        }
+    };
+    strip_framing_headers(response.headers_mut());
     if route.cors() {
         cors::add_cors_headers(response.headers_mut());
     }
@@ -99,10 +119,7 @@ fn method_not_allowed(registry: &Registry, resource: &str, method: &str) -> Resp
 
 /// The request's media type when the view does not accept it (absent means JSON, as in Chalice).
 fn unsupported_content_type(route: &Route, request: &Request) -> Option<String> {
-    let content_type = request
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok());
+    let content_type = last_value(&request.headers, CONTENT_TYPE);
     let media_type = match content_type {
         // Most requests (every GET) have none: nothing to take apart.
         None => "application/json",

@@ -12,6 +12,7 @@ use super::{EventKind, InvalidEvent, typed_event};
 use crate::auth::AuthRequest;
 use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, BuiltinAuthorizer};
+use crate::contract::headers::last_value;
 use crate::contract::identity::{ContextVariable, IdentityValues, identity_value};
 use crate::request::MultiDict;
 
@@ -105,7 +106,7 @@ impl AuthorizerEvent {
 /// as the in-process gateway: a context variable is read from `requestContext` by its path.
 impl<'a> IdentityValues<'a> for &'a AuthRequest {
     fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers.get(name)?.to_str().ok()
+        last_value(&self.headers, name)
     }
 
     fn query(&self, name: &str) -> Option<&'a str> {

@@ -16,6 +16,8 @@ use rsa::{BigUint, RsaPublicKey};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
+use crate::contract::user_pool::issuer;
+
 /// A user pool's signing keys: the JWKS at
 /// `https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,16 +66,6 @@ impl Jwks {
     }
 }
 
-/// The issuer a user pool's tokens carry.
-fn issuer(provider_arn: &str) -> Option<String> {
-    let fields: Vec<&str> = provider_arn.splitn(6, ':').collect();
-    let ["arn", _, "cognito-idp", region, _, resource] = fields[..] else {
-        return None;
-    };
-    let pool = resource.strip_prefix("userpool/")?;
-    Some(format!("https://cognito-idp.{region}.amazonaws.com/{pool}"))
-}
-
 /// The claims of a token verified against `jwks` for the given user pools.
 pub(crate) fn verified_claims(
     token: &str,
@@ -109,12 +101,14 @@ pub(crate) fn verified_claims(
     VerifyingKey::<Sha256>::new(key.clone())
         .verify(signed.as_bytes(), &signature)
         .map_err(|_| "the JWT signature does not verify")?;
+    // The registry refuses an authorizer whose providers are not user pools, so the list is
+    // never empty; were it, no token would pass.
     let issuers: Vec<String> = provider_arns.iter().filter_map(|arn| issuer(arn)).collect();
     let iss = claims
         .get("iss")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if !issuers.is_empty() && !issuers.iter().any(|expected| expected == iss) {
+    if !issuers.iter().any(|expected| expected == iss) {
         return Err(format!(
             "the token's issuer {iss:?} is none of the route's user pools"
         ));
@@ -151,11 +145,10 @@ pub(crate) fn check_claims(
     required_scopes: &[&str],
     now: u64,
 ) -> Result<(), String> {
-    if let Some(exp) = claims.get("exp") {
-        let exp = exp.as_u64().ok_or("the JWT's exp claim is not a number")?;
-        if exp <= now {
-            return Err("the token has expired".into());
-        }
+    let exp = claims.get("exp").ok_or("the token has no exp claim")?;
+    let exp = exp.as_u64().ok_or("the JWT's exp claim is not a number")?;
+    if exp <= now {
+        return Err("the token has expired".into());
     }
     if required_scopes.is_empty() {
         return Ok(());
@@ -317,11 +310,22 @@ mod tests {
     #[test]
     fn id_tokens_carry_no_scopes() {
         let claims = unverified_claims(&unsigned_jwt(
-            &json!({"token_use": "id", "scope": "users/read"}),
+            &json!({"token_use": "id", "scope": "users/read", "exp": 100}),
         ))
         .unwrap();
         assert!(check_claims(&claims, &["users/read"], 0).is_err());
         assert!(check_claims(&claims, &[], 0).is_ok());
+    }
+
+    #[test]
+    fn a_token_without_an_expiry_is_refused() {
+        let claims =
+            unverified_claims(&unsigned_jwt(&json!({"token_use": "access", "scope": "a"})))
+                .unwrap();
+        assert_eq!(
+            check_claims(&claims, &[], 0),
+            Err("the token has no exp claim".to_owned())
+        );
     }
 
     #[test]

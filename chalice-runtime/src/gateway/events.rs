@@ -14,6 +14,7 @@ use http::{HeaderMap, Method};
 use percent_encoding::percent_decode_str;
 
 use super::GatewayConfig;
+use crate::contract::headers::last_value;
 use crate::contract::identity::{ContextVariable, IdentityValues};
 use crate::registry::Route;
 use crate::request::{MultiDict, Request};
@@ -36,7 +37,7 @@ pub(crate) struct MatchedRequest<'a> {
 /// puts in the authorizer's event (see [`request_event`]).
 impl<'a> IdentityValues<'a> for MatchedRequest<'a> {
     fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers.get(name)?.to_str().ok()
+        last_value(self.headers, name)
     }
 
     fn query(&self, name: &str) -> Option<&'a str> {

@@ -26,11 +26,13 @@ pub use cognito::Jwks;
 
 use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
 use crate::contract::arn::{ApiArn, MethodArn};
+use crate::contract::headers::{identity_header, last_value};
 use crate::contract::identity::identity_value;
 use crate::contract::policy::Decision;
 use crate::contract::responses;
 use crate::cors;
 use crate::dispatch::{self, AuthorizerEvent};
+use crate::log_text::printable;
 use crate::registry::{Registry, Route};
 use crate::request_context::{ContextParts, RequestContext, RequestId, StageContext};
 use crate::response::{Body, Response};
@@ -415,10 +417,7 @@ impl Gateway {
     }
 
     fn no_route(&self, request: &GatewayRequest) -> GatewayResponse {
-        let authorization = request
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok());
+        let authorization = last_value(&request.headers, http::header::AUTHORIZATION);
         let response = match authorization {
             Some(value) => responses::incomplete_signature(value),
             None => responses::missing_authentication_token(),
@@ -463,8 +462,8 @@ impl Gateway {
                 self.authorize_builtin(builtin, request, method_arn).await
             }
             Some(AuthorizerKind::Cognito(pool)) => {
-                let token =
-                    header_value(request.headers, pool.header_name()).ok_or_else(unauthorized)?;
+                let token = identity_header(request.headers, pool.header_name())
+                    .ok_or_else(unauthorized)?;
                 let claims = match &self.config.cognito_jwks {
                     Some(jwks) => cognito::verified_claims(token, jwks, pool.provider_arns()),
                     None => {
@@ -585,7 +584,7 @@ impl Gateway {
             .token_headers
             .iter()
             .find(|(known, _)| known.name() == builtin.name())?;
-        non_empty(headers.get(name))
+        identity_header(headers, name)
     }
 
     /// Runs a built-in authorizer and caches its answer for the identity.
@@ -635,7 +634,10 @@ impl Gateway {
     }
 
     fn authorizer_failed(&self, name: &str, reason: String) -> Refusal {
-        eprintln!("chalice-rs: authorizer `{name}` failed: {reason}");
+        eprintln!(
+            "chalice-rs: authorizer `{name}` failed: {}",
+            printable(&reason)
+        );
         (
             responses::authorizer_configuration_error(),
             AuthDecision::Failed(reason),
@@ -688,17 +690,6 @@ fn cacheable(identity: &[Cow<'_, str>]) -> bool {
 
 fn unauthorized() -> Refusal {
     (responses::unauthorized(), AuthDecision::Unauthorized)
-}
-
-/// A non-empty header value; API Gateway treats a missing and an empty identity source alike.
-fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    non_empty(headers.get(name))
-}
-
-fn non_empty(value: Option<&http::HeaderValue>) -> Option<&str> {
-    value
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.is_empty())
 }
 
 /// The HTTP response API Gateway makes of the view's: Chalice's default content type, and a

@@ -6,10 +6,13 @@
 //! request would cost the server more than the request does. Lines from different workers can
 //! therefore come out of order within one collection.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use http::{Method, Uri};
+
+use crate::log_text::printable;
 
 /// How often the writer collects the lines.
 const COLLECT_EVERY: Duration = Duration::from_millis(20);
@@ -62,12 +65,23 @@ impl LogLine {
         text.push(' ');
         push_decimal(text, u64::from(status), 1);
         text.push(' ');
+        let described = text.len();
         describe(text);
+        escape_from(text, described);
         text.push(' ');
         push_decimal(text, micros / 1000, 1);
         text.push('.');
         push_decimal(text, micros % 1000 / 10, 2);
         text.push_str("ms\n");
+    }
+}
+
+/// Escapes the control characters of `text[start..]` (see [`printable`]): a principal or an
+/// authorizer's error with a newline in it must not forge a line.
+fn escape_from(text: &mut String, start: usize) {
+    if let Cow::Owned(escaped) = printable(&text[start..]) {
+        text.truncate(start);
+        text.push_str(&escaped);
     }
 }
 
@@ -156,5 +170,22 @@ mod tests {
             12_345,
         );
         assert_eq!(text, "GET /users/42 200 allowed 12.34ms\n");
+    }
+
+    #[test]
+    fn a_principal_with_a_newline_cannot_forge_a_line() {
+        let uri: Uri = "/".parse().unwrap();
+        let mut text = String::new();
+        LogLine::start(&Method::GET, &uri, Instant::now()).write(
+            &mut text,
+            200,
+            |text| text.push_str("allowed principal=u\nGET /admin 200 allowed"),
+            1_000,
+        );
+        assert_eq!(
+            text,
+            "GET / 200 allowed principal=u\\nGET /admin 200 allowed 1.00ms\n"
+        );
+        assert_eq!(text.lines().count(), 1);
     }
 }
