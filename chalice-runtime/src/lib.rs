@@ -28,25 +28,36 @@
 //! }
 //! ```
 
-mod application;
+// The layers, bottom up; each imports only the ones before it in this list (`error` and
+// `response`, two sides of one concept, import each other).
+//
+// What every layer uses: the response a view or API Gateway gives, and small helpers.
+mod error;
+mod log_text;
+mod response;
+mod unwind;
+// API Gateway's contract, which both front ends below apply (public for `AuthorizerOutput`,
+// which checks an authorizer's answer as API Gateway does), and Chalice's CORS headers.
+pub mod contract;
+pub mod cors;
+// The app model: what the user writes and what the macros register.
 mod auth;
 mod auth_answer;
 mod authorizer;
-pub mod contract;
-pub mod cors;
-pub mod dispatch;
-mod error;
-pub mod gateway;
-pub mod lambda;
-pub mod local;
-mod log_text;
-pub mod manifest;
 mod registry;
 mod request;
 mod request_context;
-mod response;
+// Running the user's code: one event in, the answer out (public for apps that drive their own
+// Lambda loop), and the in-process API Gateway in front of it.
+pub mod dispatch;
+pub mod gateway;
+// The front ends: the Lambda Runtime API loop, the local server, the test client, the
+// manifest the CLI reads, and `App::run`, which picks one.
+mod application;
+pub mod lambda;
+pub mod local;
+pub mod manifest;
 pub mod test;
-mod unwind;
 
 #[doc(hidden)]
 pub mod __private;
