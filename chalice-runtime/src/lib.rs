@@ -28,8 +28,8 @@
 //! }
 //! ```
 
-// The layers, bottom up; each imports only the ones before it in this list (`error` and
-// `response`, two sides of one concept, import each other).
+// The layers, bottom up: a module imports only modules of its own layer and of the layers
+// before it (`error` and `response`, two sides of one concept, import each other).
 //
 // What every layer uses: the response a view or API Gateway gives, and small helpers.
 mod error;
@@ -51,8 +51,8 @@ mod request_context;
 // Lambda loop), and the in-process API Gateway in front of it.
 pub mod dispatch;
 pub mod gateway;
-// The front ends: the Lambda Runtime API loop, the local server, the test client, the
-// manifest the CLI reads, and `App::run`, which picks one.
+// The front ends: the Lambda Runtime API loop, the local server, the manifest the CLI reads,
+// `App` (whose `run` picks one of them), and the test client.
 mod application;
 pub mod lambda;
 pub mod local;
