@@ -48,7 +48,7 @@ impl Parse for RouteArgs {
         args::key_values(input, |key, value| {
             match key.to_string().as_str() {
                 "methods" => route.methods = args::string_list(value)?,
-                "authorizer" => route.authorizer = Some(value.parse()?),
+                "authorizer" => route.authorizer = Some(authorizer_path(value)?),
                 "scopes" => route.scopes = Some(args::string_list(value)?),
                 "cors" => route.cors = args::boolean(value)?,
                 "content_types" => route.content_types = Some(args::string_list(value)?),
@@ -65,6 +65,22 @@ impl Parse for RouteArgs {
         })?;
         Ok(route)
     }
+}
+
+/// `authorizer = X`: the authorizer itself, named as Rust names it. A string is the likely
+/// slip of a Chalice user (`authorizer="token_auth"`), so it gets its own answer.
+fn authorizer_path(input: ParseStream<'_>) -> syn::Result<Path> {
+    if input.peek(LitStr) {
+        let name: LitStr = input.parse()?;
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "name the authorizer itself, not a string: `authorizer = {}` (a `#[app::authorizer]` function or a static authorizer)",
+                name.value()
+            ),
+        ));
+    }
+    input.parse()
 }
 
 /// How the view receives one of its arguments.

@@ -211,10 +211,11 @@ impl App {
         };
         runtime.block_on(async {
             let gateway_config = config.gateway.clone();
+            let wanted = config.addr;
             let server = match LocalServer::bind(registry, config).await {
                 Ok(server) => server,
                 Err(error) => {
-                    eprintln!("chalice-rs: cannot listen: {error}");
+                    eprintln!("chalice-rs: {}", cannot_listen(wanted, &error));
                     return 1;
                 }
             };
@@ -227,10 +228,13 @@ impl App {
             );
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
-                eprintln!("chalice-rs: shutting down");
             };
+            // `serve` writes out the request log before it returns: the last line comes last.
             match server.serve(shutdown).await {
-                Ok(()) => 0,
+                Ok(()) => {
+                    eprintln!("chalice-rs: shut down");
+                    0
+                }
                 Err(error) => {
                     eprintln!("chalice-rs: server failed: {error}");
                     1
@@ -240,9 +244,48 @@ impl App {
     }
 }
 
+/// Why the server could not listen on `addr`, and what to do about it.
+fn cannot_listen(addr: SocketAddr, error: &std::io::Error) -> String {
+    let remedy = match error.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            ": is another server running on port {}? Stop it, or choose another port with \
+             `chalice-rs local --port N`",
+            addr.port()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            ": port {} needs privileges; choose a port above 1023 with `chalice-rs local --port N`",
+            addr.port()
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            ": {} is not an address of this machine; choose another with \
+             `chalice-rs local --host ADDR`",
+            addr.ip()
+        ),
+        _ => String::new(),
+    };
+    format!("cannot listen on {addr}: {error}{remedy}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_in_use_names_the_port_and_the_flag() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let error = std::net::TcpListener::bind(addr).unwrap_err();
+        let message = cannot_listen(addr, &error);
+        assert!(
+            message.starts_with(&format!("cannot listen on {addr}: ")),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("port {}", addr.port())),
+            "{message}"
+        );
+        assert!(message.contains("--port"), "{message}");
+    }
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()

@@ -236,6 +236,17 @@ impl fmt::Display for AuthFailure {
     }
 }
 
+/// So a test can use `?` on [`BuiltinAuthorizer::call`] and the test client's
+/// `invoke()`.
+impl std::error::Error for AuthFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AuthFailure::Unauthorized => None,
+            AuthFailure::Error(error) => Some(&**error),
+        }
+    }
+}
+
 /// The future a built-in authorizer's generated handler returns: the policy, or why not.
 pub type AuthFuture = Pin<Box<dyn Future<Output = Result<AuthAnswer, AuthFailure>> + Send>>;
 

@@ -97,7 +97,7 @@ impl LocalServer {
     /// Serves until `shutdown` completes, then drops the connections still open.
     ///
     /// This task only accepts connections; runtimes of their own, one per core, serve them
-    /// ([`workers`]).
+    /// (the private `workers` module).
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) -> io::Result<()> {
         tokio::pin!(shutdown);
         let connections = Arc::new(Semaphore::new(self.limits.max_connections));

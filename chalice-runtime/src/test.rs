@@ -35,7 +35,9 @@ impl Client {
     ///
     /// # Panics
     /// If the app's routes conflict (for example one path and method declared twice in two
-    /// modules): a test cannot go on, and the message says which routes.
+    /// modules), or if the test program holds no route and no authorizer (a test under
+    /// `tests/` of an app whose routes live in its binary): a test cannot go on, and the
+    /// message says why.
     pub fn new(app: App) -> Self {
         Client::with_config(app, GatewayConfig::default())
     }
@@ -48,6 +50,16 @@ impl Client {
         let registry = app
             .registry()
             .unwrap_or_else(|error| panic!("app `{}` is not valid: {error}", app.name()));
+        if registry.routes().is_empty() && registry.authorizers().is_empty() {
+            panic!(
+                "app `{}` has no routes and no authorizers here: this test program does not \
+                 contain the app's `#[app::route]`s. A test under `tests/` links only the \
+                 package's library, not its binary: put the routes and authorizers in \
+                 `src/lib.rs`, with a `src/main.rs` that only runs the app, and use the library \
+                 from the test",
+                app.name()
+            );
+        }
         Client {
             gateway: Gateway::new(registry, config),
             app,
@@ -265,5 +277,18 @@ impl AuthorizerCall<'_> {
         dispatch::handle_authorizer_event(self.authorizer, &event.to_string())
             .await
             .map(AuthAnswer::into_value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runtime's own unit tests declare no route: they are a test program that sees none,
+    /// as a test under `tests/` of an app whose routes live in its binary does.
+    #[test]
+    #[should_panic(expected = "has no routes and no authorizers here")]
+    fn a_client_for_an_app_it_cannot_see_says_why() {
+        let _ = Client::new(App::new("unseen"));
     }
 }
