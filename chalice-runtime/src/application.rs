@@ -1,9 +1,10 @@
 //! [`App`]: the app's name and the entry point that picks how the binary runs.
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use crate::gateway::{GatewayConfig, Jwks, Unemulated};
+use crate::gateway::{ApiKeys, GatewayConfig, Jwks, Unemulated};
 use crate::local::{Limits, LocalConfig, LocalServer};
 use crate::manifest::Manifest;
 use crate::registry::{Registry, RegistryError};
@@ -29,6 +30,10 @@ enum Mode {
         stage: String,
         unemulated: Unemulated,
         cognito_jwks: Option<std::path::PathBuf>,
+        /// `--api-key KEY`, repeated; none means any key is accepted.
+        api_keys: Vec<String>,
+        /// `--stage-variable NAME=VALUE`, repeated.
+        stage_variables: HashMap<String, String>,
     },
     /// Under Lambda: serve the function `_HANDLER` names.
     Lambda,
@@ -60,6 +65,8 @@ impl Mode {
         let mut stage = GatewayConfig::default().stage;
         let mut unemulated = Unemulated::Allow;
         let mut cognito_jwks: Option<std::path::PathBuf> = None;
+        let mut api_keys = Vec::new();
+        let mut stage_variables = HashMap::new();
         let mut rest = args[position + 2..].iter();
         while let Some(arg) = rest.next() {
             match arg.as_str() {
@@ -77,6 +84,22 @@ impl Mode {
                             .into(),
                     );
                 }
+                "--api-key" => api_keys.push(
+                    rest.next()
+                        .filter(|key| !key.is_empty())
+                        .ok_or("--api-key needs a key")?
+                        .clone(),
+                ),
+                "--stage-variable" => {
+                    let pair = rest.next().ok_or("--stage-variable needs NAME=VALUE")?;
+                    let (name, value) = pair
+                        .split_once('=')
+                        .filter(|(name, _)| !name.is_empty())
+                        .ok_or_else(|| {
+                        format!("--stage-variable: `{pair}` is not NAME=VALUE")
+                    })?;
+                    stage_variables.insert(name.to_owned(), value.to_owned());
+                }
                 other => return Err(format!("unknown argument `{other}` after {LOCAL_ARG}")),
             }
         }
@@ -85,6 +108,8 @@ impl Mode {
             stage,
             unemulated,
             cognito_jwks,
+            api_keys,
+            stage_variables,
         })
     }
 }
@@ -149,6 +174,8 @@ impl App {
                 stage,
                 unemulated,
                 cognito_jwks,
+                api_keys,
+                stage_variables,
             } => {
                 let cognito_jwks = match cognito_jwks.map(|path| Jwks::load(&path)).transpose() {
                     Ok(jwks) => jwks.map(std::sync::Arc::new),
@@ -157,9 +184,16 @@ impl App {
                         return 2;
                     }
                 };
+                let api_keys = if api_keys.is_empty() {
+                    ApiKeys::Any
+                } else {
+                    ApiKeys::Only(api_keys)
+                };
                 let gateway = GatewayConfig {
                     unemulated,
                     cognito_jwks,
+                    api_keys,
+                    stage_variables,
                     ..GatewayConfig::default().with_stage(stage)
                 };
                 self.serve_locally(
@@ -325,6 +359,28 @@ mod tests {
                 stage: "dev".into(),
                 unemulated: Unemulated::Deny,
                 cognito_jwks: None,
+                api_keys: Vec::new(),
+                stage_variables: HashMap::new(),
+            })
+        );
+        assert_eq!(
+            Mode::from_args(&args(&[
+                "--chalice-local",
+                "127.0.0.1:9000",
+                "--api-key",
+                "k1",
+                "--stage-variable",
+                "env=blue=green",
+                "--api-key",
+                "k2",
+            ])),
+            Ok(Mode::Local {
+                addr: "127.0.0.1:9000".parse().unwrap(),
+                stage: GatewayConfig::default().stage,
+                unemulated: Unemulated::Allow,
+                cognito_jwks: None,
+                api_keys: vec!["k1".into(), "k2".into()],
+                stage_variables: HashMap::from([("env".into(), "blue=green".into())]),
             })
         );
     }
@@ -344,6 +400,18 @@ mod tests {
             (
                 &["--chalice-local", "127.0.0.1:1", "--bogus"][..],
                 "unknown argument `--bogus`",
+            ),
+            (
+                &["--chalice-local", "127.0.0.1:1", "--api-key"][..],
+                "--api-key needs a key",
+            ),
+            (
+                &["--chalice-local", "127.0.0.1:1", "--stage-variable", "=x"][..],
+                "`=x` is not NAME=VALUE",
+            ),
+            (
+                &["--chalice-local", "127.0.0.1:1", "--stage-variable", "nope"][..],
+                "`nope` is not NAME=VALUE",
             ),
         ] {
             let error = Mode::from_args(&args(list)).unwrap_err();

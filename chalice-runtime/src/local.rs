@@ -27,7 +27,7 @@ pub use request_log::flush_request_log;
 use workers::Workers;
 
 use crate::authorizer::AuthorizerKind;
-use crate::gateway::{AuthDecision, Gateway, GatewayConfig, GatewayRequest, Unemulated};
+use crate::gateway::{ApiKeys, AuthDecision, Gateway, GatewayConfig, GatewayRequest, Unemulated};
 use crate::registry::Registry;
 use crate::response::{Body, Response};
 
@@ -353,6 +353,22 @@ pub fn banner(
             route.method(),
             route.path()
         ));
+    }
+    if registry
+        .routes()
+        .iter()
+        .any(|route| route.api_key_required())
+    {
+        lines.push(match &config.api_keys {
+            ApiKeys::Any => "Note: API keys: none configured for this stage (`api_keys` in the \
+                             stage config); routes with api_key_required accept any x-api-key"
+                .to_owned(),
+            ApiKeys::Only(keys) => format!(
+                "Note: API keys: routes with api_key_required accept the stage's {} configured \
+                 key(s) in x-api-key",
+                keys.len()
+            ),
+        });
     }
     for kind in registry.authorizers() {
         let note = match kind {

@@ -1,12 +1,12 @@
 //! The security review's findings in the gateway model, the local server and the Lambda
 //! handler, each held by a test that failed before its fix: a repeated header read one way
-//! everywhere, a panicking view or authorizer answered as API Gateway answers, and a view's
-//! framing headers never reaching the wire.
+//! everywhere, a panicking view or authorizer answered as API Gateway answers, a view's
+//! framing headers never reaching the wire, and `api_key_required` enforced.
 
 use std::net::SocketAddr;
 
 use aws_lambda_events::apigw::ApiGatewayProxyRequest;
-use chalice_runtime::gateway::GatewayConfig;
+use chalice_runtime::gateway::{ApiKeys, AuthDecision, GatewayConfig};
 use chalice_runtime::lambda::{LambdaFunction, Output};
 use chalice_runtime::local::{Limits, LocalConfig, LocalServer};
 use chalice_runtime::test::Client;
@@ -70,6 +70,16 @@ fn framing() -> Response {
     Response::new("{\"a\": \"0123456789\"}")
         .with_header("Content-Length", "2")
         .with_header("Transfer-Encoding", "chunked")
+}
+
+#[app::route("/metered", api_key_required = true)]
+fn metered() -> Value {
+    json!({"metered": true})
+}
+
+#[app::route("/metered-private", api_key_required = true, authorizer = token_auth, cors = true)]
+fn metered_private() -> Value {
+    json!({"metered": true})
 }
 
 #[app::route("/public")]
@@ -314,4 +324,78 @@ async fn on_lambda_the_proxy_answer_has_no_framing_headers() {
         assert!(!response.headers.contains_key(name), "{name}");
         assert!(!response.multi_value_headers.contains_key(name), "{name}");
     }
+}
+
+fn client_with_keys(keys: ApiKeys) -> Client {
+    let config = GatewayConfig {
+        api_keys: keys,
+        ..GatewayConfig::default()
+    };
+    Client::with_config(App::new("review"), config)
+}
+
+/// A route with `api_key_required` needs an accepted `x-api-key`: without one API Gateway
+/// answers 403 `{"message":"Forbidden"}`.
+#[tokio::test]
+async fn api_key_required_is_enforced_with_the_stages_keys() {
+    let client = client_with_keys(ApiKeys::Only(vec!["k1".into()]));
+    let missing = client.get("/metered").send().await;
+    assert_eq!(missing.status, 403);
+    assert_eq!(missing.json(), json!({"message": "Forbidden"}));
+    assert_eq!(missing.headers["x-amzn-errortype"], "ForbiddenException");
+    assert_eq!(missing.decision, AuthDecision::ApiKeyRejected);
+    let wrong = client
+        .get("/metered")
+        .header("x-api-key", "k2")
+        .send()
+        .await;
+    assert_eq!(wrong.status, 403);
+    let empty = client.get("/metered").header("x-api-key", "").send().await;
+    assert_eq!(empty.status, 403);
+    let right = client
+        .get("/metered")
+        .header("X-Api-Key", "k1")
+        .send()
+        .await;
+    assert_eq!(right.status, 200, "{}", right.text());
+    assert_eq!(client.get("/public").send().await.status, 200);
+    assert!(client.warnings().is_empty(), "{:?}", client.warnings());
+}
+
+/// With no keys configured any key is accepted, and the gateway says so once.
+#[tokio::test]
+async fn without_configured_keys_any_key_is_accepted_with_a_warning() {
+    let client = client_with_keys(ApiKeys::Any);
+    assert_eq!(client.get("/metered").send().await.status, 403);
+    for key in ["a", "b"] {
+        let response = client.get("/metered").header("x-api-key", key).send().await;
+        assert_eq!(response.status, 200);
+    }
+    let warnings = client.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("api_keys"), "{warnings:?}");
+}
+
+/// The authorizer answers first: no token is 401 whatever the key; an authorized request
+/// without a key is 403, with the route's CORS headers.
+#[tokio::test]
+async fn the_api_key_is_checked_after_the_authorizer() {
+    let client = client_with_keys(ApiKeys::Only(vec!["k1".into()]));
+    let no_token = client.get("/metered-private").send().await;
+    assert_eq!(no_token.status, 401);
+    let no_key = client
+        .get("/metered-private")
+        .header("Authorization", "allow")
+        .send()
+        .await;
+    assert_eq!(no_key.status, 403);
+    assert_eq!(no_key.json(), json!({"message": "Forbidden"}));
+    assert_eq!(no_key.headers["access-control-allow-origin"], "*");
+    let both = client
+        .get("/metered-private")
+        .header("Authorization", "allow")
+        .header("x-api-key", "k1")
+        .send()
+        .await;
+    assert_eq!(both.status, 200);
 }

@@ -56,6 +56,15 @@ pub fn access_denied() -> Response {
     )
 }
 
+/// 403: the route requires an API key and the request has no accepted one.
+pub fn forbidden() -> Response {
+    gateway_error(
+        403,
+        "ForbiddenException",
+        r#"{"message":"Forbidden"}"#.into(),
+    )
+}
+
 /// 500: the authorizer failed or answered with something that is not a valid policy.
 pub fn authorizer_configuration_error() -> Response {
     gateway_error(

@@ -41,6 +41,9 @@ use cache::{Answer, AuthCache};
 use events::{MatchedRequest, RequestParts};
 use routing::RouteTable;
 
+/// The header API Gateway reads a REST API's key from.
+const API_KEY_HEADER: &str = "x-api-key";
+
 /// API Gateway's default cache TTL for Lambda authorizers.
 const DEFAULT_TTL_SECONDS: u32 = 300;
 
@@ -57,6 +60,8 @@ pub struct GatewayConfig {
     pub api_id: String,
     /// The stage variables.
     pub stage_variables: HashMap<String, String>,
+    /// The API keys accepted on routes with `api_key_required`.
+    pub api_keys: ApiKeys,
     /// What to do on routes whose authorizer runs outside the app (IAM, existing Lambda).
     pub unemulated: Unemulated,
     /// The user pools' keys: Cognito tokens are verified against them when given.
@@ -71,6 +76,7 @@ impl Default for GatewayConfig {
             account_id: "123456789012".into(),
             api_id: "localapi01".into(),
             stage_variables: HashMap::new(),
+            api_keys: ApiKeys::Any,
             unemulated: Unemulated::Allow,
             cognito_jwks: None,
         }
@@ -104,6 +110,16 @@ impl GatewayConfig {
         ]
         .concat()
     }
+}
+
+/// The API keys a stage accepts, which API Gateway takes from the `x-api-key` header on routes
+/// with `api_key_required`; a request without an accepted one is 403 `{"message":"Forbidden"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiKeys {
+    /// No keys are configured: any non-empty key is accepted, with a warning.
+    Any,
+    /// Only these keys.
+    Only(Vec<String>),
 }
 
 /// Routes protected by IAM or an existing Lambda cannot be checked locally: allow them with a
@@ -166,6 +182,8 @@ pub enum AuthDecision {
     Denied,
     /// The authorizer failed or answered with an invalid policy: 500.
     Failed(String),
+    /// The route requires an API key and the request has no accepted one: 403.
+    ApiKeyRejected,
     /// IAM or an existing Lambda: not checked locally.
     Unemulated {
         /// Whether the request was let through.
@@ -198,6 +216,7 @@ impl AuthDecision {
                 out.push_str("authorizer-error: ");
                 reason
             }
+            AuthDecision::ApiKeyRejected => "api-key-rejected",
             AuthDecision::Unemulated { allowed: true } => "unemulated-allowed",
             AuthDecision::Unemulated { allowed: false } => "unemulated-denied",
         };
@@ -365,8 +384,13 @@ impl Gateway {
             request_id: RequestId::new(received),
         };
         let method_arn = self.method_arn_parts(method.as_str(), path);
-        let (authorizer_context, decision) = match self.authorize(route, &matched, method_arn).await
-        {
+        let authorized = match self.authorize(route, &matched, method_arn).await {
+            Ok(allowed) => self
+                .check_api_key(route, &request.headers)
+                .map(|()| allowed),
+            Err(refusal) => Err(refusal),
+        };
+        let (authorizer_context, decision) = match authorized {
             Ok(allowed) => allowed,
             Err((mut response, decision)) => {
                 if route.cors() {
@@ -631,6 +655,32 @@ impl Gateway {
             );
         }
         Ok(answer)
+    }
+
+    /// API Gateway's API key check, after the authorizer's: a route with `api_key_required`
+    /// needs an accepted `x-api-key`.
+    fn check_api_key(&self, route: &Route, headers: &HeaderMap) -> Result<(), Refusal> {
+        if !route.api_key_required() {
+            return Ok(());
+        }
+        let key = identity_header(headers, API_KEY_HEADER);
+        let accepted = match (&self.config.api_keys, key) {
+            (_, None) => false,
+            (ApiKeys::Only(keys), Some(key)) => keys.iter().any(|known| known == key),
+            (ApiKeys::Any, Some(_)) => {
+                self.warn_once(
+                    "no API keys are configured for this stage (`api_keys` in the stage config): \
+                     any x-api-key is accepted on routes with api_key_required"
+                        .to_owned(),
+                );
+                true
+            }
+        };
+        if accepted {
+            Ok(())
+        } else {
+            Err((responses::forbidden(), AuthDecision::ApiKeyRejected))
+        }
     }
 
     fn authorizer_failed(&self, name: &str, reason: String) -> Refusal {
