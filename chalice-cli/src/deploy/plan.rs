@@ -13,11 +13,14 @@ use super::desired::{
 use super::observed::{Observed, ObservedAuthorizer, ObservedFunction, ObservedMethod};
 use crate::openapi::invocation_uri;
 
-/// One change to make.
+/// One change to make: a deploy's plan ([`plan`]) or a delete's
+/// ([`delete_plan`](super::delete_plan::delete_plan)), run by the same executor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// Delete a REST API left over from a lost create.
     DeleteTwinApi { id: String },
+    /// Delete the stage's REST API (or one tagged for it), if it is still there.
+    DeleteRestApi { id: String },
     /// Create a role with its trust policy, tags and inline policy.
     CreateRole(DesiredRole),
     /// Replace a role's inline policy.
@@ -60,14 +63,16 @@ pub enum Step {
     },
     /// Deploy the API to its stage.
     CreateDeployment { stage: String },
-    /// Delete a function the app no longer has.
+    /// Delete a function the app no longer has (or, in a delete, any of the stage's); its
+    /// record entry goes with it. A function only its tags found has none.
     DeleteFunction {
-        resource_name: String,
+        resource_name: Option<String>,
         function_name: String,
     },
-    /// Delete a role the app no longer uses.
+    /// Delete a role the app no longer uses (or, in a delete, any of the stage's), with its
+    /// inline policies; its record entry goes with it. A role only its tags found has none.
     DeleteRole {
-        resource_name: String,
+        resource_name: Option<String>,
         role_name: String,
     },
 }
@@ -76,6 +81,7 @@ impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::DeleteTwinApi { id } => write!(f, "Deleting duplicate Rest API: {id}"),
+            Step::DeleteRestApi { id } => write!(f, "Deleting Rest API: {id}"),
             Step::CreateRole(role) => write!(f, "Creating IAM role: {}", role.role_name),
             Step::PutRolePolicy(role) => {
                 write!(f, "Updating policy for IAM role: {}", role.role_name)
@@ -139,6 +145,15 @@ impl fmt::Display for Step {
     }
 }
 
+/// The CORS response header a preflight answers with its allowed methods: written by the
+/// executor and read back when observing, to tell whether a preflight is as desired.
+pub const ALLOW_METHODS_HEADER: &str = "Access-Control-Allow-Methods";
+
+/// The parameter by which API Gateway sets a method response's `header`.
+pub fn response_header_parameter(header: &str) -> String {
+    format!("method.response.header.{header}")
+}
+
 /// The ARN a function of `desired` has (Lambda ARNs are derived from the name).
 pub fn function_arn(desired: &Desired, function_name: &str) -> String {
     format!(
@@ -152,6 +167,24 @@ pub fn role_arn(desired: &Desired, role_name: &str) -> String {
     format!(
         "arn:{}:iam::{}:role/{role_name}",
         desired.account.partition, desired.account.id
+    )
+}
+
+/// The function name an (unqualified) Lambda ARN ends with.
+pub fn function_name_of(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+/// The URL a REST API's stage is served at.
+pub fn rest_api_url(region: &str, api_id: &str, stage: &str) -> String {
+    format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/")
+}
+
+/// The SourceArn of the permission that lets API `api_id` invoke a function.
+pub fn source_arn(desired: &Desired, api_id: &str) -> String {
+    format!(
+        "arn:{}:execute-api:{}:{}:{api_id}/*",
+        desired.account.partition, desired.region, desired.account.id
     )
 }
 
@@ -234,13 +267,13 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
     plan_api(desired, observed, &mut steps);
     for (resource_name, function_name) in &observed.stale_functions {
         steps.push(Step::DeleteFunction {
-            resource_name: resource_name.clone(),
+            resource_name: Some(resource_name.clone()),
             function_name: function_name.clone(),
         });
     }
     for (resource_name, role_name) in &observed.stale_roles {
         steps.push(Step::DeleteRole {
-            resource_name: resource_name.clone(),
+            resource_name: Some(resource_name.clone()),
             role_name: role_name.clone(),
         });
     }
@@ -840,7 +873,7 @@ mod tests {
             "arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:123456789012:function:app-dev-auth/invocations"
         );
         assert_eq!(
-            crate::deploy::aws::source_arn(&desired, "abc"),
+            source_arn(&desired, "abc"),
             "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/*"
         );
         // What a deploy made there is recognised as up to date, and an `aws` ARN is not.
@@ -851,6 +884,23 @@ mod tests {
         assert_eq!(
             names(&plan(&desired, &observed)),
             ["Updating lambda function configuration: app-dev"]
+        );
+    }
+
+    #[test]
+    fn names_and_urls_derive_from_arns_and_ids() {
+        assert_eq!(
+            function_name_of("arn:aws:lambda:us-west-2:123456789012:function:app-dev"),
+            "app-dev"
+        );
+        assert_eq!(function_name_of("app-dev"), "app-dev");
+        assert_eq!(
+            rest_api_url("eu-west-1", "abc", "api"),
+            "https://abc.execute-api.eu-west-1.amazonaws.com/api/"
+        );
+        assert_eq!(
+            response_header_parameter(ALLOW_METHODS_HEADER),
+            "method.response.header.Access-Control-Allow-Methods"
         );
     }
 
