@@ -10,7 +10,9 @@ use super::desired::{
     AuthorizerTarget, Desired, DesiredAuthorizer, DesiredFunction, DesiredMethod, DesiredRole,
     Integration, RoleRef,
 };
-use super::observed::{Observed, ObservedAuthorizer, ObservedFunction, ObservedMethod};
+use super::observed::{
+    Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod,
+};
 use crate::openapi::invocation_uri;
 
 /// One change to make: a deploy's plan ([`plan`]) or a delete's
@@ -338,7 +340,7 @@ pub fn architecture_name(function: &DesiredFunction) -> &'static str {
 
 fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
     let api = &desired.api;
-    let empty = Default::default();
+    let empty = ObservedApi::default();
     let actual = observed.api.as_ref().unwrap_or(&empty);
     let before = steps.len();
     if observed.api.is_none() {
@@ -349,31 +351,100 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             steps.push(Step::CreateResource { path: path.clone() });
         }
     }
-    // Authorizers that must be made again (changed) or go (unused).
-    let mut replaced: BTreeSet<&str> = BTreeSet::new();
-    let mut created: Vec<&DesiredAuthorizer> = Vec::new();
-    for authorizer in &api.authorizers {
-        match actual.authorizers.get(&authorizer.name) {
-            None => created.push(authorizer),
-            Some(existing) if !same_authorizer(desired, authorizer, existing) => {
-                replaced.insert(&authorizer.name);
-                created.push(authorizer);
+    let authorizers = AuthorizerChanges::between(desired, actual);
+    // Methods that change or go are deleted before their authorizers are replaced, and put
+    // again once the new ones exist.
+    let puts = plan_methods(desired, actual, &authorizers, steps);
+    for name in authorizers
+        .replaced
+        .iter()
+        .copied()
+        .chain(authorizers.removed.iter().map(|n| n.as_str()))
+    {
+        steps.push(Step::DeleteAuthorizer {
+            name: name.to_owned(),
+        });
+    }
+    for authorizer in &authorizers.created {
+        steps.push(Step::CreateAuthorizer((*authorizer).clone()));
+    }
+    steps.extend(puts);
+    plan_stale_resources(desired, actual, steps);
+    let api_changed = steps.len() > before;
+    plan_permissions(desired, observed, steps);
+    // A deploy that died after changing the API but before deploying it left the stage serving
+    // the older API, with nothing else to change: its deployment's fingerprint tells.
+    let deployed = actual.stage_deployment.is_some()
+        && actual.deployed_fingerprint.as_deref() == Some(api_fingerprint(desired).as_str());
+    if api_changed || !deployed {
+        steps.push(Step::CreateDeployment {
+            stage: api.stage_name.clone(),
+        });
+    }
+}
+
+/// How the API's authorizers change.
+struct AuthorizerChanges<'a> {
+    /// Existing ones that must be made again (changed), by name.
+    replaced: BTreeSet<&'a str>,
+    /// Ones to create: new, or replaced.
+    created: Vec<&'a DesiredAuthorizer>,
+    /// Existing ones the app no longer has, by name.
+    removed: Vec<&'a String>,
+    /// Existing ones' names by id.
+    names: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> AuthorizerChanges<'a> {
+    fn between(desired: &'a Desired, actual: &'a ObservedApi) -> AuthorizerChanges<'a> {
+        let wanted = &desired.api.authorizers;
+        let mut replaced = BTreeSet::new();
+        let mut created = Vec::new();
+        for authorizer in wanted {
+            match actual.authorizers.get(&authorizer.name) {
+                None => created.push(authorizer),
+                Some(existing) if !same_authorizer(desired, authorizer, existing) => {
+                    replaced.insert(authorizer.name.as_str());
+                    created.push(authorizer);
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
+        }
+        let removed = actual
+            .authorizers
+            .keys()
+            .filter(|name| !wanted.iter().any(|a| &a.name == *name))
+            .collect();
+        let names = actual
+            .authorizers
+            .iter()
+            .map(|(name, authorizer)| (authorizer.id.as_str(), name.as_str()))
+            .collect();
+        AuthorizerChanges {
+            replaced,
+            created,
+            removed,
+            names,
         }
     }
-    let removed: Vec<&String> = actual
-        .authorizers
-        .keys()
-        .filter(|name| !api.authorizers.iter().any(|a| &a.name == *name))
-        .collect();
-    let authorizer_names: BTreeMap<&str, &str> = actual
-        .authorizers
-        .iter()
-        .map(|(name, authorizer)| (authorizer.id.as_str(), name.as_str()))
-        .collect();
 
-    // Methods: delete those that change or go, before their authorizers are replaced.
+    /// Whether the existing authorizer `id` is replaced or removed.
+    fn goes(&self, id: &str) -> bool {
+        self.names.get(id).is_some_and(|name| {
+            self.removed.iter().any(|r| r.as_str() == *name) || self.replaced.contains(name)
+        })
+    }
+}
+
+/// Pushes the deletes of methods that change or go (those of resources that stay, and those
+/// using an authorizer that goes); returns the puts of methods that change or are new.
+fn plan_methods(
+    desired: &Desired,
+    actual: &ObservedApi,
+    authorizers: &AuthorizerChanges<'_>,
+    steps: &mut Vec<Step>,
+) -> Vec<Step> {
+    let api = &desired.api;
     let mut puts = Vec::new();
     for (path, methods) in &api.resources {
         let existing = actual.resources.get(path);
@@ -382,28 +453,24 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             let uses_replaced = spec
                 .authorizer
                 .as_deref()
-                .is_some_and(|name| replaced.contains(name));
-            match current {
-                Some(current)
-                    if !uses_replaced && same_method(desired, spec, current, &authorizer_names) => {
-                }
-                Some(_) => {
-                    steps.push(Step::DeleteMethod {
-                        path: path.clone(),
-                        method: method.clone(),
-                    });
-                    puts.push(Step::PutMethod {
-                        path: path.clone(),
-                        method: method.clone(),
-                        spec: spec.clone(),
-                    });
-                }
-                None => puts.push(Step::PutMethod {
+                .is_some_and(|name| authorizers.replaced.contains(name));
+            let unchanged = current.is_some_and(|current| {
+                !uses_replaced && same_method(desired, spec, current, &authorizers.names)
+            });
+            if unchanged {
+                continue;
+            }
+            if current.is_some() {
+                steps.push(Step::DeleteMethod {
                     path: path.clone(),
                     method: method.clone(),
-                    spec: spec.clone(),
-                }),
+                });
             }
+            puts.push(Step::PutMethod {
+                path: path.clone(),
+                method: method.clone(),
+                spec: spec.clone(),
+            });
         }
         if let Some(existing) = existing {
             for method in existing
@@ -424,10 +491,7 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             let uses_removed = current
                 .authorizer_id
                 .as_deref()
-                .and_then(|id| authorizer_names.get(id))
-                .is_some_and(|name| {
-                    removed.iter().any(|r| r.as_str() == *name) || replaced.contains(name)
-                });
+                .is_some_and(|id| authorizers.goes(id));
             let already = steps.iter().any(|s| matches!(s, Step::DeleteMethod { path: p, method: m } if p == path && m == method));
             if uses_removed && !already && !api.resources.contains_key(path) {
                 steps.push(Step::DeleteMethod {
@@ -437,24 +501,15 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             }
         }
     }
-    for name in replaced
-        .iter()
-        .copied()
-        .chain(removed.iter().map(|n| n.as_str()))
-    {
-        steps.push(Step::DeleteAuthorizer {
-            name: name.to_owned(),
-        });
-    }
-    for authorizer in created {
-        steps.push(Step::CreateAuthorizer(authorizer.clone()));
-    }
-    steps.extend(puts);
-    // Resources the app no longer has, deepest first, skipping those under another one deleted.
+    puts
+}
+
+/// Resources the app no longer has, deepest first, skipping those under another one deleted.
+fn plan_stale_resources(desired: &Desired, actual: &ObservedApi, steps: &mut Vec<Step>) {
     let mut stale: Vec<&String> = actual
         .resources
         .keys()
-        .filter(|path| !api.resources.contains_key(*path))
+        .filter(|path| !desired.api.resources.contains_key(*path))
         .collect();
     stale.sort_by_key(|path| std::cmp::Reverse(path.len()));
     let stale_set: BTreeSet<&String> = stale.iter().copied().collect();
@@ -466,11 +521,14 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             steps.push(Step::DeleteResource { path: path.clone() });
         }
     }
-    let api_changed = steps.len() > before;
-    // Every function API Gateway calls needs the permission, built-in authorizers included.
+}
+
+/// Every function API Gateway calls needs the permission, built-in authorizers included.
+fn plan_permissions(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
     let invoked = desired.functions.iter().filter(|f| {
         f.resource_name == super::desired::API_HANDLER
-            || api
+            || desired
+                .api
                 .authorizers
                 .iter()
                 .any(|a| a.target == AuthorizerTarget::Function(f.resource_name.clone()))
@@ -487,15 +545,6 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
                 function_name: function.function_name.clone(),
             });
         }
-    }
-    // A deploy that died after changing the API but before deploying it left the stage serving
-    // the older API, with nothing else to change: its deployment's fingerprint tells.
-    let deployed = actual.stage_deployment.is_some()
-        && actual.deployed_fingerprint.as_deref() == Some(api_fingerprint(desired).as_str());
-    if api_changed || !deployed {
-        steps.push(Step::CreateDeployment {
-            stage: api.stage_name.clone(),
-        });
     }
 }
 
