@@ -335,7 +335,7 @@ async fn tagged_functions(aws: &Aws, app: &str, stage: &str) -> Result<Vec<Strin
             .send()
             .await
             .map_err(|e| failed(format!("reading the tags of {name}"), e))?;
-        if tags.tags().is_some() && ours(pairs(tags.tags()), app, stage) {
+        if ours(pairs(tags.tags()), app, stage) {
             found.push(name.to_owned());
         }
     }
