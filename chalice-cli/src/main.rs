@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chalice_cli::deploy::{self, aws::Aws};
+use chalice_cli::deploy::{self, Aws};
 use chalice_cli::local::LocalOptions;
 use chalice_cli::openapi::{self, Uris};
 use chalice_cli::package::{self, Format};
@@ -67,6 +67,9 @@ enum Command {
         /// The AWS profile (else the standard credential chain).
         #[arg(long)]
         profile: Option<String>,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print the stage's Rest API URL.
     Url {
@@ -198,12 +201,29 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Delete { stage, profile } => {
+        Command::Delete {
+            stage,
+            profile,
+            dry_run,
+        } => {
             let project = Project::open(&cli.project_dir)?;
             let (runtime, aws) = aws(profile)?;
-            let report =
-                runtime.block_on(deploy::delete(&project, &stage, &aws, &mut print_progress))?;
-            if report.deleted.is_empty() {
+            let report = if dry_run {
+                runtime.block_on(deploy::delete_dry_run(
+                    &project,
+                    &stage,
+                    &aws,
+                    &mut print_progress,
+                ))?
+            } else {
+                runtime.block_on(deploy::delete(&project, &stage, &aws, &mut print_progress))?
+            };
+            let nothing = if dry_run {
+                report.steps.is_empty()
+            } else {
+                report.deleted.is_empty()
+            };
+            if nothing {
                 eprintln!("Nothing to delete: stage `{stage}` has no resources.");
             }
             Ok(0)

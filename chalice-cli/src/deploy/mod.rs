@@ -1,17 +1,24 @@
 //! `chalice-rs deploy`, `delete` and `url`: a reconciler, not a script.
 //!
 //! A deploy builds the desired state from the manifest and config ([`desired`]), reads the
-//! actual state from AWS ([`aws::Aws::observe`]), computes the difference as a list of steps
-//! ([`plan`]), and applies them one by one, saving the record after each. A deploy that dies
-//! at any step is finished by the next one; resources carry the app's and stage's tags, so a
-//! lost record or a create whose answer was lost is found again, and `delete` removes them.
+//! actual state from AWS ([`observe`]), computes the difference as a list of steps ([`plan`]),
+//! and runs them one by one ([`execute`]), saving the record after each. A deploy that dies at
+//! any step is finished by the next one; resources carry the app's and stage's tags, so a lost
+//! record or a create whose answer was lost is found again. A delete is a plan too
+//! ([`delete_plan`]), run by the same loop, so a delete that dies is finished by the next.
+//! The AWS clients and their retries are in [`client`].
 
-pub mod aws;
+pub mod client;
+pub mod delete_plan;
 pub mod desired;
+pub mod execute;
 pub mod lock;
+pub mod observe;
 pub mod observed;
 pub mod plan;
 pub mod record;
+
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -19,8 +26,9 @@ use crate::bundle::{self, Bundle};
 use crate::error::{Error, Result};
 use crate::project::Project;
 
-use self::aws::{Aws, Ids};
+pub use self::client::Aws;
 use self::desired::{Desired, Inputs};
+use self::execute::{Effect, Executor};
 use self::lock::DeployLock;
 use self::plan::Step;
 use self::record::Record;
@@ -124,12 +132,10 @@ async fn reconcile(
     let record_path = record::path(project.dir(), stage_name);
     let mut record = Record::load(&record_path)?;
     let desired = desired.in_account(aws.account().await?);
-    let observed = aws.observe(&desired, &record).await?;
+    let observed = observe::observe(aws, &desired, &record).await?;
     let steps = plan::plan(&desired, &observed);
     if dry_run {
-        for step in &steps {
-            progress(&format!("Would: {step}"));
-        }
+        print_plan(&steps, progress);
         return Ok(DeployReport {
             steps,
             record,
@@ -138,16 +144,16 @@ async fn reconcile(
     }
     remember_observed(&desired, &observed, &mut record);
     record.save(&record_path)?;
-    let mut ids = Ids::from_observed(&observed);
-    for step in &steps {
-        progress(&step.to_string());
-        let applied = aws
-            .apply(&desired, step, &mut ids, &mut record, &bundle.zip)
-            .await;
-        // Whatever happened, what was made so far is on disk before the error surfaces.
-        record.save(&record_path)?;
-        applied?;
-    }
+    let mut executor = Executor::deploying(aws, &desired, &bundle.zip, &observed);
+    run(
+        &mut executor,
+        &steps,
+        &mut record,
+        &record_path,
+        Tell::Before,
+        progress,
+    )
+    .await?;
     Ok(DeployReport {
         steps,
         record,
@@ -182,20 +188,67 @@ fn remember_observed(desired: &Desired, observed: &observed::Observed, record: &
     if let Some(api) = &observed.api {
         record.set(desired::REST_API, "rest_api", "rest_api_id", &api.id);
         if api.stage_deployment.is_some() {
-            let url = format!(
-                "https://{}.execute-api.{}.amazonaws.com/{}/",
-                api.id, desired.region, desired.api.stage_name
-            );
+            let url = plan::rest_api_url(&desired.region, &api.id, &desired.api.stage_name);
             record.set(desired::REST_API, "rest_api", "rest_api_url", &url);
         }
     }
 }
 
-/// What `delete` removed.
+/// Prints what a dry run would do.
+fn print_plan(steps: &[Step], progress: Progress<'_>) {
+    for step in steps {
+        progress(&format!("Would: {step}"));
+    }
+}
+
+/// When a run tells its progress about a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tell {
+    /// Before running it, as a deploy does: a slow step shows what is being waited on.
+    Before,
+    /// Once it changed something, as a delete does: what was already gone is not reported
+    /// deleted.
+    WhenChanged,
+}
+
+/// Runs `steps` in order, saving the record after each whatever happened, so that what was
+/// made or deleted so far is on disk before an error surfaces and a run that dies is finished
+/// by the next. Returns the lines of the steps that changed something.
+async fn run(
+    executor: &mut Executor<'_>,
+    steps: &[Step],
+    record: &mut Record,
+    record_path: &Path,
+    tell: Tell,
+    progress: Progress<'_>,
+) -> Result<Vec<String>> {
+    let mut changed = Vec::new();
+    for step in steps {
+        let line = step.to_string();
+        if tell == Tell::Before {
+            progress(&line);
+        }
+        let applied = executor.apply(step, record).await;
+        record.save(record_path)?;
+        if applied? == Effect::Changed {
+            if tell == Tell::WhenChanged {
+                progress(&line);
+            }
+            changed.push(line);
+        }
+    }
+    Ok(changed)
+}
+
+/// What `delete` removed, or would remove.
 #[derive(Debug, Clone, Default)]
 pub struct DeleteReport {
-    /// One line per resource deleted.
+    /// The plan: one step per resource found, by the record or by its tags.
+    pub steps: Vec<Step>,
+    /// One line per resource deleted (none in a dry run, nor for what was already gone).
     pub deleted: Vec<String>,
+    /// Whether the plan was only printed.
+    pub dry_run: bool,
 }
 
 /// Removes everything the stage deployed (by record, by name and by tag), in dependency order,
@@ -206,91 +259,61 @@ pub async fn delete(
     aws: &Aws,
     progress: Progress<'_>,
 ) -> Result<DeleteReport> {
+    remove(project, stage_name, aws, false, progress).await
+}
+
+/// Prints what [`delete`] would remove, and changes nothing.
+pub async fn delete_dry_run(
+    project: &Project,
+    stage_name: &str,
+    aws: &Aws,
+    progress: Progress<'_>,
+) -> Result<DeleteReport> {
+    remove(project, stage_name, aws, true, progress).await
+}
+
+/// A delete, under the stage's lock: the plan from the record and the tags, then each step
+/// run and the record saved after it.
+async fn remove(
+    project: &Project,
+    stage_name: &str,
+    aws: &Aws,
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<DeleteReport> {
     let config = project.config();
-    let stage = config.stage(stage_name)?;
-    let app = config.app_name();
+    config.stage(stage_name)?;
     let _lock = DeployLock::acquire(project.dir(), stage_name)?;
     let record_path = record::path(project.dir(), stage_name);
     let mut record = Record::load(&record_path)?;
-    let mut report = DeleteReport::default();
-
-    let mut apis: Vec<String> = record
-        .value(desired::REST_API, "rest_api_id")
-        .map(str::to_owned)
-        .into_iter()
-        .collect();
-    for id in aws.tagged_apis(app, stage_name).await? {
-        if !apis.contains(&id) {
-            apis.push(id);
-        }
+    let tagged = observe::tagged(aws, config.app_name(), stage_name).await?;
+    let steps = delete_plan::delete_plan(&record, &tagged);
+    if dry_run {
+        print_plan(&steps, progress);
+        return Ok(DeleteReport {
+            steps,
+            deleted: Vec::new(),
+            dry_run,
+        });
     }
-    for id in apis {
-        let what = format!("Deleting Rest API: {id}");
-        if aws.delete_rest_api(&id, &what).await? {
-            progress(&what);
-            report.deleted.push(what);
-        }
-        record.remove(desired::REST_API);
-        record.save(&record_path)?;
-    }
-
-    let mut functions: Vec<(String, String)> = Vec::new();
-    for entry in record.of_type("lambda_function") {
-        let name = entry
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if let Some(arn) = entry.get("lambda_arn").and_then(Value::as_str) {
-            functions.push((name, arn.rsplit(':').next().unwrap_or(arn).to_owned()));
-        }
-    }
-    for function_name in aws.tagged_functions(app, stage_name).await? {
-        if !functions.iter().any(|(_, f)| *f == function_name) {
-            functions.push((String::new(), function_name));
-        }
-    }
-    // Authorizers first, the API handler last, as Chalice deletes in reverse record order.
-    functions.reverse();
-    for (resource_name, function_name) in functions {
-        let what = format!("Deleting function: {function_name}");
-        if aws.delete_function(&function_name, &what).await? {
-            progress(&what);
-            report.deleted.push(what);
-        }
-        record.remove(&resource_name);
-        record.save(&record_path)?;
-    }
-
-    let mut roles: Vec<(String, String)> = record
-        .of_type("iam_role")
-        .filter_map(|entry| {
-            let name = entry.get("name").and_then(Value::as_str)?.to_owned();
-            Some((
-                name,
-                entry.get("role_name").and_then(Value::as_str)?.to_owned(),
-            ))
-        })
-        .collect();
-    // Managed roles are found by their names and tags too, for a record lost or written
-    // before their create answered.
-    for role_name in aws.tagged_roles(app, stage.name()).await? {
-        if !roles.iter().any(|(_, role)| *role == role_name) {
-            roles.push((String::new(), role_name));
-        }
-    }
-    for (resource_name, role_name) in roles {
-        let what = format!("Deleting IAM role: {role_name}");
-        if aws.delete_role(&role_name, &what).await? {
-            progress(&what);
-            report.deleted.push(what);
-        }
-        record.remove(&resource_name);
-        record.save(&record_path)?;
-    }
+    let mut executor = Executor::deleting(aws);
+    let deleted = run(
+        &mut executor,
+        &steps,
+        &mut record,
+        &record_path,
+        Tell::WhenChanged,
+        progress,
+    )
+    .await?;
+    // Whatever no step named goes too: the record is left empty, as Chalice leaves it.
     record.resources.clear();
     record.save(&record_path)?;
-    Ok(report)
+    Ok(DeleteReport {
+        steps,
+        deleted,
+        dry_run,
+    })
 }
 
 /// The stage's URL, from its record.

@@ -21,6 +21,19 @@ pub struct Observed {
     pub stale_roles: Vec<(String, String)>,
 }
 
+/// What carries the stage's tags, whatever the record says (roles are also looked for by the
+/// names chalice-rs gives them): what `delete` removes besides what the record lists, so a
+/// record lost, or written before a create's answer came, still leaves nothing behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tagged {
+    /// REST API ids, oldest first.
+    pub apis: Vec<String>,
+    /// Function names.
+    pub functions: Vec<String>,
+    /// Role names.
+    pub roles: Vec<String>,
+}
+
 /// A role.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedRole {

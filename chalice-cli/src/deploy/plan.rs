@@ -10,14 +10,19 @@ use super::desired::{
     AuthorizerTarget, Desired, DesiredAuthorizer, DesiredFunction, DesiredMethod, DesiredRole,
     Integration, RoleRef,
 };
-use super::observed::{Observed, ObservedAuthorizer, ObservedFunction, ObservedMethod};
+use super::observed::{
+    Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod,
+};
 use crate::openapi::invocation_uri;
 
-/// One change to make.
+/// One change to make: a deploy's plan ([`plan`]) or a delete's
+/// ([`delete_plan`](super::delete_plan::delete_plan)), run by the same executor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// Delete a REST API left over from a lost create.
     DeleteTwinApi { id: String },
+    /// Delete the stage's REST API (or one tagged for it), if it is still there.
+    DeleteRestApi { id: String },
     /// Create a role with its trust policy, tags and inline policy.
     CreateRole(DesiredRole),
     /// Replace a role's inline policy.
@@ -60,14 +65,16 @@ pub enum Step {
     },
     /// Deploy the API to its stage.
     CreateDeployment { stage: String },
-    /// Delete a function the app no longer has.
+    /// Delete a function the app no longer has (or, in a delete, any of the stage's); its
+    /// record entry goes with it. A function only its tags found has none.
     DeleteFunction {
-        resource_name: String,
+        resource_name: Option<String>,
         function_name: String,
     },
-    /// Delete a role the app no longer uses.
+    /// Delete a role the app no longer uses (or, in a delete, any of the stage's), with its
+    /// inline policies; its record entry goes with it. A role only its tags found has none.
     DeleteRole {
-        resource_name: String,
+        resource_name: Option<String>,
         role_name: String,
     },
 }
@@ -76,6 +83,7 @@ impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::DeleteTwinApi { id } => write!(f, "Deleting duplicate Rest API: {id}"),
+            Step::DeleteRestApi { id } => write!(f, "Deleting Rest API: {id}"),
             Step::CreateRole(role) => write!(f, "Creating IAM role: {}", role.role_name),
             Step::PutRolePolicy(role) => {
                 write!(f, "Updating policy for IAM role: {}", role.role_name)
@@ -139,6 +147,15 @@ impl fmt::Display for Step {
     }
 }
 
+/// The CORS response header a preflight answers with its allowed methods: written by the
+/// executor and read back when observing, to tell whether a preflight is as desired.
+pub const ALLOW_METHODS_HEADER: &str = "Access-Control-Allow-Methods";
+
+/// The parameter by which API Gateway sets a method response's `header`.
+pub fn response_header_parameter(header: &str) -> String {
+    format!("method.response.header.{header}")
+}
+
 /// The ARN a function of `desired` has (Lambda ARNs are derived from the name).
 pub fn function_arn(desired: &Desired, function_name: &str) -> String {
     format!(
@@ -152,6 +169,24 @@ pub fn role_arn(desired: &Desired, role_name: &str) -> String {
     format!(
         "arn:{}:iam::{}:role/{role_name}",
         desired.account.partition, desired.account.id
+    )
+}
+
+/// The function name an (unqualified) Lambda ARN ends with.
+pub fn function_name_of(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+/// The URL a REST API's stage is served at.
+pub fn rest_api_url(region: &str, api_id: &str, stage: &str) -> String {
+    format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/")
+}
+
+/// The SourceArn of the permission that lets API `api_id` invoke a function.
+pub fn source_arn(desired: &Desired, api_id: &str) -> String {
+    format!(
+        "arn:{}:execute-api:{}:{}:{api_id}/*",
+        desired.account.partition, desired.region, desired.account.id
     )
 }
 
@@ -234,13 +269,13 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
     plan_api(desired, observed, &mut steps);
     for (resource_name, function_name) in &observed.stale_functions {
         steps.push(Step::DeleteFunction {
-            resource_name: resource_name.clone(),
+            resource_name: Some(resource_name.clone()),
             function_name: function_name.clone(),
         });
     }
     for (resource_name, role_name) in &observed.stale_roles {
         steps.push(Step::DeleteRole {
-            resource_name: resource_name.clone(),
+            resource_name: Some(resource_name.clone()),
             role_name: role_name.clone(),
         });
     }
@@ -305,7 +340,7 @@ pub fn architecture_name(function: &DesiredFunction) -> &'static str {
 
 fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
     let api = &desired.api;
-    let empty = Default::default();
+    let empty = ObservedApi::default();
     let actual = observed.api.as_ref().unwrap_or(&empty);
     let before = steps.len();
     if observed.api.is_none() {
@@ -316,31 +351,100 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             steps.push(Step::CreateResource { path: path.clone() });
         }
     }
-    // Authorizers that must be made again (changed) or go (unused).
-    let mut replaced: BTreeSet<&str> = BTreeSet::new();
-    let mut created: Vec<&DesiredAuthorizer> = Vec::new();
-    for authorizer in &api.authorizers {
-        match actual.authorizers.get(&authorizer.name) {
-            None => created.push(authorizer),
-            Some(existing) if !same_authorizer(desired, authorizer, existing) => {
-                replaced.insert(&authorizer.name);
-                created.push(authorizer);
+    let authorizers = AuthorizerChanges::between(desired, actual);
+    // Methods that change or go are deleted before their authorizers are replaced, and put
+    // again once the new ones exist.
+    let puts = plan_methods(desired, actual, &authorizers, steps);
+    for name in authorizers
+        .replaced
+        .iter()
+        .copied()
+        .chain(authorizers.removed.iter().map(|n| n.as_str()))
+    {
+        steps.push(Step::DeleteAuthorizer {
+            name: name.to_owned(),
+        });
+    }
+    for authorizer in &authorizers.created {
+        steps.push(Step::CreateAuthorizer((*authorizer).clone()));
+    }
+    steps.extend(puts);
+    plan_stale_resources(desired, actual, steps);
+    let api_changed = steps.len() > before;
+    plan_permissions(desired, observed, steps);
+    // A deploy that died after changing the API but before deploying it left the stage serving
+    // the older API, with nothing else to change: its deployment's fingerprint tells.
+    let deployed = actual.stage_deployment.is_some()
+        && actual.deployed_fingerprint.as_deref() == Some(api_fingerprint(desired).as_str());
+    if api_changed || !deployed {
+        steps.push(Step::CreateDeployment {
+            stage: api.stage_name.clone(),
+        });
+    }
+}
+
+/// How the API's authorizers change.
+struct AuthorizerChanges<'a> {
+    /// Existing ones that must be made again (changed), by name.
+    replaced: BTreeSet<&'a str>,
+    /// Ones to create: new, or replaced.
+    created: Vec<&'a DesiredAuthorizer>,
+    /// Existing ones the app no longer has, by name.
+    removed: Vec<&'a String>,
+    /// Existing ones' names by id.
+    names: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> AuthorizerChanges<'a> {
+    fn between(desired: &'a Desired, actual: &'a ObservedApi) -> AuthorizerChanges<'a> {
+        let wanted = &desired.api.authorizers;
+        let mut replaced = BTreeSet::new();
+        let mut created = Vec::new();
+        for authorizer in wanted {
+            match actual.authorizers.get(&authorizer.name) {
+                None => created.push(authorizer),
+                Some(existing) if !same_authorizer(desired, authorizer, existing) => {
+                    replaced.insert(authorizer.name.as_str());
+                    created.push(authorizer);
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
+        }
+        let removed = actual
+            .authorizers
+            .keys()
+            .filter(|name| !wanted.iter().any(|a| &a.name == *name))
+            .collect();
+        let names = actual
+            .authorizers
+            .iter()
+            .map(|(name, authorizer)| (authorizer.id.as_str(), name.as_str()))
+            .collect();
+        AuthorizerChanges {
+            replaced,
+            created,
+            removed,
+            names,
         }
     }
-    let removed: Vec<&String> = actual
-        .authorizers
-        .keys()
-        .filter(|name| !api.authorizers.iter().any(|a| &a.name == *name))
-        .collect();
-    let authorizer_names: BTreeMap<&str, &str> = actual
-        .authorizers
-        .iter()
-        .map(|(name, authorizer)| (authorizer.id.as_str(), name.as_str()))
-        .collect();
 
-    // Methods: delete those that change or go, before their authorizers are replaced.
+    /// Whether the existing authorizer `id` is replaced or removed.
+    fn goes(&self, id: &str) -> bool {
+        self.names.get(id).is_some_and(|name| {
+            self.removed.iter().any(|r| r.as_str() == *name) || self.replaced.contains(name)
+        })
+    }
+}
+
+/// Pushes the deletes of methods that change or go (those of resources that stay, and those
+/// using an authorizer that goes); returns the puts of methods that change or are new.
+fn plan_methods(
+    desired: &Desired,
+    actual: &ObservedApi,
+    authorizers: &AuthorizerChanges<'_>,
+    steps: &mut Vec<Step>,
+) -> Vec<Step> {
+    let api = &desired.api;
     let mut puts = Vec::new();
     for (path, methods) in &api.resources {
         let existing = actual.resources.get(path);
@@ -349,28 +453,24 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             let uses_replaced = spec
                 .authorizer
                 .as_deref()
-                .is_some_and(|name| replaced.contains(name));
-            match current {
-                Some(current)
-                    if !uses_replaced && same_method(desired, spec, current, &authorizer_names) => {
-                }
-                Some(_) => {
-                    steps.push(Step::DeleteMethod {
-                        path: path.clone(),
-                        method: method.clone(),
-                    });
-                    puts.push(Step::PutMethod {
-                        path: path.clone(),
-                        method: method.clone(),
-                        spec: spec.clone(),
-                    });
-                }
-                None => puts.push(Step::PutMethod {
+                .is_some_and(|name| authorizers.replaced.contains(name));
+            let unchanged = current.is_some_and(|current| {
+                !uses_replaced && same_method(desired, spec, current, &authorizers.names)
+            });
+            if unchanged {
+                continue;
+            }
+            if current.is_some() {
+                steps.push(Step::DeleteMethod {
                     path: path.clone(),
                     method: method.clone(),
-                    spec: spec.clone(),
-                }),
+                });
             }
+            puts.push(Step::PutMethod {
+                path: path.clone(),
+                method: method.clone(),
+                spec: spec.clone(),
+            });
         }
         if let Some(existing) = existing {
             for method in existing
@@ -391,10 +491,7 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             let uses_removed = current
                 .authorizer_id
                 .as_deref()
-                .and_then(|id| authorizer_names.get(id))
-                .is_some_and(|name| {
-                    removed.iter().any(|r| r.as_str() == *name) || replaced.contains(name)
-                });
+                .is_some_and(|id| authorizers.goes(id));
             let already = steps.iter().any(|s| matches!(s, Step::DeleteMethod { path: p, method: m } if p == path && m == method));
             if uses_removed && !already && !api.resources.contains_key(path) {
                 steps.push(Step::DeleteMethod {
@@ -404,24 +501,15 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             }
         }
     }
-    for name in replaced
-        .iter()
-        .copied()
-        .chain(removed.iter().map(|n| n.as_str()))
-    {
-        steps.push(Step::DeleteAuthorizer {
-            name: name.to_owned(),
-        });
-    }
-    for authorizer in created {
-        steps.push(Step::CreateAuthorizer(authorizer.clone()));
-    }
-    steps.extend(puts);
-    // Resources the app no longer has, deepest first, skipping those under another one deleted.
+    puts
+}
+
+/// Resources the app no longer has, deepest first, skipping those under another one deleted.
+fn plan_stale_resources(desired: &Desired, actual: &ObservedApi, steps: &mut Vec<Step>) {
     let mut stale: Vec<&String> = actual
         .resources
         .keys()
-        .filter(|path| !api.resources.contains_key(*path))
+        .filter(|path| !desired.api.resources.contains_key(*path))
         .collect();
     stale.sort_by_key(|path| std::cmp::Reverse(path.len()));
     let stale_set: BTreeSet<&String> = stale.iter().copied().collect();
@@ -433,11 +521,14 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             steps.push(Step::DeleteResource { path: path.clone() });
         }
     }
-    let api_changed = steps.len() > before;
-    // Every function API Gateway calls needs the permission, built-in authorizers included.
+}
+
+/// Every function API Gateway calls needs the permission, built-in authorizers included.
+fn plan_permissions(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
     let invoked = desired.functions.iter().filter(|f| {
         f.resource_name == super::desired::API_HANDLER
-            || api
+            || desired
+                .api
                 .authorizers
                 .iter()
                 .any(|a| a.target == AuthorizerTarget::Function(f.resource_name.clone()))
@@ -454,15 +545,6 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
                 function_name: function.function_name.clone(),
             });
         }
-    }
-    // A deploy that died after changing the API but before deploying it left the stage serving
-    // the older API, with nothing else to change: its deployment's fingerprint tells.
-    let deployed = actual.stage_deployment.is_some()
-        && actual.deployed_fingerprint.as_deref() == Some(api_fingerprint(desired).as_str());
-    if api_changed || !deployed {
-        steps.push(Step::CreateDeployment {
-            stage: api.stage_name.clone(),
-        });
     }
 }
 
@@ -840,7 +922,7 @@ mod tests {
             "arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:123456789012:function:app-dev-auth/invocations"
         );
         assert_eq!(
-            crate::deploy::aws::source_arn(&desired, "abc"),
+            source_arn(&desired, "abc"),
             "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/*"
         );
         // What a deploy made there is recognised as up to date, and an `aws` ARN is not.
@@ -851,6 +933,23 @@ mod tests {
         assert_eq!(
             names(&plan(&desired, &observed)),
             ["Updating lambda function configuration: app-dev"]
+        );
+    }
+
+    #[test]
+    fn names_and_urls_derive_from_arns_and_ids() {
+        assert_eq!(
+            function_name_of("arn:aws:lambda:us-west-2:123456789012:function:app-dev"),
+            "app-dev"
+        );
+        assert_eq!(function_name_of("app-dev"), "app-dev");
+        assert_eq!(
+            rest_api_url("eu-west-1", "abc", "api"),
+            "https://abc.execute-api.eu-west-1.amazonaws.com/api/"
+        );
+        assert_eq!(
+            response_header_parameter(ALLOW_METHODS_HEADER),
+            "method.response.header.Access-Control-Allow-Methods"
         );
     }
 

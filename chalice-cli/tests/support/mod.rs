@@ -19,7 +19,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use chalice_cli::bundle::{self, Bundle};
 use chalice_cli::config::Architecture;
-use chalice_cli::deploy::{self, aws::Aws, record::Record};
+use chalice_cli::deploy::{self, Aws, record::Record};
 use chalice_cli::project::Project;
 use serde_json::Value;
 

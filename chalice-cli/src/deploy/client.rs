@@ -1,0 +1,251 @@
+//! The deployer's AWS clients, and how their calls fail and are retried: errors name what was
+//! being done, a missing resource is an answer rather than an error where the caller says so,
+//! and what AWS makes eventually consistent (a new role Lambda cannot assume yet, an API
+//! Gateway change in progress) is retried a bounded number of times.
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::desired::Account;
+use crate::error::{Error, Result};
+
+/// The clients of the services the deployer uses.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    pub(super) iam: aws_sdk_iam::Client,
+    pub(super) lambda: aws_sdk_lambda::Client,
+    pub(super) apigateway: aws_sdk_apigateway::Client,
+    sts: aws_sdk_sts::Client,
+    region: String,
+}
+
+impl Aws {
+    /// Clients for the configuration (credentials, region and endpoint from the standard chain).
+    pub fn new(config: &SdkConfig) -> Result<Aws> {
+        Aws::with_interceptor(config, None)
+    }
+
+    /// Clients that also run `interceptor` on every call (tests count the calls with it).
+    pub fn with_interceptor(
+        config: &SdkConfig,
+        interceptor: Option<SharedInterceptor>,
+    ) -> Result<Aws> {
+        let region = config
+            .region()
+            .map(|region| region.to_string())
+            .ok_or_else(|| {
+                Error::new("no AWS region: set AWS_REGION or a region in your AWS profile")
+            })?;
+        macro_rules! client {
+            ($service:ident) => {{
+                let mut builder = $service::config::Builder::from(config);
+                if let Some(interceptor) = &interceptor {
+                    builder.push_interceptor(interceptor.clone());
+                }
+                $service::Client::from_conf(builder.build())
+            }};
+        }
+        Ok(Aws {
+            iam: client!(aws_sdk_iam),
+            lambda: client!(aws_sdk_lambda),
+            apigateway: client!(aws_sdk_apigateway),
+            sts: client!(aws_sdk_sts),
+            region,
+        })
+    }
+
+    /// The region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The account the credentials belong to, and its partition.
+    pub async fn account(&self) -> Result<Account> {
+        let identity = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| failed("reading the AWS account (sts:GetCallerIdentity)", e))?;
+        let id = identity
+            .account()
+            .ok_or_else(|| Error::new("sts:GetCallerIdentity returned no account"))?;
+        Ok(Account::of_caller(id, identity.arn(), &self.region))
+    }
+}
+
+/// An AWS error as the deployer reports it: what was being done, then the SDK's whole story.
+pub(super) fn failed(what: impl std::fmt::Display, error: impl std::error::Error) -> Error {
+    Error::new(format!("{what}: {}", DisplayErrorContext(error)))
+}
+
+/// A call's answer, or `None` when AWS says the thing is not there (`is_missing` picks that
+/// error out of the service's); any other failure says what was being done.
+pub(super) fn unless_missing<T, E, R>(
+    result: std::result::Result<T, SdkError<E, R>>,
+    is_missing: impl FnOnce(&E) -> bool,
+    what: impl FnOnce() -> String,
+) -> Result<Option<T>>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(error) if error.as_service_error().is_some_and(is_missing) => Ok(None),
+        Err(error) => Err(failed(what(), error)),
+    }
+}
+
+/// How to retry a call AWS answers with "not yet": how many attempts, and the first pause
+/// (doubled after each attempt, capped at [`MAX_PAUSE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Patience {
+    attempts: u32,
+    first_pause: Duration,
+}
+
+/// The longest pause between two attempts.
+const MAX_PAUSE: Duration = Duration::from_secs(5);
+
+/// A role just made is assumable by Lambda within seconds: about 43 s of pauses in all.
+pub(super) const PROPAGATION: Patience = Patience {
+    attempts: 13,
+    first_pause: Duration::from_millis(250),
+};
+
+/// API Gateway refusing a change as busy or throttled: about 6 s of pauses in all.
+const BUSY: Patience = Patience {
+    attempts: 7,
+    first_pause: Duration::from_millis(100),
+};
+
+impl Patience {
+    /// The pauses between attempts, in order (one fewer than the attempts).
+    fn pauses(self) -> impl Iterator<Item = Duration> {
+        std::iter::successors(Some(self.first_pause), |pause| {
+            Some((*pause * 2).min(MAX_PAUSE))
+        })
+        .take(self.attempts.saturating_sub(1) as usize)
+    }
+}
+
+/// Calls `call` while `retryable` says its error is AWS catching up, as `patience` allows.
+pub(super) async fn with_retries<T, E, F, Fut>(
+    patience: Patience,
+    mut call: F,
+    retryable: impl Fn(&E) -> bool,
+) -> std::result::Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<T, E>>,
+{
+    for pause in patience.pauses() {
+        match call().await {
+            Err(error) if retryable(&error) => tokio::time::sleep(pause).await,
+            other => return other,
+        }
+    }
+    call().await
+}
+
+/// API Gateway's "try again later": another change to the API is in progress
+/// (`ConflictException`) or the account is throttled (`TooManyRequestsException`).
+fn apigateway_busy<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    error
+        .as_service_error()
+        .and_then(ProvideErrorMetadata::code)
+        .is_some_and(|code| matches!(code, "ConflictException" | "TooManyRequestsException"))
+}
+
+/// An API Gateway change, retried (bounded) while API Gateway is busy.
+pub(super) async fn busy_retried<T, E, R, F, Fut>(call: F) -> std::result::Result<T, SdkError<E, R>>
+where
+    E: ProvideErrorMetadata,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<T, SdkError<E, R>>>,
+{
+    with_retries(BUSY, call, apigateway_busy).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    const QUICK: Patience = Patience {
+        attempts: 4,
+        first_pause: Duration::from_millis(1),
+    };
+
+    #[test]
+    fn pauses_double_up_to_the_cap_and_are_one_fewer_than_the_attempts() {
+        let pauses: Vec<Duration> = PROPAGATION.pauses().collect();
+        assert_eq!(pauses.len(), 12);
+        assert_eq!(
+            pauses[..6],
+            [250, 500, 1000, 2000, 4000, 5000].map(Duration::from_millis)
+        );
+        assert!(pauses[6..].iter().all(|pause| *pause == MAX_PAUSE));
+        let total: Duration = PROPAGATION.pauses().sum();
+        assert_eq!(total, Duration::from_millis(42_750));
+        let busy: Duration = BUSY.pauses().sum();
+        assert_eq!(busy, Duration::from_millis(6_300));
+    }
+
+    #[tokio::test]
+    async fn retries_only_what_is_retryable_and_only_as_often_as_allowed() {
+        // Retryable every time: every attempt is made, and the last error is returned.
+        let calls = Cell::new(0);
+        let result: std::result::Result<(), &str> = with_retries(
+            QUICK,
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("busy") }
+            },
+            |error| *error == "busy",
+        )
+        .await;
+        assert_eq!((result, calls.get()), (Err("busy"), 4));
+
+        // Another error ends at once.
+        calls.set(0);
+        let result: std::result::Result<(), &str> = with_retries(
+            QUICK,
+            || {
+                calls.set(calls.get() + 1);
+                async { Err("denied") }
+            },
+            |error| *error == "busy",
+        )
+        .await;
+        assert_eq!((result, calls.get()), (Err("denied"), 1));
+
+        // Busy, then done.
+        calls.set(0);
+        let result = with_retries(
+            QUICK,
+            || {
+                calls.set(calls.get() + 1);
+                let attempt = calls.get();
+                async move {
+                    if attempt < 3 {
+                        Err("busy")
+                    } else {
+                        Ok(attempt)
+                    }
+                }
+            },
+            |error| *error == "busy",
+        )
+        .await;
+        assert_eq!(result, Ok(3));
+    }
+}

@@ -1,0 +1,435 @@
+//! The steps on API Gateway: the REST API, its resources, methods and integrations, its
+//! authorizers, and its deployment to the stage. Changes are retried while API Gateway is busy.
+
+use aws_sdk_apigateway::types::{
+    AuthorizerType, EndpointConfiguration, EndpointType as ApiEndpointType, IntegrationType,
+};
+
+use super::{Effect, Executor, gone_unless};
+use crate::config::EndpointType;
+use crate::deploy::client::{busy_retried, failed, unless_missing};
+use crate::deploy::desired::{
+    API_HANDLER, AuthorizerTarget, DesiredAuthorizer, DesiredMethod, Integration, REST_API,
+};
+use crate::deploy::plan::{
+    ALLOW_METHODS_HEADER, api_fingerprint, authorizer_uri, function_arn, response_header_parameter,
+    rest_api_url,
+};
+use crate::deploy::record::Record;
+use crate::error::{Error, Result};
+use crate::openapi::invocation_uri;
+
+impl Executor<'_> {
+    pub(super) async fn delete_twin_api(&self, id: &str, what: &str) -> Result<Effect> {
+        let apigateway = &self.aws.apigateway;
+        busy_retried(|| apigateway.delete_rest_api().rest_api_id(id).send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        Ok(Effect::Changed)
+    }
+
+    /// Deletes a REST API; one already gone is fine. The record forgets it either way.
+    pub(super) async fn delete_rest_api(
+        &self,
+        id: &str,
+        record: &mut Record,
+        what: &str,
+    ) -> Result<Effect> {
+        let apigateway = &self.aws.apigateway;
+        let found = unless_missing(
+            apigateway.get_rest_api().rest_api_id(id).send().await,
+            |e| e.is_not_found_exception(),
+            || what.to_owned(),
+        )?;
+        if found.is_some() {
+            busy_retried(|| apigateway.delete_rest_api().rest_api_id(id).send())
+                .await
+                .map_err(|e| failed(what, e))?;
+        }
+        if record.value(REST_API, "rest_api_id") == Some(id) {
+            record.remove(REST_API);
+        }
+        Ok(gone_unless(found.is_some()))
+    }
+
+    pub(super) async fn create_rest_api(
+        &mut self,
+        record: &mut Record,
+        what: &str,
+    ) -> Result<Effect> {
+        let desired = self.desired(what)?;
+        let apigateway = &self.aws.apigateway;
+        let mut create = apigateway
+            .create_rest_api()
+            .name(&desired.api.name)
+            .endpoint_configuration(
+                EndpointConfiguration::builder()
+                    .types(endpoint_type(desired.api.endpoint_type))
+                    .build(),
+            );
+        for (key, value) in &desired.tags {
+            create = create.tags(key, value);
+        }
+        let created = busy_retried(|| create.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        let id = created.id().unwrap_or_default().to_owned();
+        record.set(REST_API, "rest_api", "rest_api_id", &id);
+        // The root resource is made with the API: the resources made next hang from it.
+        let resources = apigateway
+            .get_resources()
+            .rest_api_id(&id)
+            .send()
+            .await
+            .map_err(|e| failed(what, e))?;
+        for resource in resources.items() {
+            if let (Some(path), Some(resource_id)) = (resource.path(), resource.id()) {
+                self.ids
+                    .resources
+                    .insert(path.to_owned(), resource_id.to_owned());
+            }
+        }
+        self.ids.api = Some(id);
+        Ok(Effect::Changed)
+    }
+
+    pub(super) async fn create_resource(&mut self, path: &str, what: &str) -> Result<Effect> {
+        let (parent, part) = parent_and_part(path);
+        let create = self
+            .aws
+            .apigateway
+            .create_resource()
+            .rest_api_id(self.ids.api()?)
+            .parent_id(self.ids.resource(parent)?)
+            .path_part(part);
+        let created = busy_retried(|| create.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        self.ids
+            .resources
+            .insert(path.to_owned(), created.id().unwrap_or_default().to_owned());
+        Ok(Effect::Changed)
+    }
+
+    pub(super) async fn delete_method(
+        &self,
+        path: &str,
+        method: &str,
+        what: &str,
+    ) -> Result<Effect> {
+        let delete = self
+            .aws
+            .apigateway
+            .delete_method()
+            .rest_api_id(self.ids.api()?)
+            .resource_id(self.ids.resource(path)?)
+            .http_method(method);
+        busy_retried(|| delete.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        Ok(Effect::Changed)
+    }
+
+    pub(super) async fn delete_authorizer(&mut self, name: &str, what: &str) -> Result<Effect> {
+        let Some(id) = self.ids.authorizers.remove(name) else {
+            return Ok(Effect::AlreadyGone);
+        };
+        let delete = self
+            .aws
+            .apigateway
+            .delete_authorizer()
+            .rest_api_id(self.ids.api()?)
+            .authorizer_id(id);
+        busy_retried(|| delete.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        Ok(Effect::Changed)
+    }
+
+    pub(super) async fn create_authorizer(
+        &mut self,
+        authorizer: &DesiredAuthorizer,
+        what: &str,
+    ) -> Result<Effect> {
+        let desired = self.desired(what)?;
+        let mut create = self
+            .aws
+            .apigateway
+            .create_authorizer()
+            .rest_api_id(self.ids.api()?)
+            .name(&authorizer.name)
+            .r#type(authorizer_type(&authorizer.authorizer_type))
+            .identity_source(&authorizer.identity_source)
+            .set_authorizer_uri(authorizer_uri(desired, authorizer))
+            .set_authorizer_credentials(authorizer.credentials.clone())
+            .set_provider_arns(
+                (!authorizer.provider_arns.is_empty()).then(|| authorizer.provider_arns.clone()),
+            );
+        if authorizer.target != AuthorizerTarget::None {
+            create = create.authorizer_result_ttl_in_seconds(
+                i32::try_from(authorizer.ttl_seconds).unwrap_or(300),
+            );
+        }
+        let created = busy_retried(|| create.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        self.ids.authorizers.insert(
+            authorizer.name.clone(),
+            created.id().unwrap_or_default().to_owned(),
+        );
+        Ok(Effect::Changed)
+    }
+
+    /// Puts a method, then its integration: a proxy to the API handler, or a CORS preflight.
+    pub(super) async fn put_method(
+        &self,
+        path: &str,
+        method: &str,
+        spec: &DesiredMethod,
+        what: &str,
+    ) -> Result<Effect> {
+        let authorizer_id =
+            match &spec.authorizer {
+                Some(name) => Some(self.ids.authorizers.get(name).cloned().ok_or_else(|| {
+                    Error::new(format!("{what}: authorizer {name} was not created"))
+                })?),
+                None => None,
+            };
+        let put = self
+            .aws
+            .apigateway
+            .put_method()
+            .rest_api_id(self.ids.api()?)
+            .resource_id(self.ids.resource(path)?)
+            .http_method(method)
+            .authorization_type(&spec.authorization_type)
+            .set_authorizer_id(authorizer_id)
+            .api_key_required(spec.api_key_required)
+            .set_authorization_scopes((!spec.scopes.is_empty()).then(|| spec.scopes.clone()));
+        busy_retried(|| put.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        match &spec.integration {
+            Integration::Proxy => self.put_proxy_integration(path, method, what).await?,
+            Integration::CorsPreflight { allow_methods } => {
+                self.put_preflight_integration(path, method, allow_methods, what)
+                    .await?
+            }
+        }
+        Ok(Effect::Changed)
+    }
+
+    /// Proxies a method to the API handler.
+    async fn put_proxy_integration(&self, path: &str, method: &str, what: &str) -> Result<()> {
+        let desired = self.desired(what)?;
+        let handler = desired
+            .functions
+            .iter()
+            .find(|f| f.resource_name == API_HANDLER);
+        let uri = invocation_uri(
+            &desired.region,
+            &function_arn(desired, handler.map_or("", |f| f.function_name.as_str())),
+        )
+        .map_err(|error| Error::new(format!("{what}: {error}")))?;
+        let put = self
+            .aws
+            .apigateway
+            .put_integration()
+            .rest_api_id(self.ids.api()?)
+            .resource_id(self.ids.resource(path)?)
+            .http_method(method)
+            .r#type(IntegrationType::AwsProxy)
+            .integration_http_method("POST")
+            .uri(uri);
+        busy_retried(|| put.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        Ok(())
+    }
+
+    /// Answers a CORS preflight from API Gateway itself (a `MOCK` integration) with the
+    /// allowed methods, origin and headers.
+    async fn put_preflight_integration(
+        &self,
+        path: &str,
+        method: &str,
+        allow_methods: &str,
+        what: &str,
+    ) -> Result<()> {
+        let apigateway = &self.aws.apigateway;
+        let (api, resource) = (self.ids.api()?, self.ids.resource(path)?);
+        let put = apigateway
+            .put_integration()
+            .rest_api_id(api)
+            .resource_id(resource)
+            .http_method(method)
+            .r#type(IntegrationType::Mock)
+            .request_templates("application/json", "{\"statusCode\": 200}");
+        busy_retried(|| put.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        let mut response = apigateway
+            .put_method_response()
+            .rest_api_id(api)
+            .resource_id(resource)
+            .http_method(method)
+            .status_code("200");
+        let mut integration_response = apigateway
+            .put_integration_response()
+            .rest_api_id(api)
+            .resource_id(resource)
+            .http_method(method)
+            .status_code("200");
+        for (header, value) in preflight_headers(allow_methods) {
+            let parameter = response_header_parameter(header);
+            response = response.response_parameters(&parameter, false);
+            integration_response = integration_response.response_parameters(parameter, value);
+        }
+        busy_retried(|| response.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        busy_retried(|| integration_response.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        Ok(())
+    }
+
+    /// Deletes a resource (its children go with it) and forgets their ids.
+    pub(super) async fn delete_resource(&mut self, path: &str, what: &str) -> Result<Effect> {
+        let mut effect = Effect::AlreadyGone;
+        if let Some(id) = self.ids.resources.remove(path) {
+            let delete = self
+                .aws
+                .apigateway
+                .delete_resource()
+                .rest_api_id(self.ids.api()?)
+                .resource_id(id);
+            busy_retried(|| delete.clone().send())
+                .await
+                .map_err(|e| failed(what, e))?;
+            effect = Effect::Changed;
+        }
+        self.ids
+            .resources
+            .retain(|other, _| !other.starts_with(&format!("{path}/")));
+        Ok(effect)
+    }
+
+    /// Deploys the API to its stage, the deployment described by the API's fingerprint.
+    pub(super) async fn create_deployment(
+        &self,
+        stage: &str,
+        record: &mut Record,
+        what: &str,
+    ) -> Result<Effect> {
+        let desired = self.desired(what)?;
+        let api = self.ids.api()?;
+        let fingerprint = api_fingerprint(desired);
+        let apigateway = &self.aws.apigateway;
+        busy_retried(|| {
+            apigateway
+                .create_deployment()
+                .rest_api_id(api)
+                .stage_name(stage)
+                .description(&fingerprint)
+                .send()
+        })
+        .await
+        .map_err(|e| failed(what, e))?;
+        record.set(REST_API, "rest_api", "rest_api_id", api);
+        record.set(
+            REST_API,
+            "rest_api",
+            "rest_api_url",
+            &rest_api_url(&desired.region, api, stage),
+        );
+        Ok(Effect::Changed)
+    }
+}
+
+/// A resource's parent path and its own path part: `/users/{id}` is `{id}` under `/users`.
+fn parent_and_part(path: &str) -> (&str, &str) {
+    let (parent, part) = path.rsplit_once('/').unwrap_or(("", path));
+    (if parent.is_empty() { "/" } else { parent }, part)
+}
+
+/// The headers a CORS preflight answers with, as API Gateway's quoted literals.
+fn preflight_headers(allow_methods: &str) -> [(&'static str, String); 3] {
+    [
+        (ALLOW_METHODS_HEADER, format!("'{allow_methods}'")),
+        (
+            "Access-Control-Allow-Origin",
+            format!("'{}'", chalice_runtime::cors::ALLOW_ORIGIN),
+        ),
+        (
+            "Access-Control-Allow-Headers",
+            format!("'{}'", chalice_runtime::cors::ALLOW_HEADERS),
+        ),
+    ]
+}
+
+fn endpoint_type(endpoint: EndpointType) -> ApiEndpointType {
+    match endpoint {
+        EndpointType::Edge => ApiEndpointType::Edge,
+        EndpointType::Regional => ApiEndpointType::Regional,
+        EndpointType::Private => ApiEndpointType::Private,
+    }
+}
+
+/// API Gateway's authorizer type for the desired one's name (`TOKEN` unless it says otherwise).
+fn authorizer_type(name: &str) -> AuthorizerType {
+    match name {
+        "REQUEST" => AuthorizerType::Request,
+        "COGNITO_USER_POOLS" => AuthorizerType::CognitoUserPools,
+        _ => AuthorizerType::Token,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_and_authorizer_types_are_api_gateways() {
+        assert_eq!(endpoint_type(EndpointType::Edge), ApiEndpointType::Edge);
+        assert_eq!(
+            endpoint_type(EndpointType::Regional),
+            ApiEndpointType::Regional
+        );
+        assert_eq!(
+            endpoint_type(EndpointType::Private),
+            ApiEndpointType::Private
+        );
+        assert_eq!(authorizer_type("TOKEN"), AuthorizerType::Token);
+        assert_eq!(authorizer_type("REQUEST"), AuthorizerType::Request);
+        assert_eq!(
+            authorizer_type("COGNITO_USER_POOLS"),
+            AuthorizerType::CognitoUserPools
+        );
+    }
+
+    #[test]
+    fn a_resource_hangs_from_its_parent_path() {
+        assert_eq!(parent_and_part("/users"), ("/", "users"));
+        assert_eq!(parent_and_part("/users/{id}"), ("/users", "{id}"));
+        assert_eq!(parent_and_part("/a/b/c"), ("/a/b", "c"));
+    }
+
+    #[test]
+    fn a_preflight_answers_with_quoted_literals_read_back_by_their_parameter() {
+        let headers = preflight_headers("GET,OPTIONS");
+        assert_eq!(
+            headers[0],
+            ("Access-Control-Allow-Methods", "'GET,OPTIONS'".to_owned())
+        );
+        assert!(
+            headers
+                .iter()
+                .all(|(_, value)| value.starts_with('\'') && value.ends_with('\''))
+        );
+        assert_eq!(
+            response_header_parameter(headers[0].0),
+            "method.response.header.Access-Control-Allow-Methods"
+        );
+    }
+}

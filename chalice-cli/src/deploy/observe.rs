@@ -1,0 +1,749 @@
+//! Reading what exists of a stage on AWS: by the record, by the names chalice-rs gives, and by
+//! the app's and stage's tags. Only reads: nothing here changes AWS.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
+use aws_sdk_apigateway::types::Authorizer;
+use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
+use aws_sdk_lambda::types::TracingMode;
+use serde_json::Value;
+
+use super::client::{Aws, failed, unless_missing};
+use super::desired::{APP_TAG, Desired, REST_API, STAGE_TAG};
+use super::observed::{
+    Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
+    ObservedRole, Tagged,
+};
+use super::plan::{ALLOW_METHODS_HEADER, function_name_of, response_header_parameter, source_arn};
+use super::record::Record;
+use crate::error::Result;
+
+/// Reads what exists of the stage a deploy makes `desired`.
+pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Observed> {
+    let mut observed = Observed::default();
+    for role in &desired.roles {
+        if let Some(found) = read_role(aws, &role.role_name).await? {
+            observed.roles.insert(role.resource_name.clone(), found);
+        }
+    }
+    let (api_id, twins) = find_api(aws, desired, record).await?;
+    observed.twin_apis = twins;
+    for function in &desired.functions {
+        let found = read_function(aws, &function.function_name, desired, api_id.as_deref()).await?;
+        if let Some(found) = found {
+            observed
+                .functions
+                .insert(function.resource_name.clone(), found);
+        }
+    }
+    if let Some(id) = api_id {
+        observed.api = Some(read_api(aws, &id, &desired.api.stage_name).await?);
+    }
+    (observed.stale_functions, observed.stale_roles) = stale(desired, record);
+    Ok(observed)
+}
+
+/// What `delete` finds of the stage besides its record: the REST APIs and functions tagged for
+/// it, and the roles named and tagged for it, in that order.
+pub async fn tagged(aws: &Aws, app: &str, stage: &str) -> Result<Tagged> {
+    Ok(Tagged {
+        apis: tagged_apis(aws, app, stage).await?,
+        functions: tagged_functions(aws, app, stage).await?,
+        roles: tagged_roles(aws, app, stage).await?,
+    })
+}
+
+/// The recorded functions and roles the app no longer has (record name, AWS name).
+type Stale = Vec<(String, String)>;
+
+/// The functions and managed roles the record holds and `desired` no longer has.
+fn stale(desired: &Desired, record: &Record) -> (Stale, Stale) {
+    let field = |entry: &serde_json::Map<String, Value>, key: &str| {
+        entry
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let functions = record
+        .of_type("lambda_function")
+        .map(|entry| (field(entry, "name"), field(entry, "lambda_arn")))
+        .filter(|(name, arn)| {
+            !arn.is_empty() && !desired.functions.iter().any(|f| &f.resource_name == name)
+        })
+        .map(|(name, arn)| (name, function_name_of(&arn).to_owned()))
+        .collect();
+    let roles = record
+        .of_type("iam_role")
+        .map(|entry| (field(entry, "name"), field(entry, "role_name")))
+        .filter(|(name, role_name)| {
+            !role_name.is_empty() && !desired.roles.iter().any(|r| &r.resource_name == name)
+        })
+        .collect();
+    (functions, roles)
+}
+
+async fn read_role(aws: &Aws, role_name: &str) -> Result<Option<ObservedRole>> {
+    let role = unless_missing(
+        aws.iam.get_role().role_name(role_name).send().await,
+        |e| e.is_no_such_entity_exception(),
+        || format!("reading IAM role {role_name}"),
+    )?;
+    let Some(role) = role else {
+        return Ok(None);
+    };
+    let arn = role.role().map(|r| r.arn().to_owned()).unwrap_or_default();
+    let policy = unless_missing(
+        aws.iam
+            .get_role_policy()
+            .role_name(role_name)
+            .policy_name(role_name)
+            .send()
+            .await,
+        |e| e.is_no_such_entity_exception(),
+        || format!("reading the policy of IAM role {role_name}"),
+    )?
+    .and_then(|output| parse_policy_document(output.policy_document()));
+    Ok(Some(ObservedRole { arn, policy }))
+}
+
+/// IAM returns inline policies URL-encoded; moto returns them as sent.
+fn parse_policy_document(document: &str) -> Option<Value> {
+    serde_json::from_str(document).ok().or_else(|| {
+        let decoded = percent_encoding::percent_decode_str(document)
+            .decode_utf8()
+            .ok()?;
+        serde_json::from_str(&decoded).ok()
+    })
+}
+
+async fn read_function(
+    aws: &Aws,
+    function_name: &str,
+    desired: &Desired,
+    api_id: Option<&str>,
+) -> Result<Option<ObservedFunction>> {
+    let output = unless_missing(
+        aws.lambda
+            .get_function()
+            .function_name(function_name)
+            .send()
+            .await,
+        |e| e.is_resource_not_found_exception(),
+        || format!("reading lambda function {function_name}"),
+    )?;
+    let Some(output) = output.filter(|output| output.configuration().is_some()) else {
+        return Ok(None);
+    };
+    let invokable_by_api = match api_id {
+        Some(id) => has_api_permission(aws, function_name, &source_arn(desired, id)).await?,
+        None => false,
+    };
+    Ok(Some(observed_function(&output, invokable_by_api)))
+}
+
+/// A function as Lambda describes it.
+fn observed_function(output: &GetFunctionOutput, invokable_by_api: bool) -> ObservedFunction {
+    let Some(config) = output.configuration() else {
+        return ObservedFunction::default();
+    };
+    let vpc = config.vpc_config();
+    ObservedFunction {
+        arn: config.function_arn().unwrap_or_default().to_owned(),
+        handler: config.handler().unwrap_or_default().to_owned(),
+        runtime: config
+            .runtime()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default(),
+        role: config.role().unwrap_or_default().to_owned(),
+        memory_size: config
+            .memory_size()
+            .and_then(|m| u32::try_from(m).ok())
+            .unwrap_or_default(),
+        timeout: config
+            .timeout()
+            .and_then(|t| u32::try_from(t).ok())
+            .unwrap_or_default(),
+        environment: config
+            .environment()
+            .and_then(|e| e.variables())
+            .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        architecture: config
+            .architectures()
+            .first()
+            .map_or("x86_64", |a| a.as_str())
+            .to_owned(),
+        code_sha256: config.code_sha256().unwrap_or_default().to_owned(),
+        layers: config
+            .layers()
+            .iter()
+            .filter_map(|l| l.arn().map(str::to_owned))
+            .collect(),
+        tags: output
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        reserved_concurrency: output
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions())
+            .and_then(|n| u32::try_from(n).ok()),
+        subnet_ids: vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default(),
+        security_group_ids: vpc
+            .map(|v| v.security_group_ids().to_vec())
+            .unwrap_or_default(),
+        xray: config
+            .tracing_config()
+            .and_then(|t| t.mode())
+            .is_some_and(|m| *m == TracingMode::Active),
+        invokable_by_api,
+    }
+}
+
+async fn has_api_permission(aws: &Aws, function_name: &str, source_arn: &str) -> Result<bool> {
+    let policy = unless_missing(
+        aws.lambda
+            .get_policy()
+            .function_name(function_name)
+            .send()
+            .await,
+        |e| e.is_resource_not_found_exception(),
+        || format!("reading the policy of lambda function {function_name}"),
+    )?;
+    Ok(policy.is_some_and(|policy| allows_api(policy.policy().unwrap_or_default(), source_arn)))
+}
+
+/// Whether a function's resource policy lets API Gateway invoke it from `source_arn`.
+fn allows_api(policy: &str, source_arn: &str) -> bool {
+    let policy: Value = serde_json::from_str(policy).unwrap_or(Value::Null);
+    let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
+    statements.iter().any(|s| {
+        s["Action"] == "lambda:InvokeFunction"
+            && s["Principal"]["Service"] == "apigateway.amazonaws.com"
+            && s["Condition"]["ArnLike"]["AWS:SourceArn"] == source_arn
+    })
+}
+
+/// The stage's REST API (the recorded one if it still exists, else one tagged for the stage)
+/// and any other tagged ones: twins a retried create left behind.
+async fn find_api(
+    aws: &Aws,
+    desired: &Desired,
+    record: &Record,
+) -> Result<(Option<String>, Vec<String>)> {
+    let tagged = tagged_apis(aws, &desired.app, &desired.stage).await?;
+    let mut chosen = None;
+    if let Some(id) = record.value(REST_API, "rest_api_id") {
+        let found = unless_missing(
+            aws.apigateway.get_rest_api().rest_api_id(id).send().await,
+            |e| e.is_not_found_exception(),
+            || format!("reading Rest API {id}"),
+        )?;
+        if found.is_some() {
+            chosen = Some(id.to_owned());
+        }
+    }
+    // Without a record, the API that was deployed to the stage is the real one; twins from
+    // a lost create never got that far.
+    if chosen.is_none() {
+        for id in &tagged {
+            let staged = aws
+                .apigateway
+                .get_stage()
+                .rest_api_id(id)
+                .stage_name(&desired.api.stage_name)
+                .send()
+                .await;
+            if staged.is_ok() {
+                chosen = Some(id.clone());
+                break;
+            }
+        }
+    }
+    let chosen = chosen.or_else(|| tagged.first().cloned());
+    let twins = tagged
+        .into_iter()
+        .filter(|id| Some(id) != chosen.as_ref())
+        .collect();
+    Ok((chosen, twins))
+}
+
+/// Whether `tags` are this app's and stage's.
+fn ours<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, app: &str, stage: &str) -> bool {
+    let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
+    tags.get(APP_TAG) == Some(&app) && tags.get(STAGE_TAG) == Some(&stage)
+}
+
+/// The pairs of a tag map.
+fn pairs(tags: Option<&std::collections::HashMap<String, String>>) -> Vec<(&str, &str)> {
+    tags.into_iter()
+        .flatten()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
+}
+
+/// REST APIs tagged for this app and stage, oldest first.
+async fn tagged_apis(aws: &Aws, app: &str, stage: &str) -> Result<Vec<String>> {
+    let apis = aws
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed("listing Rest APIs", e))?;
+    let mut found: Vec<(i64, String)> = apis
+        .iter()
+        .filter(|api| ours(pairs(api.tags()), app, stage))
+        .map(|api| {
+            (
+                api.created_date().map(|d| d.secs()).unwrap_or_default(),
+                api.id().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    Ok(found.into_iter().map(|(_, id)| id).collect())
+}
+
+/// Functions tagged for this app and stage (found even when the record is lost).
+async fn tagged_functions(aws: &Aws, app: &str, stage: &str) -> Result<Vec<String>> {
+    let functions = aws
+        .lambda
+        .list_functions()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed("listing lambda functions", e))?;
+    let mut found = Vec::new();
+    for function in &functions {
+        let (Some(name), Some(arn)) = (function.function_name(), function.function_arn()) else {
+            continue;
+        };
+        if !name.starts_with(&format!("{app}-{stage}")) {
+            continue;
+        }
+        let tags = aws
+            .lambda
+            .list_tags()
+            .resource(arn)
+            .send()
+            .await
+            .map_err(|e| failed(format!("reading the tags of {name}"), e))?;
+        if ours(pairs(tags.tags()), app, stage) {
+            found.push(name.to_owned());
+        }
+    }
+    Ok(found)
+}
+
+/// Roles named for this app and stage (`<app>-<stage>` and `<app>-<stage>-<function>`)
+/// that carry its tags: found even when the record is lost.
+async fn tagged_roles(aws: &Aws, app: &str, stage: &str) -> Result<Vec<String>> {
+    let prefix = format!("{app}-{stage}");
+    let roles = aws
+        .iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed("listing IAM roles", e))?;
+    let named = roles
+        .iter()
+        .map(|role| role.role_name())
+        .filter(|name| *name == prefix || name.starts_with(&format!("{prefix}-")));
+    let mut found = Vec::new();
+    for name in named {
+        if role_is_ours(aws, name, app, stage).await? {
+            found.push(name.to_owned());
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a role carries this app's and stage's tags.
+async fn role_is_ours(aws: &Aws, role_name: &str, app: &str, stage: &str) -> Result<bool> {
+    let output = unless_missing(
+        aws.iam.get_role().role_name(role_name).send().await,
+        |e| e.is_no_such_entity_exception(),
+        || format!("reading IAM role {role_name}"),
+    )?;
+    Ok(output
+        .and_then(|output| output.role().cloned())
+        .is_some_and(|role| ours(role.tags().iter().map(|t| (t.key(), t.value())), app, stage)))
+}
+
+/// The REST API `id`: its resources and their methods, its authorizers, and what its stage
+/// serves.
+async fn read_api(aws: &Aws, id: &str, stage_name: &str) -> Result<ObservedApi> {
+    let mut api = ObservedApi {
+        id: id.to_owned(),
+        resources: read_resources(aws, id).await?,
+        ..ObservedApi::default()
+    };
+    let authorizers = aws
+        .apigateway
+        .get_authorizers()
+        .rest_api_id(id)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| failed(format!("reading the authorizers of Rest API {id}"), e))?;
+    api.authorizers = authorizers
+        .items()
+        .iter()
+        .filter_map(|authorizer| {
+            let name = authorizer.name()?.to_owned();
+            Some((name, observed_authorizer(authorizer)))
+        })
+        .collect();
+    api.stage_deployment = unless_missing(
+        aws.apigateway
+            .get_stage()
+            .rest_api_id(id)
+            .stage_name(stage_name)
+            .send()
+            .await,
+        |e| e.is_not_found_exception(),
+        || format!("reading stage {stage_name} of Rest API {id}"),
+    )?
+    .and_then(|stage| stage.deployment_id().map(str::to_owned));
+    if let Some(deployment) = &api.stage_deployment {
+        api.deployed_fingerprint = unless_missing(
+            aws.apigateway
+                .get_deployment()
+                .rest_api_id(id)
+                .deployment_id(deployment)
+                .send()
+                .await,
+            |e| e.is_not_found_exception(),
+            || format!("reading deployment {deployment} of Rest API {id}"),
+        )?
+        .and_then(|found| found.description().map(str::to_owned));
+    }
+    Ok(api)
+}
+
+/// The resources of REST API `id` by path, each with its methods.
+async fn read_resources(aws: &Aws, id: &str) -> Result<BTreeMap<String, ObservedResource>> {
+    let items = aws
+        .apigateway
+        .get_resources()
+        .rest_api_id(id)
+        .limit(500)
+        .embed("methods")
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed(format!("reading the resources of Rest API {id}"), e))?;
+    let mut resources = BTreeMap::new();
+    for resource in &items {
+        let (Some(path), Some(resource_id)) = (resource.path(), resource.id()) else {
+            continue;
+        };
+        let mut observed = ObservedResource {
+            id: resource_id.to_owned(),
+            methods: BTreeMap::new(),
+        };
+        let methods: Vec<String> = resource
+            .resource_methods()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        for method in methods {
+            let found = aws
+                .apigateway
+                .get_method()
+                .rest_api_id(id)
+                .resource_id(resource_id)
+                .http_method(&method)
+                .send()
+                .await
+                .map_err(|e| {
+                    failed(
+                        format!("reading method {method} {path} of Rest API {id}"),
+                        e,
+                    )
+                })?;
+            observed.methods.insert(method, observed_method(&found));
+        }
+        resources.insert(path.to_owned(), observed);
+    }
+    Ok(resources)
+}
+
+/// A method and its integration as API Gateway describes them.
+fn observed_method(found: &GetMethodOutput) -> ObservedMethod {
+    let integration = found.method_integration();
+    ObservedMethod {
+        authorization_type: found.authorization_type().unwrap_or("NONE").to_owned(),
+        authorizer_id: found.authorizer_id().map(str::to_owned),
+        scopes: found.authorization_scopes().to_vec(),
+        api_key_required: found.api_key_required().unwrap_or(false),
+        integration_type: integration
+            .and_then(|i| i.r#type())
+            .map(|t| t.as_str().to_owned()),
+        integration_uri: integration.and_then(|i| i.uri()).map(str::to_owned),
+        cors_allow_methods: integration
+            .and_then(|i| i.integration_responses())
+            .and_then(|responses| responses.get("200"))
+            .and_then(|response| response.response_parameters())
+            .and_then(|parameters| parameters.get(&response_header_parameter(ALLOW_METHODS_HEADER)))
+            .map(|value| value.trim_matches('\'').to_owned()),
+    }
+}
+
+/// An authorizer as API Gateway describes it.
+fn observed_authorizer(authorizer: &Authorizer) -> ObservedAuthorizer {
+    ObservedAuthorizer {
+        id: authorizer.id().unwrap_or_default().to_owned(),
+        authorizer_type: authorizer
+            .r#type()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+        uri: authorizer.authorizer_uri().map(str::to_owned),
+        identity_source: authorizer.identity_source().map(str::to_owned),
+        ttl_seconds: authorizer
+            .authorizer_result_ttl_in_seconds()
+            .and_then(|t| u32::try_from(t).ok()),
+        credentials: authorizer.authorizer_credentials().map(str::to_owned),
+        provider_arns: authorizer.provider_arns().to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use aws_sdk_apigateway::types::{Integration, IntegrationResponse, IntegrationType};
+    use aws_sdk_lambda::types::{
+        Architecture, Concurrency, EnvironmentResponse, FunctionConfiguration,
+        TracingConfigResponse, VpcConfigResponse,
+    };
+    use chalice_runtime::manifest::Manifest;
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::deploy::desired::{self, Account, Inputs};
+
+    fn desired() -> Desired {
+        let manifest: Manifest = serde_json::from_value(json!({
+            "manifest_version": 1, "app_name": "app", "authorizers": [],
+            "routes": [{"path": "/", "methods": ["GET"], "view_name": "index", "authorizer": null,
+                        "scopes": [], "cors": false, "content_types": ["application/json"],
+                        "api_key_required": false, "path_params": []}]
+        }))
+        .unwrap();
+        let config = Config::parse(
+            r#"{"app_name": "app", "stages": {"dev": {}}}"#,
+            Path::new("config.json"),
+        )
+        .unwrap();
+        let stage = config.stage("dev").unwrap();
+        desired::desired(Inputs {
+            manifest: &manifest,
+            stage: &stage,
+            region: "us-west-2",
+            code_sha256: "sha",
+            read_policy: &|_| unreachable!(),
+        })
+        .unwrap()
+        .in_account(Account {
+            id: "123456789012".into(),
+            partition: "aws".into(),
+        })
+    }
+
+    #[test]
+    fn inline_policies_are_read_plain_or_url_encoded() {
+        let policy = json!({"Version": "2012-10-17", "Statement": []});
+        assert_eq!(
+            parse_policy_document(&policy.to_string()),
+            Some(policy.clone())
+        );
+        let encoded = percent_encoding::utf8_percent_encode(
+            &policy.to_string(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        assert_eq!(parse_policy_document(&encoded), Some(policy));
+        assert_eq!(parse_policy_document("%7Bnot json"), None);
+    }
+
+    #[test]
+    fn only_a_grant_to_api_gateway_from_this_api_counts() {
+        let source = "arn:aws:execute-api:us-west-2:123456789012:abc/*";
+        let policy = |action: &str, service: &str, arn: &str| {
+            json!({"Statement": [{"Action": action, "Principal": {"Service": service},
+                                  "Condition": {"ArnLike": {"AWS:SourceArn": arn}}}]})
+            .to_string()
+        };
+        assert!(allows_api(
+            &policy("lambda:InvokeFunction", "apigateway.amazonaws.com", source),
+            source
+        ));
+        assert!(!allows_api(
+            &policy(
+                "lambda:InvokeFunction",
+                "apigateway.amazonaws.com",
+                "arn:aws:execute-api:us-west-2:123456789012:other/*"
+            ),
+            source
+        ));
+        assert!(!allows_api(
+            &policy("lambda:InvokeFunction", "s3.amazonaws.com", source),
+            source
+        ));
+        assert!(!allows_api(
+            &policy("lambda:GetFunction", "apigateway.amazonaws.com", source),
+            source
+        ));
+        assert!(!allows_api("not json", source));
+    }
+
+    #[test]
+    fn ours_means_both_tags_of_this_app_and_stage() {
+        let tags = [(APP_TAG, "app"), (STAGE_TAG, "dev"), ("team", "x")];
+        assert!(ours(tags, "app", "dev"));
+        assert!(!ours(tags, "app", "prod"));
+        assert!(!ours(tags, "other", "dev"));
+        assert!(!ours([(APP_TAG, "app")], "app", "dev"));
+        let map: HashMap<String, String> = HashMap::from([
+            (APP_TAG.to_owned(), "app".to_owned()),
+            (STAGE_TAG.to_owned(), "dev".to_owned()),
+        ]);
+        assert!(ours(pairs(Some(&map)), "app", "dev"));
+        assert!(!ours(pairs(None), "app", "dev"));
+    }
+
+    #[test]
+    fn a_function_is_read_from_lambdas_description() {
+        let configuration = FunctionConfiguration::builder()
+            .function_arn("arn:aws:lambda:us-west-2:123456789012:function:app-dev")
+            .handler("api_handler")
+            .runtime(aws_sdk_lambda::types::Runtime::from("provided.al2023"))
+            .role("arn:aws:iam::123456789012:role/app-dev")
+            .memory_size(128)
+            .timeout(60)
+            .environment(
+                EnvironmentResponse::builder()
+                    .variables("MODE", "test")
+                    .build(),
+            )
+            .architectures(Architecture::Arm64)
+            .code_sha256("sha")
+            .vpc_config(
+                VpcConfigResponse::builder()
+                    .subnet_ids("subnet-1")
+                    .security_group_ids("sg-1")
+                    .build(),
+            )
+            .tracing_config(
+                TracingConfigResponse::builder()
+                    .mode(TracingMode::Active)
+                    .build(),
+            )
+            .build();
+        let output = GetFunctionOutput::builder()
+            .configuration(configuration)
+            .tags(APP_TAG, "app")
+            .concurrency(
+                Concurrency::builder()
+                    .reserved_concurrent_executions(5)
+                    .build(),
+            )
+            .build();
+        let function = observed_function(&output, true);
+        assert_eq!(
+            function,
+            ObservedFunction {
+                arn: "arn:aws:lambda:us-west-2:123456789012:function:app-dev".into(),
+                handler: "api_handler".into(),
+                runtime: "provided.al2023".into(),
+                role: "arn:aws:iam::123456789012:role/app-dev".into(),
+                memory_size: 128,
+                timeout: 60,
+                environment: [("MODE".to_owned(), "test".to_owned())].into(),
+                architecture: "arm64".into(),
+                code_sha256: "sha".into(),
+                layers: Vec::new(),
+                tags: [(APP_TAG.to_owned(), "app".to_owned())].into(),
+                reserved_concurrency: Some(5),
+                subnet_ids: vec!["subnet-1".into()],
+                security_group_ids: vec!["sg-1".into()],
+                xray: true,
+                invokable_by_api: true,
+            }
+        );
+        // What Lambda leaves out reads as the defaults: x86_64, no tracing, no concurrency.
+        let bare = GetFunctionOutput::builder()
+            .configuration(FunctionConfiguration::builder().build())
+            .build();
+        let function = observed_function(&bare, false);
+        assert_eq!(function.architecture, "x86_64");
+        assert!(!function.xray && function.reserved_concurrency.is_none());
+    }
+
+    #[test]
+    fn a_preflights_allowed_methods_are_read_unquoted() {
+        let response = IntegrationResponse::builder()
+            .response_parameters(
+                "method.response.header.Access-Control-Allow-Methods",
+                "'GET,OPTIONS'",
+            )
+            .build();
+        let found = GetMethodOutput::builder()
+            .method_integration(
+                Integration::builder()
+                    .r#type(IntegrationType::Mock)
+                    .integration_responses("200", response)
+                    .build(),
+            )
+            .build();
+        let method = observed_method(&found);
+        assert_eq!(method.cors_allow_methods.as_deref(), Some("GET,OPTIONS"));
+        assert_eq!(method.integration_type.as_deref(), Some("MOCK"));
+        assert_eq!(method.authorization_type, "NONE");
+        assert!(!method.api_key_required && method.integration_uri.is_none());
+    }
+
+    #[test]
+    fn recorded_functions_and_roles_the_app_no_longer_has_are_stale() {
+        let desired = desired();
+        let mut record = Record::default();
+        record.set(
+            "api_handler",
+            "lambda_function",
+            "lambda_arn",
+            "arn:aws:lambda:us-west-2:123456789012:function:app-dev",
+        );
+        record.set(
+            "old_auth",
+            "lambda_function",
+            "lambda_arn",
+            "arn:aws:lambda:us-west-2:123456789012:function:app-dev-old_auth",
+        );
+        record.set("default-role", "iam_role", "role_name", "app-dev");
+        record.set("old_auth_role", "iam_role", "role_name", "app-dev-old_auth");
+        record.set("no_arn", "lambda_function", "handler", "x");
+        let (functions, roles) = stale(&desired, &record);
+        assert_eq!(
+            functions,
+            [("old_auth".to_owned(), "app-dev-old_auth".to_owned())]
+        );
+        assert_eq!(
+            roles,
+            [("old_auth_role".to_owned(), "app-dev-old_auth".to_owned())]
+        );
+    }
+}
