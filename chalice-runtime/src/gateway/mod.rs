@@ -178,6 +178,9 @@ pub enum AuthDecision {
     },
     /// The identity source was missing or empty, or the authorizer said `Unauthorized`: 401.
     Unauthorized,
+    /// The token was checked and refused (a Cognito token that has expired, lacks the route's
+    /// scopes, or does not verify): 401, with why.
+    TokenRejected(String),
     /// The policy does not allow the method ARN: 403.
     Denied,
     /// The authorizer failed or answered with an invalid policy: 500.
@@ -211,6 +214,10 @@ impl AuthDecision {
                 if *cached { " (cached)" } else { "" }
             }
             AuthDecision::Unauthorized => "unauthorized",
+            AuthDecision::TokenRejected(reason) => {
+                out.push_str("unauthorized: ");
+                reason
+            }
             AuthDecision::Denied => "denied",
             AuthDecision::Failed(reason) => {
                 out.push_str("authorizer-error: ");
@@ -499,9 +506,9 @@ impl Gateway {
                         cognito::unverified_claims(token)
                     }
                 }
-                .map_err(|_| unauthorized())?;
+                .map_err(token_rejected)?;
                 cognito::check_claims(&claims, route.scopes(), self.epoch_seconds())
-                    .map_err(|_| unauthorized())?;
+                    .map_err(token_rejected)?;
                 let principal_id = claims
                     .get("cognito:username")
                     .or_else(|| claims.get("sub"))
@@ -740,6 +747,14 @@ fn cacheable(identity: &[Cow<'_, str>]) -> bool {
 
 fn unauthorized() -> Refusal {
     (responses::unauthorized(), AuthDecision::Unauthorized)
+}
+
+/// API Gateway's 401 for a token the gateway checked and refused; the decision keeps why.
+fn token_rejected(reason: String) -> Refusal {
+    (
+        responses::unauthorized(),
+        AuthDecision::TokenRejected(reason),
+    )
 }
 
 /// The HTTP response API Gateway makes of the view's: Chalice's default content type, and a
