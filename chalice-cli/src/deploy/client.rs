@@ -1,14 +1,18 @@
 //! The deployer's AWS clients, and how their calls fail and are retried: errors name what was
 //! being done, a missing resource is an answer rather than an error where the caller says so,
 //! and what AWS makes eventually consistent (a new role Lambda cannot assume yet, an API
-//! Gateway change in progress) is retried a bounded number of times.
+//! Gateway change in progress) is retried a bounded number of times. A create AWS does not
+//! name uniquely is never repeated blindly: when its outcome is unknown, what it would have
+//! made is looked for first ([`create_or_adopt`]).
 
 use std::future::Future;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -21,6 +25,11 @@ pub struct Aws {
     pub(super) iam: aws_sdk_iam::Client,
     pub(super) lambda: aws_sdk_lambda::Client,
     pub(super) apigateway: aws_sdk_apigateway::Client,
+    /// API Gateway and Lambda without the SDK's automatic retries, for the creates
+    /// [`create_or_adopt`] retries itself: a blind retry of a create whose answer was lost
+    /// would make a twin.
+    pub(super) apigateway_once: aws_sdk_apigateway::Client,
+    pub(super) lambda_once: aws_sdk_lambda::Client,
     sts: aws_sdk_sts::Client,
     region: String,
 }
@@ -43,11 +52,12 @@ impl Aws {
                 Error::new("no AWS region: set AWS_REGION or a region in your AWS profile")
             })?;
         macro_rules! client {
-            ($service:ident) => {{
+            ($service:ident $(, $retry:expr)?) => {{
                 let mut builder = $service::config::Builder::from(config);
                 if let Some(interceptor) = &interceptor {
                     builder.push_interceptor(interceptor.clone());
                 }
+                $(builder.set_retry_config(Some($retry));)?
                 $service::Client::from_conf(builder.build())
             }};
         }
@@ -55,6 +65,8 @@ impl Aws {
             iam: client!(aws_sdk_iam),
             lambda: client!(aws_sdk_lambda),
             apigateway: client!(aws_sdk_apigateway),
+            apigateway_once: client!(aws_sdk_apigateway, RetryConfig::disabled()),
+            lambda_once: client!(aws_sdk_lambda, RetryConfig::disabled()),
             sts: client!(aws_sdk_sts),
             region,
         })
@@ -172,6 +184,77 @@ where
     Fut: Future<Output = std::result::Result<T, SdkError<E, R>>>,
 {
     with_retries(BUSY, call, apigateway_busy).await
+}
+
+/// Whether a call may have taken effect though no answer says so: the request may have reached
+/// AWS before the connection dropped, the time ran out or the answer was unreadable, or AWS
+/// failed inside (a 5xx) after acting.
+pub(super) fn outcome_unknown<E>(error: &SdkError<E, HttpResponse>) -> bool {
+    match error {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(failure) => failure.raw().status().is_server_error(),
+        _ => false,
+    }
+}
+
+/// What a failed create is followed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AfterFailure {
+    /// Look for what it would have made, then send it again if nothing is there.
+    LookThenRetry,
+    /// Send it again: AWS said it did nothing yet (busy, throttled).
+    Retry,
+    /// Give up: AWS refused it.
+    Fail,
+}
+
+fn after_failure<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> AfterFailure {
+    if outcome_unknown(error) {
+        AfterFailure::LookThenRetry
+    } else if apigateway_busy(error) {
+        AfterFailure::Retry
+    } else {
+        AfterFailure::Fail
+    }
+}
+
+/// Makes something AWS does not name uniquely (a REST API, a resource, an authorizer, a
+/// deployment, and, on moto, a function's grant) and returns its id. `create` is sent through a client without automatic retries;
+/// when its outcome is unknown, `find` looks for what it would have made (by name and tags)
+/// and that is adopted, so a lost answer never leaves a twin; only if nothing is found is it
+/// sent again. Busy and throttled answers are retried as for any API Gateway change.
+pub(super) async fn create_or_adopt<E, F, Fut, G, Found>(
+    what: &str,
+    mut create: F,
+    mut find: G,
+) -> Result<String>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<String, SdkError<E, HttpResponse>>>,
+    G: FnMut() -> Found,
+    Found: Future<Output = Result<Option<String>>>,
+{
+    let mut pauses = BUSY.pauses();
+    loop {
+        let error = match create().await {
+            Ok(id) => return Ok(id),
+            Err(error) => error,
+        };
+        let after = after_failure(&error);
+        let pause = match (after, pauses.next()) {
+            (AfterFailure::Fail, _) | (_, None) => return Err(failed(what, error)),
+            (_, Some(pause)) => pause,
+        };
+        tokio::time::sleep(pause).await;
+        if after == AfterFailure::LookThenRetry
+            && let Some(id) = find().await?
+        {
+            return Ok(id);
+        }
+    }
 }
 
 #[cfg(test)]
