@@ -741,3 +741,114 @@ async fn roles_of_their_own_are_found_by_their_tags_when_the_record_is_lost() {
     let left = inventory(&clients, "demoauth1", stage).await;
     assert!(is_empty(&left), "{left}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twins_an_older_deploy_left_are_removed_by_the_next_deploy() {
+    let bundle = light("demoauth");
+    let app = "demoauth1";
+    let (clean, clean_record, _) = reference("demoauth", app, "t", None, &bundle).await;
+    let proxy = Proxy::start(&endpoint());
+    let clients = clients_via(&proxy.url).await;
+    let stage = "qtwins1z";
+    let project = TestProject::new("demoauth", &[stage]);
+    project.clean(&clients, &[stage]).await;
+    deploy(&project, stage, &clients, &bundle).await;
+    let api = project
+        .record(stage)
+        .value("rest_api", "rest_api_id")
+        .unwrap()
+        .to_owned();
+    let apigateway = &clients.apigateway;
+
+    // What a blind retry of each create would have left: an authorizer of the same name (the
+    // older one still used by the method), a resource of the same path with a method of its
+    // own, and a second REST API tagged for the stage.
+    let authorizers = apigateway
+        .get_authorizers()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    let first = &authorizers.items()[0];
+    apigateway
+        .create_authorizer()
+        .rest_api_id(&api)
+        .name(first.name().unwrap())
+        .r#type(first.r#type().unwrap().clone())
+        .set_authorizer_uri(first.authorizer_uri().map(str::to_owned))
+        .set_identity_source(first.identity_source().map(str::to_owned))
+        .send()
+        .await
+        .unwrap();
+    let root = apigateway
+        .get_resources()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    let root = root.items().iter().find(|r| r.path() == Some("/")).unwrap();
+    let made = |part: &'static str| {
+        apigateway
+            .create_resource()
+            .rest_api_id(&api)
+            .parent_id(root.id().unwrap())
+            .path_part(part)
+            .send()
+    };
+    let twin = made("stale").await.unwrap();
+    made("stale").await.unwrap();
+    apigateway
+        .put_method()
+        .rest_api_id(&api)
+        .resource_id(twin.id().unwrap())
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    apigateway
+        .create_rest_api()
+        .name(format!("{app}-twin"))
+        .tags(desired::APP_TAG, app)
+        .tags(desired::STAGE_TAG, stage)
+        .send()
+        .await
+        .unwrap();
+    let found = inventory(&clients, app, stage).await;
+    assert_eq!(found["apis"].as_array().unwrap().len(), 2, "{found}");
+    assert_eq!(
+        found["apis"][0]["authorizers"].as_array().unwrap().len(),
+        2,
+        "{found}"
+    );
+
+    proxy.reset();
+    let report = deploy(&project, stage, &clients, &bundle).await;
+    let steps: Vec<String> = report.steps.iter().map(ToString::to_string).collect();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("Deleting duplicate authorizer: demo_auth"))
+            && steps
+                .iter()
+                .any(|s| s.starts_with("Deleting duplicate Rest API"))
+            && steps
+                .iter()
+                .any(|s| s.starts_with("Deleting duplicate resource: /stale"))
+            && steps.iter().any(|s| s == "Deleting resource: /stale"),
+        "{steps:?}"
+    );
+    let found = inventory(&clients, app, stage).await;
+    let found = deployed_current(found, &fingerprint(&project, stage, &bundle));
+    let changed = differences(&found, &clean);
+    assert!(changed.is_empty(), "{}", changed.join("\n"));
+    let record = normalized_record(&record_json(&project, stage), stage);
+    assert!(differences(&record, &clean_record).is_empty());
+
+    // Then nothing is left to do.
+    clients.calls.take();
+    deploy(&project, stage, &clients, &bundle).await;
+    assert!(CallLog::mutating(&clients.calls.take()).is_empty());
+    delete_via(&project, stage, &clients).await.unwrap();
+    assert!(is_empty(&inventory(&clients, app, stage).await));
+}
