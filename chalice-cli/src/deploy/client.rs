@@ -227,6 +227,23 @@ fn after_failure<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> 
 /// sent again. Busy and throttled answers are retried as for any API Gateway change.
 pub(super) async fn create_or_adopt<E, F, Fut, G, Found>(
     what: &str,
+    create: F,
+    find: G,
+) -> Result<String>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<String, SdkError<E, HttpResponse>>>,
+    G: FnMut() -> Found,
+    Found: Future<Output = Result<Option<String>>>,
+{
+    create_or_adopt_with(BUSY, what, create, find).await
+}
+
+/// [`create_or_adopt`], as `patience` allows.
+async fn create_or_adopt_with<E, F, Fut, G, Found>(
+    patience: Patience,
+    what: &str,
     mut create: F,
     mut find: G,
 ) -> Result<String>
@@ -237,7 +254,7 @@ where
     G: FnMut() -> Found,
     Found: Future<Output = Result<Option<String>>>,
 {
-    let mut pauses = BUSY.pauses();
+    let mut pauses = patience.pauses();
     loop {
         let error = match create().await {
             Ok(id) => return Ok(id),
@@ -267,6 +284,88 @@ mod tests {
         attempts: 4,
         first_pause: Duration::from_millis(1),
     };
+
+    use aws_sdk_apigateway::operation::create_resource::CreateResourceError;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    type Failure = SdkError<CreateResourceError, HttpResponse>;
+
+    fn lost() -> Failure {
+        SdkError::dispatch_failure(ConnectorError::io("connection reset".into()))
+    }
+
+    fn answered(status: u16, code: &str) -> Failure {
+        let error = CreateResourceError::generic(ErrorMetadata::builder().code(code).build());
+        let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        SdkError::service_error(error, raw)
+    }
+
+    #[test]
+    fn an_outcome_is_unknown_without_an_answer_or_after_a_server_error() {
+        assert!(outcome_unknown(&lost()));
+        assert!(outcome_unknown(&answered(500, "InternalFailure")));
+        assert!(!outcome_unknown(&answered(409, "ConflictException")));
+        assert!(!outcome_unknown(&answered(400, "BadRequestException")));
+        assert_eq!(after_failure(&lost()), AfterFailure::LookThenRetry);
+        assert_eq!(
+            after_failure(&answered(429, "TooManyRequestsException")),
+            AfterFailure::Retry
+        );
+        assert_eq!(
+            after_failure(&answered(400, "BadRequestException")),
+            AfterFailure::Fail
+        );
+    }
+
+    /// Runs `create_or_adopt` with creates answering `answers` in turn (then "made"), and a
+    /// find answering `found`; returns the id and how many creates and finds were made.
+    async fn adopt(answers: Vec<Failure>, found: Option<&str>) -> (Result<String>, usize, usize) {
+        let answers = std::sync::Mutex::new(answers.into_iter());
+        let (creates, finds) = (Cell::new(0), Cell::new(0));
+        let id = create_or_adopt_with(
+            QUICK,
+            "Creating resource: /x",
+            || {
+                creates.set(creates.get() + 1);
+                let next = answers.lock().unwrap().next();
+                async move { next.map_or(Ok("made".to_owned()), Err) }
+            },
+            || {
+                finds.set(finds.get() + 1);
+                async move { Ok(found.map(str::to_owned)) }
+            },
+        )
+        .await;
+        (id, creates.get(), finds.get())
+    }
+
+    #[tokio::test]
+    async fn a_create_whose_outcome_is_unknown_is_looked_for_before_it_is_sent_again() {
+        // Lost, and there: adopted, not made again.
+        let (id, creates, finds) = adopt(vec![lost()], Some("there")).await;
+        assert_eq!((id.unwrap(), creates, finds), ("there".into(), 1, 1));
+        // Lost before it arrived: made again.
+        let (id, creates, finds) = adopt(vec![lost(), answered(500, "x")], None).await;
+        assert_eq!((id.unwrap(), creates, finds), ("made".into(), 3, 2));
+        // Busy: sent again without looking.
+        let (id, creates, finds) = adopt(vec![answered(409, "ConflictException")], None).await;
+        assert_eq!((id.unwrap(), creates, finds), ("made".into(), 2, 0));
+        // Refused: given up at once, naming what was being done.
+        let (id, creates, _) = adopt(vec![answered(400, "BadRequestException")], None).await;
+        assert!(
+            id.unwrap_err()
+                .to_string()
+                .starts_with("Creating resource: /x: ")
+        );
+        assert_eq!(creates, 1);
+        // Lost every time: given up after as many attempts as allowed.
+        let (id, creates, finds) = adopt((0..10).map(|_| lost()).collect(), None).await;
+        assert!(id.is_err());
+        assert_eq!((creates, finds), (4, 3));
+    }
 
     #[test]
     fn pauses_double_up_to_the_cap_and_are_one_fewer_than_the_attempts() {

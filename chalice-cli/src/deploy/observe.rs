@@ -869,6 +869,76 @@ mod tests {
         assert!(!method.api_key_required && method.integration_uri.is_none());
     }
 
+    fn listed(path: &str, id: &str, parent: Option<&str>, methods: &[&str]) -> Listed {
+        Listed {
+            path: path.into(),
+            id: id.into(),
+            parent: parent.map(str::to_owned),
+            methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+        }
+    }
+
+    fn twin(name: &str, id: &str) -> Twin {
+        Twin {
+            name: name.into(),
+            id: id.into(),
+        }
+    }
+
+    #[test]
+    fn of_resources_made_twice_the_one_with_methods_stays_and_a_twins_children_go_with_it() {
+        let (kept, twins) = pick_resources(vec![
+            listed("/users/{id}", "c1", Some("u1"), &["GET"]),
+            listed("/users", "u1", Some("root"), &[]),
+            listed("/users", "u2", Some("root"), &["GET"]),
+            listed("/users/{id}", "c2", Some("u2"), &["GET", "PUT"]),
+            listed("/", "root", None, &["GET"]),
+            listed("/a", "a1", Some("root"), &[]),
+            listed("/a", "a2", Some("root"), &[]),
+        ]);
+        let kept: Vec<(&str, &str)> = kept
+            .iter()
+            .map(|r| (r.path.as_str(), r.id.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("/", "root"),
+                ("/users", "u2"),
+                ("/a", "a1"),
+                ("/users/{id}", "c2")
+            ]
+        );
+        // `c1` hangs from the twin `u1`: it goes when `u1` does.
+        assert_eq!(twins, [twin("/users", "u1"), twin("/a", "a2")]);
+        // Nothing made twice: nothing changes.
+        let (kept, twins) = pick_resources(vec![
+            listed("/", "root", None, &[]),
+            listed("/b", "b", Some("root"), &["GET"]),
+        ]);
+        assert_eq!(kept.len(), 2);
+        assert!(twins.is_empty());
+    }
+
+    #[test]
+    fn of_authorizers_made_twice_the_one_a_method_uses_stays() {
+        let authorizer = |id: &str| ObservedAuthorizer {
+            id: id.into(),
+            ..ObservedAuthorizer::default()
+        };
+        let listed = vec![
+            ("auth".to_owned(), authorizer("a1")),
+            ("auth".to_owned(), authorizer("a2")),
+            ("other".to_owned(), authorizer("o1")),
+            ("other".to_owned(), authorizer("o2")),
+        ];
+        let used = BTreeSet::from(["a2"]);
+        let (kept, twins) = pick_authorizers(listed, &used);
+        assert_eq!(kept["auth"].id, "a2");
+        assert_eq!(kept["other"].id, "o1");
+        assert_eq!(twins, [twin("auth", "a1"), twin("other", "o2")]);
+    }
+
     #[test]
     fn recorded_functions_and_roles_the_app_no_longer_has_are_stale() {
         let desired = desired();

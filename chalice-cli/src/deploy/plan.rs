@@ -887,6 +887,37 @@ mod tests {
     }
 
     #[test]
+    fn twin_resources_go_first_and_twin_authorizers_after_the_methods_using_them() {
+        let desired = desired_of(&manifest());
+        let mut observed = deployed(&desired);
+        let api = observed.api.as_mut().unwrap();
+        let twin = |name: &str, id: &str| Twin {
+            name: name.into(),
+            id: id.into(),
+        };
+        api.twin_resources.push(twin("/users", "r9"));
+        api.twin_authorizers.push(twin("auth", "a9"));
+        // `GET /` uses the twin: it is put again with the authorizer kept.
+        api.resources
+            .get_mut("/")
+            .unwrap()
+            .methods
+            .get_mut("GET")
+            .unwrap()
+            .authorizer_id = Some("a9".into());
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            [
+                "Deleting duplicate resource: /users (r9)",
+                "Deleting method: GET /",
+                "Deleting duplicate authorizer: auth (a9)",
+                "Setting method: GET / (CUSTOM auth)",
+                "Deploying Rest API to stage: api",
+            ]
+        );
+    }
+
+    #[test]
     fn a_stage_never_deployed_is_deployed() {
         let desired = desired_of(&manifest());
         let mut observed = deployed(&desired);
