@@ -77,9 +77,12 @@ impl Executor<'_> {
             || what.to_owned(),
         )?;
         if found.is_some() {
-            busy_retried(|| apigateway.delete_rest_api().rest_api_id(id).send())
-                .await
-                .map_err(|e| failed(what, e))?;
+            // A retry of a delete whose answer was lost finds it gone.
+            unless_missing(
+                busy_retried(|| apigateway.delete_rest_api().rest_api_id(id).send()).await,
+                |e| e.is_not_found_exception(),
+                || what.to_owned(),
+            )?;
         }
         if record.value(REST_API, "rest_api_id") == Some(id) {
             record.remove(REST_API);
