@@ -3,7 +3,7 @@
 //! and what AWS makes eventually consistent (a new role Lambda cannot assume yet, an API
 //! Gateway change in progress) is retried a bounded number of times. A create AWS does not
 //! name uniquely is never repeated blindly: when its outcome is unknown, what it would have
-//! made is looked for first ([`create_or_adopt`]).
+//! made is looked for first ([`create_or_adopt`]); likewise a delete ([`delete_or_confirm`]).
 
 use std::future::Future;
 use std::time::Duration;
@@ -25,9 +25,9 @@ pub struct Aws {
     pub(super) iam: aws_sdk_iam::Client,
     pub(super) lambda: aws_sdk_lambda::Client,
     pub(super) apigateway: aws_sdk_apigateway::Client,
-    /// API Gateway and Lambda without the SDK's automatic retries, for the creates
-    /// [`create_or_adopt`] retries itself: a blind retry of a create whose answer was lost
-    /// would make a twin.
+    /// API Gateway and Lambda without the SDK's automatic retries, for the creates and deletes
+    /// [`create_or_adopt`] and [`delete_or_confirm`] retry themselves: a blind retry of a
+    /// create whose answer was lost would make a twin.
     pub(super) apigateway_once: aws_sdk_apigateway::Client,
     pub(super) lambda_once: aws_sdk_lambda::Client,
     sts: aws_sdk_sts::Client,
@@ -199,10 +199,10 @@ pub(super) fn outcome_unknown<E>(error: &SdkError<E, HttpResponse>) -> bool {
     }
 }
 
-/// What a failed create is followed by.
+/// What a failed create or delete is followed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AfterFailure {
-    /// Look for what it would have made, then send it again if nothing is there.
+    /// Look whether it took effect, then send it again if not.
     LookThenRetry,
     /// Send it again: AWS said it did nothing yet (busy, throttled).
     Retry,
@@ -221,10 +221,11 @@ fn after_failure<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> 
 }
 
 /// Makes something AWS does not name uniquely (a REST API, a resource, an authorizer, a
-/// deployment, and, on moto, a function's grant) and returns its id. `create` is sent through a client without automatic retries;
-/// when its outcome is unknown, `find` looks for what it would have made (by name and tags)
-/// and that is adopted, so a lost answer never leaves a twin; only if nothing is found is it
-/// sent again. Busy and throttled answers are retried as for any API Gateway change.
+/// deployment, and, on moto, a function's grant) and returns its id. `create` is sent through
+/// a client without automatic retries; when its outcome is unknown, `find` looks for what it
+/// would have made (by name and tags) and that is adopted, so a lost answer never leaves a
+/// twin; only if nothing is found is it sent again. Busy and throttled answers are retried as
+/// for any API Gateway change.
 pub(super) async fn create_or_adopt<E, F, Fut, G, Found>(
     what: &str,
     create: F,
@@ -237,27 +238,67 @@ where
     G: FnMut() -> Found,
     Found: Future<Output = Result<Option<String>>>,
 {
-    create_or_adopt_with(BUSY, what, create, find).await
+    until_known(BUSY, what, create, find).await
 }
 
-/// [`create_or_adopt`], as `patience` allows.
-async fn create_or_adopt_with<E, F, Fut, G, Found>(
-    patience: Patience,
+/// Deletes something through a client without automatic retries; returns whether it was
+/// there. One already gone (`is_missing`) was not; when the outcome is unknown, `exists` tells
+/// whether the delete took effect before it is sent again (a blind retry would find it gone,
+/// which API Gateway answers as an error).
+pub(super) async fn delete_or_confirm<T, E, F, Fut, G, Exists>(
     what: &str,
-    mut create: F,
-    mut find: G,
-) -> Result<String>
+    mut delete: F,
+    is_missing: impl Fn(&E) -> bool,
+    mut exists: G,
+) -> Result<bool>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     F: FnMut() -> Fut,
-    Fut: Future<Output = std::result::Result<String, SdkError<E, HttpResponse>>>,
+    Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+    G: FnMut() -> Exists,
+    Exists: Future<Output = Result<bool>>,
+{
+    let is_missing = &is_missing;
+    until_known(
+        BUSY,
+        what,
+        || {
+            let sent = delete();
+            async move {
+                match sent.await {
+                    Ok(_) => Ok(true),
+                    Err(error) if error.as_service_error().is_some_and(is_missing) => Ok(false),
+                    Err(error) => Err(error),
+                }
+            }
+        },
+        || {
+            let there = exists();
+            async move { Ok((!there.await?).then_some(true)) }
+        },
+    )
+    .await
+}
+
+/// Sends `act` until it is answered or, when its outcome is unknown, `look` finds it took
+/// effect; busy answers are sent again, as `patience` allows, and refusals end it.
+async fn until_known<T, E, F, Fut, G, Found>(
+    patience: Patience,
+    what: &str,
+    mut act: F,
+    mut look: G,
+) -> Result<T>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
     G: FnMut() -> Found,
-    Found: Future<Output = Result<Option<String>>>,
+    Found: Future<Output = Result<Option<T>>>,
 {
     let mut pauses = patience.pauses();
     loop {
-        let error = match create().await {
-            Ok(id) => return Ok(id),
+        let error = match act().await {
+            Ok(done) => return Ok(done),
             Err(error) => error,
         };
         let after = after_failure(&error);
@@ -267,9 +308,9 @@ where
         };
         tokio::time::sleep(pause).await;
         if after == AfterFailure::LookThenRetry
-            && let Some(id) = find().await?
+            && let Some(done) = look().await?
         {
-            return Ok(id);
+            return Ok(done);
         }
     }
 }
@@ -320,12 +361,12 @@ mod tests {
         );
     }
 
-    /// Runs `create_or_adopt` with creates answering `answers` in turn (then "made"), and a
+    /// Runs `create_or_adopt`'s loop with creates answering `answers` in turn (then "made"), and a
     /// find answering `found`; returns the id and how many creates and finds were made.
     async fn adopt(answers: Vec<Failure>, found: Option<&str>) -> (Result<String>, usize, usize) {
         let answers = std::sync::Mutex::new(answers.into_iter());
         let (creates, finds) = (Cell::new(0), Cell::new(0));
-        let id = create_or_adopt_with(
+        let id = until_known(
             QUICK,
             "Creating resource: /x",
             || {
@@ -365,6 +406,39 @@ mod tests {
         let (id, creates, finds) = adopt((0..10).map(|_| lost()).collect(), None).await;
         assert!(id.is_err());
         assert_eq!((creates, finds), (4, 3));
+    }
+
+    #[tokio::test]
+    async fn a_delete_whose_outcome_is_unknown_is_confirmed_before_it_is_sent_again() {
+        let run = |answers: Vec<Failure>, there: Vec<bool>| async move {
+            let answers = std::sync::Mutex::new(answers.into_iter());
+            let there = std::sync::Mutex::new(there.into_iter());
+            let deletes = Cell::new(0);
+            let deleted = delete_or_confirm(
+                "Deleting authorizer: auth",
+                || {
+                    deletes.set(deletes.get() + 1);
+                    let next = answers.lock().unwrap().next();
+                    async move { next.map_or(Ok(()), Err) }
+                },
+                |e: &CreateResourceError| e.code() == Some("NotFoundException"),
+                || {
+                    let still = there.lock().unwrap().next().unwrap_or(true);
+                    async move { Ok(still) }
+                },
+            )
+            .await;
+            (deleted.unwrap(), deletes.get())
+        };
+        // Lost, and gone: it was deleted, and is not deleted again.
+        assert_eq!(run(vec![lost()], vec![false]).await, (true, 1));
+        // Lost before it arrived: sent again.
+        assert_eq!(run(vec![lost()], vec![true]).await, (true, 2));
+        // Already gone: nothing was deleted.
+        assert_eq!(
+            run(vec![answered(404, "NotFoundException")], vec![]).await,
+            (false, 1)
+        );
     }
 
     #[test]

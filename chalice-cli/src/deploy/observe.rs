@@ -627,6 +627,53 @@ pub async fn find_authorizer(aws: &Aws, id: &str, name: &str) -> Result<Option<S
         .and_then(|a| a.id().map(str::to_owned)))
 }
 
+/// Whether authorizer `authorizer` of REST API `id` exists (a delete whose answer was lost
+/// may have taken it).
+pub async fn authorizer_exists(aws: &Aws, id: &str, authorizer: &str) -> Result<bool> {
+    let found = unless_missing(
+        aws.apigateway
+            .get_authorizer()
+            .rest_api_id(id)
+            .authorizer_id(authorizer)
+            .send()
+            .await,
+        |e| e.is_not_found_exception(),
+        || format!("reading authorizer {authorizer} of Rest API {id}"),
+    )?;
+    Ok(found.is_some())
+}
+
+/// Whether resource `resource` of REST API `id` exists.
+pub async fn resource_exists(aws: &Aws, id: &str, resource: &str) -> Result<bool> {
+    let found = unless_missing(
+        aws.apigateway
+            .get_resource()
+            .rest_api_id(id)
+            .resource_id(resource)
+            .send()
+            .await,
+        |e| e.is_not_found_exception(),
+        || format!("reading resource {resource} of Rest API {id}"),
+    )?;
+    Ok(found.is_some())
+}
+
+/// Whether `method` of resource `resource` of REST API `id` exists.
+pub async fn method_exists(aws: &Aws, id: &str, resource: &str, method: &str) -> Result<bool> {
+    let found = unless_missing(
+        aws.apigateway
+            .get_method()
+            .rest_api_id(id)
+            .resource_id(resource)
+            .http_method(method)
+            .send()
+            .await,
+        |e| e.is_not_found_exception(),
+        || format!("reading method {method} of resource {resource} of Rest API {id}"),
+    )?;
+    Ok(found.is_some())
+}
+
 /// The oldest REST API tagged for this app and stage, if there is one.
 pub async fn find_tagged_api(aws: &Aws, app: &str, stage: &str) -> Result<Option<String>> {
     Ok(tagged_apis(aws, app, stage).await?.into_iter().next())

@@ -7,7 +7,9 @@ use aws_sdk_apigateway::types::{
 
 use super::{Effect, Executor, gone_unless};
 use crate::config::EndpointType;
-use crate::deploy::client::{busy_retried, create_or_adopt, failed, unless_missing};
+use crate::deploy::client::{
+    busy_retried, create_or_adopt, delete_or_confirm, failed, unless_missing,
+};
 use crate::deploy::desired::{
     API_HANDLER, AuthorizerTarget, DesiredAuthorizer, DesiredMethod, Integration, REST_API,
 };
@@ -33,34 +35,50 @@ impl Executor<'_> {
 
     /// Deletes a resource made twice (what hangs from it goes with it).
     pub(super) async fn delete_twin_resource(&self, id: &str, what: &str) -> Result<Effect> {
-        let delete = self
-            .aws
-            .apigateway
-            .delete_resource()
-            .rest_api_id(self.ids.api()?)
-            .resource_id(id);
-        let deleted = unless_missing(
-            busy_retried(|| delete.clone().send()).await,
-            |e| e.is_not_found_exception(),
-            || what.to_owned(),
-        )?;
-        Ok(gone_unless(deleted.is_some()))
+        self.delete_resource_id(id, what).await
     }
 
     /// Deletes an authorizer made twice (no method uses it by then).
     pub(super) async fn delete_twin_authorizer(&self, id: &str, what: &str) -> Result<Effect> {
+        self.delete_authorizer_id(id, what).await
+    }
+
+    /// Deletes resource `id` (what hangs from it goes with it); one already gone is fine.
+    async fn delete_resource_id(&self, id: &str, what: &str) -> Result<Effect> {
+        let api = self.ids.api()?;
         let delete = self
             .aws
-            .apigateway
-            .delete_authorizer()
-            .rest_api_id(self.ids.api()?)
-            .authorizer_id(id);
-        let deleted = unless_missing(
-            busy_retried(|| delete.clone().send()).await,
+            .apigateway_once
+            .delete_resource()
+            .rest_api_id(api)
+            .resource_id(id);
+        let deleted = delete_or_confirm(
+            what,
+            || delete.clone().send(),
             |e| e.is_not_found_exception(),
-            || what.to_owned(),
-        )?;
-        Ok(gone_unless(deleted.is_some()))
+            || observe::resource_exists(self.aws, api, id),
+        )
+        .await?;
+        Ok(gone_unless(deleted))
+    }
+
+    /// Deletes authorizer `id`; one already gone is fine.
+    async fn delete_authorizer_id(&self, id: &str, what: &str) -> Result<Effect> {
+        let api = self.ids.api()?;
+        let delete = self
+            .aws
+            .apigateway_once
+            .delete_authorizer()
+            .rest_api_id(api)
+            .authorizer_id(id);
+        let deleted = delete_or_confirm(
+            what,
+            || delete.clone().send(),
+            |e| e.is_not_found_exception(),
+            || observe::authorizer_exists(self.aws, api, id),
+        )
+        .await?;
+        Ok(gone_unless(deleted))
     }
 
     /// Deletes a REST API; one already gone is fine. The record forgets it either way.
@@ -162,37 +180,29 @@ impl Executor<'_> {
         method: &str,
         what: &str,
     ) -> Result<Effect> {
+        let (api, resource) = (self.ids.api()?, self.ids.resource(path)?);
         let delete = self
             .aws
-            .apigateway
+            .apigateway_once
             .delete_method()
-            .rest_api_id(self.ids.api()?)
-            .resource_id(self.ids.resource(path)?)
+            .rest_api_id(api)
+            .resource_id(resource)
             .http_method(method);
-        let deleted = unless_missing(
-            busy_retried(|| delete.clone().send()).await,
+        let deleted = delete_or_confirm(
+            what,
+            || delete.clone().send(),
             |e| e.is_not_found_exception(),
-            || what.to_owned(),
-        )?;
-        Ok(gone_unless(deleted.is_some()))
+            || observe::method_exists(self.aws, api, resource, method),
+        )
+        .await?;
+        Ok(gone_unless(deleted))
     }
 
     pub(super) async fn delete_authorizer(&mut self, name: &str, what: &str) -> Result<Effect> {
         let Some(id) = self.ids.authorizers.remove(name) else {
             return Ok(Effect::AlreadyGone);
         };
-        let delete = self
-            .aws
-            .apigateway
-            .delete_authorizer()
-            .rest_api_id(self.ids.api()?)
-            .authorizer_id(id);
-        let deleted = unless_missing(
-            busy_retried(|| delete.clone().send()).await,
-            |e| e.is_not_found_exception(),
-            || what.to_owned(),
-        )?;
-        Ok(gone_unless(deleted.is_some()))
+        self.delete_authorizer_id(&id, what).await
     }
 
     pub(super) async fn create_authorizer(
@@ -348,18 +358,7 @@ impl Executor<'_> {
     pub(super) async fn delete_resource(&mut self, path: &str, what: &str) -> Result<Effect> {
         let mut effect = Effect::AlreadyGone;
         if let Some(id) = self.ids.resources.remove(path) {
-            let delete = self
-                .aws
-                .apigateway
-                .delete_resource()
-                .rest_api_id(self.ids.api()?)
-                .resource_id(id);
-            let deleted = unless_missing(
-                busy_retried(|| delete.clone().send()).await,
-                |e| e.is_not_found_exception(),
-                || what.to_owned(),
-            )?;
-            effect = gone_unless(deleted.is_some());
+            effect = self.delete_resource_id(&id, what).await?;
         }
         self.ids
             .resources
