@@ -411,12 +411,12 @@ async fn read_api(aws: &Aws, id: &str, stage_name: &str) -> Result<ObservedApi> 
     let (authorizers, twin_authorizers) = pick_authorizers(listed, &used);
     let mut api = ObservedApi {
         id: id.to_owned(),
+        resources,
         authorizers,
-        twin_authorizers,
         twin_resources,
+        twin_authorizers,
         ..ObservedApi::default()
     };
-    api.resources = resources;
     api.stage_deployment = stage_deployment(aws, id, stage_name).await?;
     if let Some(deployment) = &api.stage_deployment {
         api.deployed_fingerprint = unless_missing(
