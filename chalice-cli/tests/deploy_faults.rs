@@ -16,7 +16,7 @@ use chalice_cli::deploy::{self, plan};
 use chalice_runtime::manifest::ManifestAuthorizer;
 use serde_json::{Value, json};
 use support::inventory::{differences, inventory, is_empty, normalized_record};
-use support::proxy::{Fault, Proxy};
+use support::proxy::{Call, Fault, Proxy};
 use support::*;
 
 /// How many scenarios run at once against moto (each with its own proxy and stage).
@@ -123,6 +123,8 @@ struct Findings {
     calls: usize,
     /// Deploys the fault made fail (the others absorbed it: retried, or a waiter's read).
     failed: usize,
+    /// Faulted deploys that succeeded, compared with a clean deploy at once.
+    compared: usize,
     /// Failed states redeployed and compared with a clean deploy.
     redeployed: usize,
     /// Failed states deleted directly.
@@ -151,7 +153,7 @@ async fn reference(
     tag: &str,
     before: Option<&Bundle>,
     target: &Bundle,
-) -> (Value, Value, usize) {
+) -> (Value, Value, Vec<Call>) {
     let stage = stage_name(example, tag, 0);
     let proxy = Proxy::start(&endpoint());
     let clients = &clients_via(&proxy.url).await;
@@ -162,7 +164,7 @@ async fn reference(
     }
     proxy.reset();
     deploy_via(&project, &stage, clients, target).await.unwrap();
-    let calls = proxy.calls().len();
+    let calls = proxy.calls();
     let found = inventory(clients, app, &stage).await;
     let found = deployed_current(found, &fingerprint(&project, &stage, target));
     assert_least_privilege(&found, app);
@@ -206,8 +208,110 @@ async fn faulted_deploy(
     result.map(drop)
 }
 
-/// Every call of `target`'s deploy made to fail in turn, on `WORKERS` stages at once.
-async fn fault_matrix(example: &'static str, tag: &'static str, versions: Versions) -> Findings {
+/// What is checked after a faulted deploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// From the state it left, the next deploy gives what a clean deploy gives.
+    Redeploy,
+    /// From the state it left, `delete` leaves nothing.
+    Delete,
+    /// The faulted deploy failed (then as `Redeploy`), or left what a clean deploy leaves.
+    ItselfOrRedeploy,
+}
+
+/// One scenario: call `number` of the deploy fails with `fault`, then `check`.
+#[derive(Debug, Clone, Copy)]
+struct Scenario {
+    number: usize,
+    fault: Fault,
+    check: Check,
+}
+
+/// Every `stride`-th call, each with a fault kind and a check, both rotating, so that every
+/// kind meets both checks.
+fn every_call(calls: &[Call], stride: usize) -> Vec<Scenario> {
+    (1..=calls.len())
+        .step_by(stride)
+        .enumerate()
+        .map(|(index, number)| Scenario {
+            number,
+            fault: Fault::ALL[index % Fault::ALL.len()],
+            check: if (index / Fault::ALL.len()).is_multiple_of(2) {
+                Check::Delete
+            } else {
+                Check::Redeploy
+            },
+        })
+        .collect()
+}
+
+/// Whether repeating `call` after it took effect would not give the same result: a create
+/// (a twin, or "already exists"), a delete ("not found"), a grant. PUTs and PATCHes, and
+/// IAM's puts, updates and tags, are idempotent.
+fn not_idempotent(call: &Call) -> bool {
+    match call.service.as_str() {
+        "iam" => ["Create", "Delete", "Add", "Remove", "Attach", "Detach"]
+            .iter()
+            .any(|verb| call.path.starts_with(&format!("Action={verb}"))),
+        "sts" => false,
+        _ => matches!(call.method.as_str(), "POST" | "DELETE") && !call.path.contains("/tags/"),
+    }
+}
+
+/// The answer lost once (the SDK's automatic retry reaches moto) at every call that is not
+/// idempotent (they are few: all of them, whatever the stride); the faulted deploy itself must
+/// fail or leave a clean deploy's state.
+fn lost_answers(calls: &[Call], _stride: usize) -> Vec<Scenario> {
+    calls
+        .iter()
+        .filter(|call| not_idempotent(call))
+        .map(|call| Scenario {
+            number: call.number,
+            fault: Fault::AnswerLostOnce,
+            check: Check::ItselfOrRedeploy,
+        })
+        .collect()
+}
+
+/// Problems of the stage's state compared with a clean deploy's (inventory and record).
+async fn compare_with_clean(
+    clients: &Clients,
+    project: &TestProject,
+    stage: &str,
+    versions: &Versions,
+    (app, clean, clean_record): (&str, &Value, &Value),
+    what: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let found = inventory(clients, app, stage).await;
+    let found = deployed_current(found, &fingerprint(project, stage, &versions.target));
+    let changed = differences(&found, clean);
+    if !changed.is_empty() {
+        problems.push(format!(
+            "{what}: differs from a clean deploy:\n  {}",
+            changed.join("\n  ")
+        ));
+    }
+    let record = normalized_record(&record_json(project, stage), stage);
+    let changed_record = differences(&record, clean_record);
+    if !changed_record.is_empty() {
+        problems.push(format!(
+            "{what}: record differs:\n  {}",
+            changed_record.join("\n  ")
+        ));
+    }
+    problems
+}
+
+/// Each scenario `choose` picks from the calls of `target`'s clean deploy, on `WORKERS`
+/// stages at once.
+async fn fault_matrix(
+    example: &'static str,
+    tag: &'static str,
+    versions: Versions,
+    choose: impl FnOnce(&[Call], usize) -> Vec<Scenario>,
+) -> Findings {
+    let started = std::time::Instant::now();
     let app = versions.target.app.manifest.app_name.clone();
     let (clean, clean_record, calls) = reference(
         example,
@@ -217,72 +321,67 @@ async fn fault_matrix(example: &'static str, tag: &'static str, versions: Versio
         &versions.target,
     )
     .await;
-    let stride = stride(example);
-    let next = Arc::new(AtomicUsize::new(1));
-    let shared = Arc::new((app, versions, clean, clean_record));
+    let total_calls = calls.len();
+    let scenarios = choose(&calls, stride(example));
+    let chosen = scenarios.len();
+    let next = Arc::new(AtomicUsize::new(0));
+    let shared = Arc::new((app, versions, clean, clean_record, scenarios));
     let mut workers = Vec::new();
     for _ in 0..WORKERS {
         let next = next.clone();
         let shared = shared.clone();
         workers.push(tokio::spawn(async move {
-            let (app, versions, clean, clean_record) = &*shared;
+            let (app, versions, clean, clean_record, scenarios) = &*shared;
             let proxy = Proxy::start(&endpoint());
             let clients = clients_via(&proxy.url).await;
             let lane = Lane { proxy, clients };
             let clients = &lane.clients;
             let mut findings = Findings::default();
-            loop {
-                let n = next.fetch_add(stride, Ordering::SeqCst);
-                if n > calls {
-                    return findings;
-                }
-                // Each call gets one fault kind and one check, both rotating, so that every
-                // kind meets both checks.
-                let index = (n - 1) / stride;
-                let fault = Fault::ALL[index % Fault::ALL.len()];
-                let then_delete = (index / Fault::ALL.len()).is_multiple_of(2);
+            while let Some(&Scenario {
+                number: n,
+                fault,
+                check,
+            }) = scenarios.get(next.fetch_add(1, Ordering::SeqCst))
+            {
                 let stage = stage_name(example, tag, n);
-                let what = format!("{example} {tag} call {n} of {calls} ({fault:?})");
+                let what = format!("{example} {tag} call {n} of {total_calls} ({fault:?})");
                 let project = TestProject::new(example, &[&stage]);
                 project.clean(clients, &[&stage]).await;
                 findings.calls += 1;
-                if faulted_deploy(&lane, &project, &stage, versions, n, fault)
-                    .await
-                    .is_err()
-                {
+                let faulted = faulted_deploy(&lane, &project, &stage, versions, n, fault).await;
+                let failed = faulted.is_err();
+                if let Err(error) = faulted {
                     findings.failed += 1;
+                    if check == Check::ItselfOrRedeploy {
+                        let line = error.lines().next().unwrap_or_default();
+                        eprintln!("{what}: the faulted deploy failed: {line}");
+                    }
                 }
-                if then_delete {
+                let against = (app.as_str(), clean, clean_record);
+                match check {
                     // (b) From the failed state, delete leaves nothing.
-                    findings.deleted += 1;
-                } else {
+                    Check::Delete => findings.deleted += 1,
+                    // The faulted deploy that succeeded left exactly a clean deploy's state.
+                    Check::ItselfOrRedeploy if !failed => {
+                        findings.compared += 1;
+                        findings.problems.extend(
+                            compare_with_clean(clients, &project, &stage, versions, against, &what)
+                                .await,
+                        );
+                    }
                     // (a) From the failed state, the next deploy gives what a clean one gives.
-                    findings.redeployed += 1;
-                    match deploy_via(&project, &stage, clients, &versions.target).await {
-                        Err(error) => findings
-                            .problems
-                            .push(format!("{what}: redeploy failed: {error}")),
-                        Ok(_) => {
-                            let found = inventory(clients, app, &stage).await;
-                            let found = deployed_current(
-                                found,
-                                &fingerprint(&project, &stage, &versions.target),
-                            );
-                            let changed = differences(&found, clean);
-                            if !changed.is_empty() {
-                                findings.problems.push(format!(
-                                    "{what}: differs from a clean deploy:\n  {}",
-                                    changed.join("\n  ")
-                                ));
-                            }
-                            let record = normalized_record(&record_json(&project, &stage), &stage);
-                            let changed_record = differences(&record, clean_record);
-                            if !changed_record.is_empty() {
-                                findings.problems.push(format!(
-                                    "{what}: record differs:\n  {}",
-                                    changed_record.join("\n  ")
-                                ));
-                            }
+                    Check::Redeploy | Check::ItselfOrRedeploy => {
+                        findings.redeployed += 1;
+                        match deploy_via(&project, &stage, clients, &versions.target).await {
+                            Err(error) => findings
+                                .problems
+                                .push(format!("{what}: redeploy failed: {error}")),
+                            Ok(_) => findings.problems.extend(
+                                compare_with_clean(
+                                    clients, &project, &stage, versions, against, &what,
+                                )
+                                .await,
+                            ),
                         }
                     }
                 }
@@ -299,6 +398,7 @@ async fn fault_matrix(example: &'static str, tag: &'static str, versions: Versio
                         .push(format!("{what}: delete left {left}"));
                 }
             }
+            findings
         }));
     }
     let mut total = Findings::default();
@@ -306,24 +406,26 @@ async fn fault_matrix(example: &'static str, tag: &'static str, versions: Versio
         let findings = worker.await.unwrap();
         total.calls += findings.calls;
         total.failed += findings.failed;
+        total.compared += findings.compared;
         total.deleted += findings.deleted;
         total.redeployed += findings.redeployed;
         total.leaked += findings.leaked;
         total.problems.extend(findings.problems);
     }
     assert_eq!(
-        total.calls,
-        calls.div_ceil(stride),
+        total.calls, chosen,
         "each chosen call was made to fail once"
     );
     eprintln!(
-        "{example} {tag}: {} of {calls} calls made to fail, {} deploys failed by it; then {} redeployed, {} deleted; {} stages leaked, {} problems",
+        "{example} {tag}: {} of {total_calls} calls made to fail, {} deploys failed by it; {} succeeded and matched a clean deploy, {} redeployed, {} deleted; {} stages leaked, {} problems; {:.0?}",
         total.calls,
         total.failed,
+        total.compared,
         total.redeployed,
         total.deleted,
         total.leaked,
-        total.problems.len()
+        total.problems.len(),
+        started.elapsed(),
     );
     total
 }
@@ -343,7 +445,7 @@ async fn demoauth_survives_a_fault_at_every_call_of_a_first_deploy() {
         before: None,
         target: light("demoauth"),
     };
-    assert_no_problems(&fault_matrix("demoauth", "f", versions).await);
+    assert_no_problems(&fault_matrix("demoauth", "f", versions, every_call).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -352,7 +454,7 @@ async fn demoauth_survives_a_fault_at_every_call_of_a_changing_redeploy() {
         before: Some(light("demoauth")),
         target: changed("demoauth"),
     };
-    assert_no_problems(&fault_matrix("demoauth", "c", versions).await);
+    assert_no_problems(&fault_matrix("demoauth", "c", versions, every_call).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -361,7 +463,7 @@ async fn authz_variants_survives_a_fault_at_every_call_of_a_first_deploy() {
         before: None,
         target: light("authz-variants"),
     };
-    assert_no_problems(&fault_matrix("authz-variants", "f", versions).await);
+    assert_no_problems(&fault_matrix("authz-variants", "f", versions, every_call).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -370,7 +472,43 @@ async fn authz_variants_survives_a_fault_at_every_call_of_a_changing_redeploy() 
         before: Some(light("authz-variants")),
         target: changed("authz-variants"),
     };
-    assert_no_problems(&fault_matrix("authz-variants", "c", versions).await);
+    assert_no_problems(&fault_matrix("authz-variants", "c", versions, every_call).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoauth_first_deploy_loses_no_answer_into_a_twin() {
+    let versions = Versions {
+        before: None,
+        target: light("demoauth"),
+    };
+    assert_no_problems(&fault_matrix("demoauth", "l", versions, lost_answers).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoauth_changing_redeploy_loses_no_answer_into_a_twin() {
+    let versions = Versions {
+        before: Some(light("demoauth")),
+        target: changed("demoauth"),
+    };
+    assert_no_problems(&fault_matrix("demoauth", "m", versions, lost_answers).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn authz_variants_first_deploy_loses_no_answer_into_a_twin() {
+    let versions = Versions {
+        before: None,
+        target: light("authz-variants"),
+    };
+    assert_no_problems(&fault_matrix("authz-variants", "l", versions, lost_answers).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn authz_variants_changing_redeploy_loses_no_answer_into_a_twin() {
+    let versions = Versions {
+        before: Some(light("authz-variants")),
+        target: changed("authz-variants"),
+    };
+    assert_no_problems(&fault_matrix("authz-variants", "m", versions, lost_answers).await);
 }
 
 /// The stage's role may do what the functions need (write their logs) and nothing else, only
@@ -602,4 +740,115 @@ async fn roles_of_their_own_are_found_by_their_tags_when_the_record_is_lost() {
     delete_via(&project, stage, &clients).await.unwrap();
     let left = inventory(&clients, "demoauth1", stage).await;
     assert!(is_empty(&left), "{left}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twins_an_older_deploy_left_are_removed_by_the_next_deploy() {
+    let bundle = light("demoauth");
+    let app = "demoauth1";
+    let (clean, clean_record, _) = reference("demoauth", app, "t", None, &bundle).await;
+    let proxy = Proxy::start(&endpoint());
+    let clients = clients_via(&proxy.url).await;
+    let stage = "qtwins1z";
+    let project = TestProject::new("demoauth", &[stage]);
+    project.clean(&clients, &[stage]).await;
+    deploy(&project, stage, &clients, &bundle).await;
+    let api = project
+        .record(stage)
+        .value("rest_api", "rest_api_id")
+        .unwrap()
+        .to_owned();
+    let apigateway = &clients.apigateway;
+
+    // What a blind retry of each create would have left: an authorizer of the same name (the
+    // older one still used by the method), a resource of the same path with a method of its
+    // own, and a second REST API tagged for the stage.
+    let authorizers = apigateway
+        .get_authorizers()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    let first = &authorizers.items()[0];
+    apigateway
+        .create_authorizer()
+        .rest_api_id(&api)
+        .name(first.name().unwrap())
+        .r#type(first.r#type().unwrap().clone())
+        .set_authorizer_uri(first.authorizer_uri().map(str::to_owned))
+        .set_identity_source(first.identity_source().map(str::to_owned))
+        .send()
+        .await
+        .unwrap();
+    let root = apigateway
+        .get_resources()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    let root = root.items().iter().find(|r| r.path() == Some("/")).unwrap();
+    let made = |part: &'static str| {
+        apigateway
+            .create_resource()
+            .rest_api_id(&api)
+            .parent_id(root.id().unwrap())
+            .path_part(part)
+            .send()
+    };
+    let twin = made("stale").await.unwrap();
+    made("stale").await.unwrap();
+    apigateway
+        .put_method()
+        .rest_api_id(&api)
+        .resource_id(twin.id().unwrap())
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    apigateway
+        .create_rest_api()
+        .name(format!("{app}-twin"))
+        .tags(desired::APP_TAG, app)
+        .tags(desired::STAGE_TAG, stage)
+        .send()
+        .await
+        .unwrap();
+    let found = inventory(&clients, app, stage).await;
+    assert_eq!(found["apis"].as_array().unwrap().len(), 2, "{found}");
+    assert_eq!(
+        found["apis"][0]["authorizers"].as_array().unwrap().len(),
+        2,
+        "{found}"
+    );
+
+    proxy.reset();
+    let report = deploy(&project, stage, &clients, &bundle).await;
+    let steps: Vec<String> = report.steps.iter().map(ToString::to_string).collect();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("Deleting duplicate authorizer: demo_auth"))
+            && steps
+                .iter()
+                .any(|s| s.starts_with("Deleting duplicate Rest API"))
+            && steps
+                .iter()
+                .any(|s| s.starts_with("Deleting duplicate resource: /stale"))
+            && steps.iter().any(|s| s == "Deleting resource: /stale"),
+        "{steps:?}"
+    );
+    let found = inventory(&clients, app, stage).await;
+    let found = deployed_current(found, &fingerprint(&project, stage, &bundle));
+    let changed = differences(&found, &clean);
+    assert!(changed.is_empty(), "{}", changed.join("\n"));
+    let record = normalized_record(&record_json(&project, stage), stage);
+    assert!(differences(&record, &clean_record).is_empty());
+
+    // Then nothing is left to do.
+    clients.calls.take();
+    deploy(&project, stage, &clients, &bundle).await;
+    assert!(CallLog::mutating(&clients.calls.take()).is_empty());
+    delete_via(&project, stage, &clients).await.unwrap();
+    assert!(is_empty(&inventory(&clients, app, stage).await));
 }

@@ -1,7 +1,7 @@
 //! Reading what exists of a stage on AWS: by the record, by the names chalice-rs gives, and by
 //! the app's and stage's tags. Only reads: nothing here changes AWS.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
 use aws_sdk_apigateway::types::Authorizer;
@@ -13,7 +13,7 @@ use super::client::{Aws, failed, unless_missing};
 use super::desired::{APP_TAG, Desired, REST_API, STAGE_TAG};
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
-    ObservedRole, Tagged,
+    ObservedRole, Tagged, Twin,
 };
 use super::plan::{ALLOW_METHODS_HEADER, function_name_of, response_header_parameter, source_arn};
 use super::record::Record;
@@ -201,7 +201,8 @@ fn observed_function(output: &GetFunctionOutput, invokable_by_api: bool) -> Obse
     }
 }
 
-async fn has_api_permission(aws: &Aws, function_name: &str, source_arn: &str) -> Result<bool> {
+/// Whether API Gateway may invoke the function from `source_arn`.
+pub async fn has_api_permission(aws: &Aws, function_name: &str, source_arn: &str) -> Result<bool> {
     let policy = unless_missing(
         aws.lambda
             .get_policy()
@@ -381,13 +382,9 @@ async fn role_is_ours(aws: &Aws, role_name: &str, app: &str, stage: &str) -> Res
 }
 
 /// The REST API `id`: its resources and their methods, its authorizers, and what its stage
-/// serves.
+/// serves. Of resources or authorizers made twice, one is kept and the others are twins.
 async fn read_api(aws: &Aws, id: &str, stage_name: &str) -> Result<ObservedApi> {
-    let mut api = ObservedApi {
-        id: id.to_owned(),
-        resources: read_resources(aws, id).await?,
-        ..ObservedApi::default()
-    };
+    let (resources, twin_resources) = read_resources(aws, id).await?;
     let authorizers = aws
         .apigateway
         .get_authorizers()
@@ -396,25 +393,31 @@ async fn read_api(aws: &Aws, id: &str, stage_name: &str) -> Result<ObservedApi> 
         .send()
         .await
         .map_err(|e| failed(format!("reading the authorizers of Rest API {id}"), e))?;
-    api.authorizers = authorizers
+    let used: BTreeSet<&str> = resources
+        .values()
+        .flat_map(|resource| resource.methods.values())
+        .filter_map(|method| method.authorizer_id.as_deref())
+        .collect();
+    let listed = authorizers
         .items()
         .iter()
         .filter_map(|authorizer| {
-            let name = authorizer.name()?.to_owned();
-            Some((name, observed_authorizer(authorizer)))
+            Some((
+                authorizer.name()?.to_owned(),
+                observed_authorizer(authorizer),
+            ))
         })
         .collect();
-    api.stage_deployment = unless_missing(
-        aws.apigateway
-            .get_stage()
-            .rest_api_id(id)
-            .stage_name(stage_name)
-            .send()
-            .await,
-        |e| e.is_not_found_exception(),
-        || format!("reading stage {stage_name} of Rest API {id}"),
-    )?
-    .and_then(|stage| stage.deployment_id().map(str::to_owned));
+    let (authorizers, twin_authorizers) = pick_authorizers(listed, &used);
+    let mut api = ObservedApi {
+        id: id.to_owned(),
+        resources,
+        authorizers,
+        twin_resources,
+        twin_authorizers,
+        ..ObservedApi::default()
+    };
+    api.stage_deployment = stage_deployment(aws, id, stage_name).await?;
     if let Some(deployment) = &api.stage_deployment {
         api.deployed_fingerprint = unless_missing(
             aws.apigateway
@@ -431,8 +434,96 @@ async fn read_api(aws: &Aws, id: &str, stage_name: &str) -> Result<ObservedApi> 
     Ok(api)
 }
 
-/// The resources of REST API `id` by path, each with its methods.
-async fn read_resources(aws: &Aws, id: &str) -> Result<BTreeMap<String, ObservedResource>> {
+/// The deployment the stage of REST API `id` serves, if the stage exists.
+pub async fn stage_deployment(aws: &Aws, id: &str, stage_name: &str) -> Result<Option<String>> {
+    Ok(unless_missing(
+        aws.apigateway
+            .get_stage()
+            .rest_api_id(id)
+            .stage_name(stage_name)
+            .send()
+            .await,
+        |e| e.is_not_found_exception(),
+        || format!("reading stage {stage_name} of Rest API {id}"),
+    )?
+    .and_then(|stage| stage.deployment_id().map(str::to_owned)))
+}
+
+/// The authorizers by name, one of each name: of several alike, the one a method uses, else
+/// the first listed; the others are twins.
+fn pick_authorizers(
+    listed: Vec<(String, ObservedAuthorizer)>,
+    used: &BTreeSet<&str>,
+) -> (BTreeMap<String, ObservedAuthorizer>, Vec<Twin>) {
+    let mut kept: BTreeMap<String, ObservedAuthorizer> = BTreeMap::new();
+    let mut twins = Vec::new();
+    for (name, authorizer) in listed {
+        let replaces = match kept.get(&name) {
+            None => true,
+            Some(first) => {
+                used.contains(authorizer.id.as_str()) && !used.contains(first.id.as_str())
+            }
+        };
+        let twin = if replaces {
+            kept.insert(name.clone(), authorizer)
+        } else {
+            Some(authorizer)
+        };
+        if let Some(twin) = twin {
+            twins.push(Twin { name, id: twin.id });
+        }
+    }
+    (kept, twins)
+}
+
+/// A resource as listed: where it hangs and which methods it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Listed {
+    path: String,
+    id: String,
+    parent: Option<String>,
+    methods: Vec<String>,
+}
+
+/// One resource per path, each under a kept parent: of several alike, the one with the most
+/// methods, else the first listed; the others are twins (what hangs from a twin goes with it).
+fn pick_resources(mut listed: Vec<Listed>) -> (Vec<Listed>, Vec<Twin>) {
+    listed.sort_by_key(|resource| {
+        resource.path.matches('/').count() - usize::from(resource.path == "/")
+    });
+    let mut kept: Vec<Listed> = Vec::new();
+    let mut twins = Vec::new();
+    for resource in listed {
+        let under_kept = match &resource.parent {
+            None => true,
+            Some(parent) => kept.iter().any(|k| &k.id == parent),
+        };
+        if !under_kept {
+            continue;
+        }
+        match kept.iter_mut().find(|k| k.path == resource.path) {
+            None => kept.push(resource),
+            Some(first) => {
+                let twin = if resource.methods.len() > first.methods.len() {
+                    std::mem::replace(first, resource)
+                } else {
+                    resource
+                };
+                twins.push(Twin {
+                    name: twin.path,
+                    id: twin.id,
+                });
+            }
+        }
+    }
+    (kept, twins)
+}
+
+/// The resources of REST API `id` by path, each with its methods, and the twins.
+async fn read_resources(
+    aws: &Aws,
+    id: &str,
+) -> Result<(BTreeMap<String, ObservedResource>, Vec<Twin>)> {
     let items = aws
         .apigateway
         .get_resources()
@@ -445,25 +536,39 @@ async fn read_resources(aws: &Aws, id: &str) -> Result<BTreeMap<String, Observed
         .try_collect()
         .await
         .map_err(|e| failed(format!("reading the resources of Rest API {id}"), e))?;
+    let listed = items
+        .iter()
+        .filter_map(|resource| {
+            Some(Listed {
+                path: resource.path()?.to_owned(),
+                id: resource.id()?.to_owned(),
+                parent: resource.parent_id().map(str::to_owned),
+                methods: resource
+                    .resource_methods()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+    let (kept, twins) = pick_resources(listed);
     let mut resources = BTreeMap::new();
-    for resource in &items {
-        let (Some(path), Some(resource_id)) = (resource.path(), resource.id()) else {
-            continue;
-        };
+    for Listed {
+        path,
+        id: resource_id,
+        methods,
+        ..
+    } in kept
+    {
         let mut observed = ObservedResource {
-            id: resource_id.to_owned(),
+            id: resource_id.clone(),
             methods: BTreeMap::new(),
         };
-        let methods: Vec<String> = resource
-            .resource_methods()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
         for method in methods {
             let found = aws
                 .apigateway
                 .get_method()
                 .rest_api_id(id)
-                .resource_id(resource_id)
+                .resource_id(&resource_id)
                 .http_method(&method)
                 .send()
                 .await
@@ -475,9 +580,103 @@ async fn read_resources(aws: &Aws, id: &str) -> Result<BTreeMap<String, Observed
                 })?;
             observed.methods.insert(method, observed_method(&found));
         }
-        resources.insert(path.to_owned(), observed);
+        resources.insert(path, observed);
     }
-    Ok(resources)
+    Ok((resources, twins))
+}
+
+/// The id of the resource at `path` hanging from `parent` in REST API `id`, if there is one:
+/// what a create whose answer was lost may have made.
+pub async fn find_resource(
+    aws: &Aws,
+    id: &str,
+    parent: &str,
+    path: &str,
+) -> Result<Option<String>> {
+    let items = aws
+        .apigateway
+        .get_resources()
+        .rest_api_id(id)
+        .limit(500)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed(format!("reading the resources of Rest API {id}"), e))?;
+    Ok(items
+        .iter()
+        .find(|r| r.path() == Some(path) && r.parent_id() == Some(parent))
+        .and_then(|r| r.id().map(str::to_owned)))
+}
+
+/// The id of the authorizer `name` of REST API `id`, if there is one.
+pub async fn find_authorizer(aws: &Aws, id: &str, name: &str) -> Result<Option<String>> {
+    let authorizers = aws
+        .apigateway
+        .get_authorizers()
+        .rest_api_id(id)
+        .limit(500)
+        .send()
+        .await
+        .map_err(|e| failed(format!("reading the authorizers of Rest API {id}"), e))?;
+    Ok(authorizers
+        .items()
+        .iter()
+        .find(|a| a.name() == Some(name))
+        .and_then(|a| a.id().map(str::to_owned)))
+}
+
+/// Whether authorizer `authorizer` of REST API `id` exists (a delete whose answer was lost
+/// may have taken it).
+pub async fn authorizer_exists(aws: &Aws, id: &str, authorizer: &str) -> Result<bool> {
+    let found = unless_missing(
+        aws.apigateway
+            .get_authorizer()
+            .rest_api_id(id)
+            .authorizer_id(authorizer)
+            .send()
+            .await,
+        |e| e.is_not_found_exception(),
+        || format!("reading authorizer {authorizer} of Rest API {id}"),
+    )?;
+    Ok(found.is_some())
+}
+
+/// Whether resource `resource` of REST API `id` exists.
+pub async fn resource_exists(aws: &Aws, id: &str, resource: &str) -> Result<bool> {
+    let found = unless_missing(
+        aws.apigateway
+            .get_resource()
+            .rest_api_id(id)
+            .resource_id(resource)
+            .send()
+            .await,
+        |e| e.is_not_found_exception(),
+        || format!("reading resource {resource} of Rest API {id}"),
+    )?;
+    Ok(found.is_some())
+}
+
+/// Whether `method` of resource `resource` of REST API `id` exists.
+pub async fn method_exists(aws: &Aws, id: &str, resource: &str, method: &str) -> Result<bool> {
+    let found = unless_missing(
+        aws.apigateway
+            .get_method()
+            .rest_api_id(id)
+            .resource_id(resource)
+            .http_method(method)
+            .send()
+            .await,
+        |e| e.is_not_found_exception(),
+        || format!("reading method {method} of resource {resource} of Rest API {id}"),
+    )?;
+    Ok(found.is_some())
+}
+
+/// The oldest REST API tagged for this app and stage, if there is one.
+pub async fn find_tagged_api(aws: &Aws, app: &str, stage: &str) -> Result<Option<String>> {
+    Ok(tagged_apis(aws, app, stage).await?.into_iter().next())
 }
 
 /// A method and its integration as API Gateway describes them.
@@ -715,6 +914,76 @@ mod tests {
         assert_eq!(method.integration_type.as_deref(), Some("MOCK"));
         assert_eq!(method.authorization_type, "NONE");
         assert!(!method.api_key_required && method.integration_uri.is_none());
+    }
+
+    fn listed(path: &str, id: &str, parent: Option<&str>, methods: &[&str]) -> Listed {
+        Listed {
+            path: path.into(),
+            id: id.into(),
+            parent: parent.map(str::to_owned),
+            methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+        }
+    }
+
+    fn twin(name: &str, id: &str) -> Twin {
+        Twin {
+            name: name.into(),
+            id: id.into(),
+        }
+    }
+
+    #[test]
+    fn of_resources_made_twice_the_one_with_methods_stays_and_a_twins_children_go_with_it() {
+        let (kept, twins) = pick_resources(vec![
+            listed("/users/{id}", "c1", Some("u1"), &["GET"]),
+            listed("/users", "u1", Some("root"), &[]),
+            listed("/users", "u2", Some("root"), &["GET"]),
+            listed("/users/{id}", "c2", Some("u2"), &["GET", "PUT"]),
+            listed("/", "root", None, &["GET"]),
+            listed("/a", "a1", Some("root"), &[]),
+            listed("/a", "a2", Some("root"), &[]),
+        ]);
+        let kept: Vec<(&str, &str)> = kept
+            .iter()
+            .map(|r| (r.path.as_str(), r.id.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("/", "root"),
+                ("/users", "u2"),
+                ("/a", "a1"),
+                ("/users/{id}", "c2")
+            ]
+        );
+        // `c1` hangs from the twin `u1`: it goes when `u1` does.
+        assert_eq!(twins, [twin("/users", "u1"), twin("/a", "a2")]);
+        // Nothing made twice: nothing changes.
+        let (kept, twins) = pick_resources(vec![
+            listed("/", "root", None, &[]),
+            listed("/b", "b", Some("root"), &["GET"]),
+        ]);
+        assert_eq!(kept.len(), 2);
+        assert!(twins.is_empty());
+    }
+
+    #[test]
+    fn of_authorizers_made_twice_the_one_a_method_uses_stays() {
+        let authorizer = |id: &str| ObservedAuthorizer {
+            id: id.into(),
+            ..ObservedAuthorizer::default()
+        };
+        let listed = vec![
+            ("auth".to_owned(), authorizer("a1")),
+            ("auth".to_owned(), authorizer("a2")),
+            ("other".to_owned(), authorizer("o1")),
+            ("other".to_owned(), authorizer("o2")),
+        ];
+        let used = BTreeSet::from(["a2"]);
+        let (kept, twins) = pick_authorizers(listed, &used);
+        assert_eq!(kept["auth"].id, "a2");
+        assert_eq!(kept["other"].id, "o1");
+        assert_eq!(twins, [twin("auth", "a1"), twin("other", "o2")]);
     }
 
     #[test]

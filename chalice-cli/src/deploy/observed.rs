@@ -93,6 +93,19 @@ pub struct ObservedApi {
     pub stage_deployment: Option<String>,
     /// The description of that deployment: the fingerprint of the API it deployed.
     pub deployed_fingerprint: Option<String>,
+    /// Resources of a path another one already has: twins of a create whose answer was lost.
+    pub twin_resources: Vec<Twin>,
+    /// Authorizers of a name another one already has: twins of a lost create.
+    pub twin_authorizers: Vec<Twin>,
+}
+
+/// Something made twice (a create whose answer was lost, then retried): the copy to delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Twin {
+    /// What it and the copy kept are called: a resource's path, an authorizer's name.
+    pub name: String,
+    /// Its id.
+    pub id: String,
 }
 
 /// One resource and its methods.

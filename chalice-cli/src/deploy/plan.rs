@@ -11,7 +11,7 @@ use super::desired::{
     Integration, RoleRef,
 };
 use super::observed::{
-    Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod,
+    Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, Twin,
 };
 use crate::openapi::invocation_uri;
 
@@ -21,6 +21,10 @@ use crate::openapi::invocation_uri;
 pub enum Step {
     /// Delete a REST API left over from a lost create.
     DeleteTwinApi { id: String },
+    /// Delete a resource made twice (what hangs from it goes with it).
+    DeleteTwinResource(Twin),
+    /// Delete an authorizer made twice (no method uses it by then).
+    DeleteTwinAuthorizer(Twin),
     /// Delete the stage's REST API (or one tagged for it), if it is still there.
     DeleteRestApi { id: String },
     /// Create a role with its trust policy, tags and inline policy.
@@ -83,6 +87,20 @@ impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::DeleteTwinApi { id } => write!(f, "Deleting duplicate Rest API: {id}"),
+            Step::DeleteTwinResource(twin) => {
+                write!(
+                    f,
+                    "Deleting duplicate resource: {} ({})",
+                    twin.name, twin.id
+                )
+            }
+            Step::DeleteTwinAuthorizer(twin) => {
+                write!(
+                    f,
+                    "Deleting duplicate authorizer: {} ({})",
+                    twin.name, twin.id
+                )
+            }
             Step::DeleteRestApi { id } => write!(f, "Deleting Rest API: {id}"),
             Step::CreateRole(role) => write!(f, "Creating IAM role: {}", role.role_name),
             Step::PutRolePolicy(role) => {
@@ -346,6 +364,9 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
     if observed.api.is_none() {
         steps.push(Step::CreateRestApi);
     }
+    for twin in &actual.twin_resources {
+        steps.push(Step::DeleteTwinResource(twin.clone()));
+    }
     for path in api.resources.keys() {
         if path != "/" && !actual.resources.contains_key(path) {
             steps.push(Step::CreateResource { path: path.clone() });
@@ -364,6 +385,9 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
         steps.push(Step::DeleteAuthorizer {
             name: name.to_owned(),
         });
+    }
+    for twin in &actual.twin_authorizers {
+        steps.push(Step::DeleteTwinAuthorizer(twin.clone()));
     }
     for authorizer in &authorizers.created {
         steps.push(Step::CreateAuthorizer((*authorizer).clone()));
@@ -393,6 +417,8 @@ struct AuthorizerChanges<'a> {
     removed: Vec<&'a String>,
     /// Existing ones' names by id.
     names: BTreeMap<&'a str, &'a str>,
+    /// The ids of twins, which go.
+    twins: BTreeSet<&'a str>,
 }
 
 impl<'a> AuthorizerChanges<'a> {
@@ -420,19 +446,26 @@ impl<'a> AuthorizerChanges<'a> {
             .iter()
             .map(|(name, authorizer)| (authorizer.id.as_str(), name.as_str()))
             .collect();
+        let twins = actual
+            .twin_authorizers
+            .iter()
+            .map(|twin| twin.id.as_str())
+            .collect();
         AuthorizerChanges {
             replaced,
             created,
             removed,
             names,
+            twins,
         }
     }
 
-    /// Whether the existing authorizer `id` is replaced or removed.
+    /// Whether the existing authorizer `id` is replaced or removed, or is a twin.
     fn goes(&self, id: &str) -> bool {
-        self.names.get(id).is_some_and(|name| {
-            self.removed.iter().any(|r| r.as_str() == *name) || self.replaced.contains(name)
-        })
+        self.twins.contains(id)
+            || self.names.get(id).is_some_and(|name| {
+                self.removed.iter().any(|r| r.as_str() == *name) || self.replaced.contains(name)
+            })
     }
 }
 
@@ -849,6 +882,37 @@ mod tests {
             [
                 "Deleting duplicate Rest API: twin",
                 "Allowing API Gateway to invoke: app-dev-auth"
+            ]
+        );
+    }
+
+    #[test]
+    fn twin_resources_go_first_and_twin_authorizers_after_the_methods_using_them() {
+        let desired = desired_of(&manifest());
+        let mut observed = deployed(&desired);
+        let api = observed.api.as_mut().unwrap();
+        let twin = |name: &str, id: &str| Twin {
+            name: name.into(),
+            id: id.into(),
+        };
+        api.twin_resources.push(twin("/users", "r9"));
+        api.twin_authorizers.push(twin("auth", "a9"));
+        // `GET /` uses the twin: it is put again with the authorizer kept.
+        api.resources
+            .get_mut("/")
+            .unwrap()
+            .methods
+            .get_mut("GET")
+            .unwrap()
+            .authorizer_id = Some("a9".into());
+        assert_eq!(
+            names(&plan(&desired, &observed)),
+            [
+                "Deleting duplicate resource: /users (r9)",
+                "Deleting method: GET /",
+                "Deleting duplicate authorizer: auth (a9)",
+                "Setting method: GET / (CUSTOM auth)",
+                "Deploying Rest API to stage: api",
             ]
         );
     }

@@ -35,6 +35,9 @@ pub enum Fault {
     AnswerLost,
     /// API Gateway's 409 `ConflictException` (a concurrent change; moto is not asked).
     Conflict,
+    /// moto acts on the first attempt, then the connection is dropped; later attempts reach
+    /// moto as usual. The SDK's automatic retry of a create would make it twice.
+    AnswerLostOnce,
 }
 
 impl Fault {
@@ -379,7 +382,8 @@ async fn handle(
         Action::Fail(Fault::Reset, _) | Action::Fail(Fault::AnswerLost, false) => {
             return Err(Dropped);
         }
-        Action::Fail(Fault::AnswerLost, true) => {
+        Action::Fail(Fault::AnswerLostOnce, false) => {}
+        Action::Fail(Fault::AnswerLost | Fault::AnswerLostOnce, true) => {
             let _ = forward(&client, &upstream, &parts, body).await;
             return Err(Dropped);
         }

@@ -7,10 +7,13 @@ use aws_sdk_apigateway::types::{
 
 use super::{Effect, Executor, gone_unless};
 use crate::config::EndpointType;
-use crate::deploy::client::{busy_retried, failed, unless_missing};
+use crate::deploy::client::{
+    busy_retried, create_or_adopt, delete_or_confirm, failed, unless_missing,
+};
 use crate::deploy::desired::{
     API_HANDLER, AuthorizerTarget, DesiredAuthorizer, DesiredMethod, Integration, REST_API,
 };
+use crate::deploy::observe;
 use crate::deploy::plan::{
     ALLOW_METHODS_HEADER, api_fingerprint, authorizer_uri, function_arn, response_header_parameter,
     rest_api_url,
@@ -22,10 +25,60 @@ use crate::openapi::invocation_uri;
 impl Executor<'_> {
     pub(super) async fn delete_twin_api(&self, id: &str, what: &str) -> Result<Effect> {
         let apigateway = &self.aws.apigateway;
-        busy_retried(|| apigateway.delete_rest_api().rest_api_id(id).send())
-            .await
-            .map_err(|e| failed(what, e))?;
-        Ok(Effect::Changed)
+        let deleted = unless_missing(
+            busy_retried(|| apigateway.delete_rest_api().rest_api_id(id).send()).await,
+            |e| e.is_not_found_exception(),
+            || what.to_owned(),
+        )?;
+        Ok(gone_unless(deleted.is_some()))
+    }
+
+    /// Deletes a resource made twice (what hangs from it goes with it).
+    pub(super) async fn delete_twin_resource(&self, id: &str, what: &str) -> Result<Effect> {
+        self.delete_resource_id(id, what).await
+    }
+
+    /// Deletes an authorizer made twice (no method uses it by then).
+    pub(super) async fn delete_twin_authorizer(&self, id: &str, what: &str) -> Result<Effect> {
+        self.delete_authorizer_id(id, what).await
+    }
+
+    /// Deletes resource `id` (what hangs from it goes with it); one already gone is fine.
+    async fn delete_resource_id(&self, id: &str, what: &str) -> Result<Effect> {
+        let api = self.ids.api()?;
+        let delete = self
+            .aws
+            .apigateway_once
+            .delete_resource()
+            .rest_api_id(api)
+            .resource_id(id);
+        let deleted = delete_or_confirm(
+            what,
+            || delete.clone().send(),
+            |e| e.is_not_found_exception(),
+            || observe::resource_exists(self.aws, api, id),
+        )
+        .await?;
+        Ok(gone_unless(deleted))
+    }
+
+    /// Deletes authorizer `id`; one already gone is fine.
+    async fn delete_authorizer_id(&self, id: &str, what: &str) -> Result<Effect> {
+        let api = self.ids.api()?;
+        let delete = self
+            .aws
+            .apigateway_once
+            .delete_authorizer()
+            .rest_api_id(api)
+            .authorizer_id(id);
+        let deleted = delete_or_confirm(
+            what,
+            || delete.clone().send(),
+            |e| e.is_not_found_exception(),
+            || observe::authorizer_exists(self.aws, api, id),
+        )
+        .await?;
+        Ok(gone_unless(deleted))
     }
 
     /// Deletes a REST API; one already gone is fine. The record forgets it either way.
@@ -42,9 +95,12 @@ impl Executor<'_> {
             || what.to_owned(),
         )?;
         if found.is_some() {
-            busy_retried(|| apigateway.delete_rest_api().rest_api_id(id).send())
-                .await
-                .map_err(|e| failed(what, e))?;
+            // A retry of a delete whose answer was lost finds it gone.
+            unless_missing(
+                busy_retried(|| apigateway.delete_rest_api().rest_api_id(id).send()).await,
+                |e| e.is_not_found_exception(),
+                || what.to_owned(),
+            )?;
         }
         if record.value(REST_API, "rest_api_id") == Some(id) {
             record.remove(REST_API);
@@ -58,8 +114,10 @@ impl Executor<'_> {
         what: &str,
     ) -> Result<Effect> {
         let desired = self.desired(what)?;
-        let apigateway = &self.aws.apigateway;
-        let mut create = apigateway
+        let aws = self.aws;
+        let apigateway = &aws.apigateway;
+        let mut create = aws
+            .apigateway_once
             .create_rest_api()
             .name(&desired.api.name)
             .endpoint_configuration(
@@ -70,10 +128,13 @@ impl Executor<'_> {
         for (key, value) in &desired.tags {
             create = create.tags(key, value);
         }
-        let created = busy_retried(|| create.clone().send())
-            .await
-            .map_err(|e| failed(what, e))?;
-        let id = created.id().unwrap_or_default().to_owned();
+        // Nothing was tagged for the stage when it was observed: one tagged now is this one's.
+        let id = create_or_adopt(
+            what,
+            || async { created_id(create.clone().send().await, |o| o.id()) },
+            || observe::find_tagged_api(aws, &desired.app, &desired.stage),
+        )
+        .await?;
         record.set(REST_API, "rest_api", "rest_api_id", &id);
         // The root resource is made with the API: the resources made next hang from it.
         let resources = apigateway
@@ -95,19 +156,21 @@ impl Executor<'_> {
 
     pub(super) async fn create_resource(&mut self, path: &str, what: &str) -> Result<Effect> {
         let (parent, part) = parent_and_part(path);
+        let (api, parent_id) = (self.ids.api()?, self.ids.resource(parent)?);
         let create = self
             .aws
-            .apigateway
+            .apigateway_once
             .create_resource()
-            .rest_api_id(self.ids.api()?)
-            .parent_id(self.ids.resource(parent)?)
+            .rest_api_id(api)
+            .parent_id(parent_id)
             .path_part(part);
-        let created = busy_retried(|| create.clone().send())
-            .await
-            .map_err(|e| failed(what, e))?;
-        self.ids
-            .resources
-            .insert(path.to_owned(), created.id().unwrap_or_default().to_owned());
+        let id = create_or_adopt(
+            what,
+            || async { created_id(create.clone().send().await, |o| o.id()) },
+            || observe::find_resource(self.aws, api, parent_id, path),
+        )
+        .await?;
+        self.ids.resources.insert(path.to_owned(), id);
         Ok(Effect::Changed)
     }
 
@@ -117,33 +180,29 @@ impl Executor<'_> {
         method: &str,
         what: &str,
     ) -> Result<Effect> {
+        let (api, resource) = (self.ids.api()?, self.ids.resource(path)?);
         let delete = self
             .aws
-            .apigateway
+            .apigateway_once
             .delete_method()
-            .rest_api_id(self.ids.api()?)
-            .resource_id(self.ids.resource(path)?)
+            .rest_api_id(api)
+            .resource_id(resource)
             .http_method(method);
-        busy_retried(|| delete.clone().send())
-            .await
-            .map_err(|e| failed(what, e))?;
-        Ok(Effect::Changed)
+        let deleted = delete_or_confirm(
+            what,
+            || delete.clone().send(),
+            |e| e.is_not_found_exception(),
+            || observe::method_exists(self.aws, api, resource, method),
+        )
+        .await?;
+        Ok(gone_unless(deleted))
     }
 
     pub(super) async fn delete_authorizer(&mut self, name: &str, what: &str) -> Result<Effect> {
         let Some(id) = self.ids.authorizers.remove(name) else {
             return Ok(Effect::AlreadyGone);
         };
-        let delete = self
-            .aws
-            .apigateway
-            .delete_authorizer()
-            .rest_api_id(self.ids.api()?)
-            .authorizer_id(id);
-        busy_retried(|| delete.clone().send())
-            .await
-            .map_err(|e| failed(what, e))?;
-        Ok(Effect::Changed)
+        self.delete_authorizer_id(&id, what).await
     }
 
     pub(super) async fn create_authorizer(
@@ -152,11 +211,12 @@ impl Executor<'_> {
         what: &str,
     ) -> Result<Effect> {
         let desired = self.desired(what)?;
+        let api = self.ids.api()?;
         let mut create = self
             .aws
-            .apigateway
+            .apigateway_once
             .create_authorizer()
-            .rest_api_id(self.ids.api()?)
+            .rest_api_id(api)
             .name(&authorizer.name)
             .r#type(authorizer_type(&authorizer.authorizer_type))
             .identity_source(&authorizer.identity_source)
@@ -170,13 +230,13 @@ impl Executor<'_> {
                 i32::try_from(authorizer.ttl_seconds).unwrap_or(300),
             );
         }
-        let created = busy_retried(|| create.clone().send())
-            .await
-            .map_err(|e| failed(what, e))?;
-        self.ids.authorizers.insert(
-            authorizer.name.clone(),
-            created.id().unwrap_or_default().to_owned(),
-        );
+        let id = create_or_adopt(
+            what,
+            || async { created_id(create.clone().send().await, |o| o.id()) },
+            || observe::find_authorizer(self.aws, api, &authorizer.name),
+        )
+        .await?;
+        self.ids.authorizers.insert(authorizer.name.clone(), id);
         Ok(Effect::Changed)
     }
 
@@ -298,16 +358,7 @@ impl Executor<'_> {
     pub(super) async fn delete_resource(&mut self, path: &str, what: &str) -> Result<Effect> {
         let mut effect = Effect::AlreadyGone;
         if let Some(id) = self.ids.resources.remove(path) {
-            let delete = self
-                .aws
-                .apigateway
-                .delete_resource()
-                .rest_api_id(self.ids.api()?)
-                .resource_id(id);
-            busy_retried(|| delete.clone().send())
-                .await
-                .map_err(|e| failed(what, e))?;
-            effect = Effect::Changed;
+            effect = self.delete_resource_id(&id, what).await?;
         }
         self.ids
             .resources
@@ -325,17 +376,26 @@ impl Executor<'_> {
         let desired = self.desired(what)?;
         let api = self.ids.api()?;
         let fingerprint = api_fingerprint(desired);
-        let apigateway = &self.aws.apigateway;
-        busy_retried(|| {
-            apigateway
-                .create_deployment()
-                .rest_api_id(api)
-                .stage_name(stage)
-                .description(&fingerprint)
-                .send()
-        })
-        .await
-        .map_err(|e| failed(what, e))?;
+        let create = self
+            .aws
+            .apigateway_once
+            .create_deployment()
+            .rest_api_id(api)
+            .stage_name(stage)
+            .description(&fingerprint);
+        // The stage is locked: if it serves another deployment than it did when observed, it
+        // serves this one.
+        let before = self.ids.deployment.as_deref();
+        let find = || async move {
+            let now = observe::stage_deployment(self.aws, api, stage).await?;
+            Ok(now.filter(|now| Some(now.as_str()) != before))
+        };
+        create_or_adopt(
+            what,
+            || async { created_id(create.clone().send().await, |o| o.id()) },
+            find,
+        )
+        .await?;
         record.set(REST_API, "rest_api", "rest_api_id", api);
         record.set(
             REST_API,
@@ -345,6 +405,14 @@ impl Executor<'_> {
         );
         Ok(Effect::Changed)
     }
+}
+
+/// The id a create answered with.
+fn created_id<O, E>(
+    answer: std::result::Result<O, E>,
+    id: impl Fn(&O) -> Option<&str>,
+) -> std::result::Result<String, E> {
+    answer.map(|output| id(&output).unwrap_or_default().to_owned())
 }
 
 /// A resource's parent path and its own path part: `/users/{id}` is `{id}` under `/users`.

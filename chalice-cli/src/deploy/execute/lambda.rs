@@ -12,8 +12,9 @@ use aws_sdk_lambda::types::{
 use aws_smithy_types::Blob;
 
 use super::{Effect, Executor, Target, gone_unless};
-use crate::deploy::client::{PROPAGATION, failed, unless_missing, with_retries};
+use crate::deploy::client::{PROPAGATION, create_or_adopt, failed, unless_missing, with_retries};
 use crate::deploy::desired::{DesiredFunction, RUNTIME};
+use crate::deploy::observe;
 use crate::deploy::plan::{architecture_name, function_arn, function_role_arn, source_arn};
 use crate::deploy::record::Record;
 use crate::error::Result;
@@ -220,33 +221,45 @@ impl Executor<'_> {
         Ok(Effect::Changed)
     }
 
+    /// Lets this API invoke a function. The statement id names the API, so AWS refuses a
+    /// second grant; moto does not, so a grant whose outcome is unknown is looked for first.
     pub(super) async fn add_permission(&self, function_name: &str, what: &str) -> Result<Effect> {
         let desired = self.desired(what)?;
         let api = self.ids.api()?;
-        let added = self
+        let statement = statement_id(api);
+        let source = source_arn(desired, api);
+        let add = self
             .aws
-            .lambda
+            .lambda_once
             .add_permission()
             .function_name(function_name)
-            .statement_id(statement_id(api))
+            .statement_id(&statement)
             .action("lambda:InvokeFunction")
             .principal("apigateway.amazonaws.com")
-            .source_arn(source_arn(desired, api))
-            .send()
-            .await;
-        match added {
-            Ok(_) => Ok(Effect::Changed),
-            // The statement id names this API: the grant was made by an earlier attempt whose
-            // answer was lost.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_conflict_exception()) =>
-            {
-                Ok(Effect::Changed)
-            }
-            Err(error) => Err(failed(what, error)),
-        }
+            .source_arn(&source);
+        let added = create_or_adopt(
+            what,
+            || async {
+                match add.clone().send().await {
+                    Ok(_) => Ok(statement.clone()),
+                    // The grant was made by an earlier attempt whose answer was lost.
+                    Err(error)
+                        if error
+                            .as_service_error()
+                            .is_some_and(|e| e.is_resource_conflict_exception()) =>
+                    {
+                        Ok(statement.clone())
+                    }
+                    Err(error) => Err(error),
+                }
+            },
+            || async {
+                let granted = observe::has_api_permission(self.aws, function_name, &source).await?;
+                Ok(granted.then(|| statement.clone()))
+            },
+        )
+        .await;
+        added.map(|_| Effect::Changed)
     }
 
     /// Deletes a function; one already gone is fine. The record forgets it either way.

@@ -34,6 +34,8 @@ struct Ids {
     resources: HashMap<String, String>,
     /// Authorizer ids by name.
     authorizers: HashMap<String, String>,
+    /// The deployment the stage served when observed.
+    deployment: Option<String>,
 }
 
 impl Ids {
@@ -52,6 +54,7 @@ impl Ids {
                 .iter()
                 .map(|(name, a)| (name.clone(), a.id.clone()))
                 .collect();
+            ids.deployment = api.stage_deployment.clone();
         }
         ids
     }
@@ -126,6 +129,8 @@ impl<'a> Executor<'a> {
         let what = &step.to_string();
         match step {
             Step::DeleteTwinApi { id } => self.delete_twin_api(id, what).await,
+            Step::DeleteTwinResource(twin) => self.delete_twin_resource(&twin.id, what).await,
+            Step::DeleteTwinAuthorizer(twin) => self.delete_twin_authorizer(&twin.id, what).await,
             Step::DeleteRestApi { id } => self.delete_rest_api(id, record, what).await,
             Step::CreateRole(role) => self.create_role(role, record, what).await,
             Step::PutRolePolicy(role) => self.update_role_policy(role, record, what).await,
