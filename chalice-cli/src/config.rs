@@ -178,9 +178,7 @@ impl Config {
                 .iter()
                 .chain(&top.lambda_functions)
                 .flat_map(BTreeMap::keys);
-            for function in
-                std::iter::once(API_HANDLER).chain(functions.map(String::as_str))
-            {
+            for function in std::iter::once(API_HANDLER).chain(functions.map(String::as_str)) {
                 let name = naming::function_name(&app_name, stage, function);
                 naming::check_function_name(&name).map_err(|message| {
                     at(format!(

@@ -50,9 +50,9 @@ impl Uris {
             Uris::CloudFormation => json!({"Fn::Sub": format!(
                 "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:{LAMBDA_PATH}/${{APIHandler.Arn}}/invocations"
             )}),
-            Uris::Terraform => Value::String(format!(
-                "${{aws_lambda_function.{API_HANDLER}.invoke_arn}}"
-            )),
+            Uris::Terraform => {
+                Value::String(format!("${{aws_lambda_function.{API_HANDLER}.invoke_arn}}"))
+            }
         })
     }
 
@@ -99,7 +99,6 @@ pub fn invocation_uri(region: &str, lambda_arn: &str) -> Result<String> {
         ))),
     }
 }
-
 
 /// The API of the project's app on `stage`, for `generate-openapi`: the config is checked,
 /// then a debug build gives the manifest (the document does not depend on the build profile).

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::config::{Architecture, EndpointType, Stage};
 use crate::error::Result;
-use crate::model::{self, Model, Resource, Role, RestApi};
+use crate::model::{self, Model, Resource, RestApi, Role};
 
 pub use crate::model::{DEFAULT_ROLE, Target as AuthorizerTarget};
 pub use crate::naming::{RUNTIME, TAG_APP as APP_TAG, TAG_STAGE as STAGE_TAG};

@@ -275,7 +275,10 @@ mod tests {
             }
         );
         assert_eq!(token.target, Target::Function("auth".into()));
-        assert_eq!((token.ttl_seconds, token.ttl()), (None, DEFAULT_TTL_SECONDS));
+        assert_eq!(
+            (token.ttl_seconds, token.ttl()),
+            (None, DEFAULT_TTL_SECONDS)
+        );
         assert_eq!(token.kind.authorizer_type(), Some("TOKEN"));
         assert_eq!(
             token.kind.identity_source().unwrap(),

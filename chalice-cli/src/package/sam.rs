@@ -158,10 +158,7 @@ fn function_resource(model: &Model, function: &Function) -> Result<Value> {
     );
     properties.insert("Timeout".into(), json!(function.timeout));
     properties.insert("MemorySize".into(), json!(function.memory_size));
-    properties.insert(
-        "Architectures".into(),
-        json!([model.architecture.as_str()]),
-    );
+    properties.insert("Architectures".into(), json!([model.architecture.as_str()]));
     if !function.environment.is_empty() {
         properties.insert(
             "Environment".into(),

@@ -62,10 +62,7 @@ pub fn template(model: &Model) -> Result<Value> {
                 }),
             );
         }
-        functions.insert(
-            function.name.clone(),
-            function_resource(model, function),
-        );
+        functions.insert(function.name.clone(), function_resource(model, function));
     }
 
     let mut rest_api = Map::new();
@@ -169,10 +166,7 @@ fn function_resource(model: &Model, function: &Function) -> Value {
         json!(format!("${{filebase64sha256(\"{zip}\")}}")),
     );
     resource.insert("filename".into(), json!(zip));
-    resource.insert(
-        "architectures".into(),
-        json!([model.architecture.as_str()]),
-    );
+    resource.insert("architectures".into(), json!([model.architecture.as_str()]));
     if function.in_vpc() {
         resource.insert(
             "vpc_config".into(),

@@ -36,12 +36,7 @@ impl Drop for Scratch {
     }
 }
 
-fn deployment_in(
-    dir: &Path,
-    manifest: &Manifest,
-    config: Value,
-    stage: &str,
-) -> Result<Model> {
+fn deployment_in(dir: &Path, manifest: &Manifest, config: Value, stage: &str) -> Result<Model> {
     let config = Config::parse(&config.to_string(), &dir.join(crate::config::CONFIG_PATH)).unwrap();
     resolve(manifest, &config.stage(stage).unwrap(), dir)
 }
