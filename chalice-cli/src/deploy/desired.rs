@@ -348,7 +348,104 @@ fn desired_api(api: &RestApi) -> DesiredApi {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use chalice_runtime::manifest::ManifestAuthorizer;
+
     use super::*;
+    use crate::config::Config;
+    use crate::error::Error;
+    use crate::test_support::{authorized, builtin, manifest, route};
+
+    #[test]
+    fn the_model_is_spelt_as_api_gateway_and_lambda_take_it() {
+        let app = manifest(
+            "app",
+            vec![
+                authorized("/users/{id}", &["GET"], "pool", &["read"]),
+                authorized("/admin", &["POST"], "auth", &["ignored"]),
+                chalice_runtime::manifest::ManifestRoute {
+                    cors: true,
+                    ..route("/users/{id}", &["PUT"])
+                },
+            ],
+            vec![
+                builtin("auth"),
+                ManifestAuthorizer::CognitoUserPools {
+                    name: "pool".into(),
+                    provider_arns: vec!["arn:pool".into()],
+                    header: "Authorization".into(),
+                    scopes: Vec::new(),
+                },
+            ],
+        );
+        let config = Config::parse(
+            r#"{"app_name": "app", "stages": {"dev": {"lambda_functions": {"auth": {"iam_role_arn": "arn:aws:iam::123456789012:role/r"}}}}}"#,
+            Path::new("config.json"),
+        )
+        .unwrap();
+        let desired = desired(Inputs {
+            manifest: &app,
+            stage: &config.stage("dev").unwrap(),
+            region: "us-west-2",
+            code_sha256: "sha",
+            read_policy: &|file| Err(Error::new(format!("{file}: not expected"))),
+        })
+        .unwrap();
+        let paths: Vec<&str> = desired.api.resources.keys().map(String::as_str).collect();
+        assert_eq!(paths, ["/", "/admin", "/users", "/users/{id}"]);
+        let user = &desired.api.resources["/users/{id}"];
+        assert_eq!(user["GET"].authorization_type, "COGNITO_USER_POOLS");
+        assert_eq!(user["GET"].scopes, ["read"]);
+        assert_eq!(
+            user["OPTIONS"].integration,
+            Integration::CorsPreflight {
+                allow_methods: "PUT,OPTIONS".into()
+            }
+        );
+        let admin = &desired.api.resources["/admin"]["POST"];
+        assert_eq!(
+            (
+                admin.authorization_type.as_str(),
+                admin.authorizer.as_deref()
+            ),
+            ("CUSTOM", Some("auth"))
+        );
+        assert!(admin.scopes.is_empty());
+        assert_eq!(
+            desired.api.authorizers,
+            [
+                DesiredAuthorizer {
+                    name: "auth".into(),
+                    authorizer_type: "TOKEN".into(),
+                    target: AuthorizerTarget::Function("auth".into()),
+                    identity_source: "method.request.header.Authorization".into(),
+                    ttl_seconds: 300,
+                    credentials: None,
+                    provider_arns: Vec::new(),
+                },
+                DesiredAuthorizer {
+                    name: "pool".into(),
+                    authorizer_type: "COGNITO_USER_POOLS".into(),
+                    target: AuthorizerTarget::None,
+                    identity_source: "method.request.header.Authorization".into(),
+                    ttl_seconds: 300,
+                    credentials: None,
+                    provider_arns: vec!["arn:pool".into()],
+                },
+            ]
+        );
+        let roles: Vec<&RoleRef> = desired.functions.iter().map(|f| &f.role).collect();
+        assert_eq!(
+            roles,
+            [
+                &RoleRef::Managed(DEFAULT_ROLE.into()),
+                &RoleRef::Arn("arn:aws:iam::123456789012:role/r".into())
+            ]
+        );
+        assert_eq!(desired.roles[0].trust_policy, model::role::trust_policy());
+        assert_eq!(desired.functions[1].code_sha256, "sha");
+    }
 
     #[test]
     fn the_partition_is_the_callers_else_the_regions() {

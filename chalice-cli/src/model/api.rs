@@ -347,3 +347,230 @@ fn find_authorizer<'a>(
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chalice_runtime::manifest::ManifestAuthorizer;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::test_support::{authorized, builtin, manifest, route};
+
+    fn cognito(name: &str) -> ManifestAuthorizer {
+        ManifestAuthorizer::CognitoUserPools {
+            name: name.into(),
+            provider_arns: vec!["arn:aws:cognito-idp:us-west-2:123456789012:userpool/p".into()],
+            header: "Authorization".into(),
+            scopes: Vec::new(),
+        }
+    }
+
+    fn custom(name: &str) -> ManifestAuthorizer {
+        ManifestAuthorizer::Custom {
+            name: name.into(),
+            authorizer_uri: "uri".into(),
+            auth_type: "TOKEN".into(),
+            header: "Authorization".into(),
+            ttl_seconds: 300,
+            invoke_role_arn: None,
+            identity_sources: Vec::new(),
+            scopes: Vec::new(),
+        }
+    }
+
+    fn api(routes: Vec<ManifestRoute>, authorizers: Vec<ManifestAuthorizer>) -> Result<RestApi> {
+        RestApi::new(
+            &manifest("app", routes, authorizers),
+            ApiSettings::chalice_defaults(),
+        )
+    }
+
+    #[test]
+    fn each_route_method_is_authorized_as_its_authorizer_kind_says() {
+        let api = api(
+            vec![
+                route("/open", &["GET"]),
+                authorized("/iam", &["GET"], "sigv4", &["ignored"]),
+                authorized("/pool", &["GET"], "pool", &["read"]),
+                authorized("/lambda", &["GET", "POST"], "auth", &["write"]),
+            ],
+            vec![
+                builtin("auth"),
+                ManifestAuthorizer::Iam {
+                    name: "sigv4".into(),
+                },
+                cognito("pool"),
+            ],
+        )
+        .unwrap();
+        let seen: Vec<_> = api
+            .methods
+            .iter()
+            .map(|m| {
+                (
+                    m.path.as_str(),
+                    m.http_method.as_str(),
+                    m.authorization_type.as_str(),
+                    m.gateway_authorizer(),
+                    m.authorization_scopes().to_vec(),
+                )
+            })
+            .collect();
+        let read = vec!["read".to_owned()];
+        assert_eq!(
+            seen,
+            [
+                ("/open", "GET", "NONE", None, vec![]),
+                ("/iam", "GET", "AWS_IAM", None, vec![]),
+                ("/pool", "GET", "COGNITO_USER_POOLS", Some("pool"), read),
+                ("/lambda", "GET", "CUSTOM", Some("auth"), vec![]),
+                ("/lambda", "POST", "CUSTOM", Some("auth"), vec![]),
+            ]
+        );
+        // The route's scopes stay on the method for the OpenAPI security requirement.
+        assert_eq!(api.methods[3].scopes, ["write"]);
+        assert_eq!(api.methods[1].authorizer.as_deref(), Some("sigv4"));
+    }
+
+    #[test]
+    fn an_undeclared_authorizer_or_a_second_view_for_a_method_is_an_error() {
+        let error = api(vec![authorized("/x", &["GET"], "ghost", &[])], vec![])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "route /x names authorizer `ghost`, which the app's manifest does not declare (view `view`)"
+        );
+        let error = api(
+            vec![route("/x", &["GET"]), route("/x", &["POST", "get"])],
+            vec![],
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "the manifest has two views for GET /x (the second is `view`)"
+        );
+    }
+
+    #[test]
+    fn resources_keep_the_order_paths_first_appear_in() {
+        let api = api(
+            vec![
+                route("/b", &["GET"]),
+                route("/a", &["GET"]),
+                route("/b", &["PUT"]),
+            ],
+            vec![],
+        )
+        .unwrap();
+        let resources: Vec<(&str, Vec<&str>)> = api
+            .resources()
+            .iter()
+            .map(|r| {
+                (
+                    r.path,
+                    r.methods.iter().map(|m| m.http_method.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(resources, [("/b", vec!["GET", "PUT"]), ("/a", vec!["GET"])]);
+    }
+
+    #[test]
+    fn a_cors_path_gets_a_preflight_unless_it_has_an_options_view() {
+        let cors = |path: &str, methods: &[&str]| ManifestRoute {
+            cors: true,
+            ..route(path, methods)
+        };
+        let api = api(
+            vec![
+                cors("/cors", &["PUT", "GET"]),
+                route("/cors", &["DELETE"]),
+                cors("/own", &["GET", "OPTIONS"]),
+                route("/plain", &["GET"]),
+            ],
+            vec![],
+        )
+        .unwrap();
+        let preflights: Vec<_> = api
+            .resources()
+            .into_iter()
+            .map(|r| (r.path, r.preflight))
+            .collect();
+        assert_eq!(
+            preflights,
+            [
+                (
+                    "/cors",
+                    Some(Preflight {
+                        allow_methods: "GET,PUT,OPTIONS".into()
+                    })
+                ),
+                ("/own", None),
+                ("/plain", None),
+            ]
+        );
+        let preflight = Preflight {
+            allow_methods: "GET,OPTIONS".into(),
+        };
+        let headers = preflight.headers();
+        assert_eq!(headers[0], ("Access-Control-Allow-Methods", "GET,OPTIONS"));
+        assert_eq!(headers[1], ("Access-Control-Allow-Origin", "*"));
+    }
+
+    #[test]
+    fn api_gateway_holds_builtin_authorizers_and_the_others_routes_use() {
+        let api = api(
+            vec![authorized("/", &["GET"], "used", &[])],
+            vec![
+                builtin("idle"),
+                custom("used"),
+                custom("unused"),
+                cognito("pool"),
+                ManifestAuthorizer::Iam {
+                    name: "sigv4".into(),
+                },
+            ],
+        )
+        .unwrap();
+        let held: Vec<&str> = api.gateway_authorizers().map(|a| a.name.as_str()).collect();
+        assert_eq!(held, ["idle", "used"]);
+    }
+
+    #[test]
+    fn settings_come_from_the_stage_and_a_policy_file_is_named_when_unreadable() {
+        let config = Config::parse(
+            r#"{"app_name": "a", "stages": {
+                "dev": {"api_gateway_stage": "v1", "minimum_compression_size": 10,
+                        "api_gateway_endpoint_type": "REGIONAL", "api_gateway_policy_file": "api.json"},
+                "edge": {}}}"#,
+            Path::new("config.json"),
+        )
+        .unwrap();
+        let read = |file: &str| -> Result<Value> {
+            match file {
+                "api.json" => Ok(json!({"Statement": []})),
+                other => Err(Error::new(format!("{other}: cannot read"))),
+            }
+        };
+        let dev = ApiSettings::for_stage_with(&config.stage("dev").unwrap(), &read).unwrap();
+        assert_eq!(
+            (dev.endpoint_type, dev.stage_name.as_str()),
+            (EndpointType::Regional, "v1")
+        );
+        assert_eq!(dev.minimum_compression_size, Some(10));
+        assert_eq!(dev.policy, Some(json!({"Statement": []})));
+        let edge = ApiSettings::for_stage_with(&config.stage("edge").unwrap(), &read).unwrap();
+        assert_eq!(edge, ApiSettings::chalice_defaults());
+        let error = ApiSettings::for_stage_with(&config.stage("dev").unwrap(), &|file| {
+            Err(Error::new(format!("{file}: cannot read")))
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "api.json: cannot read (the REST API's resource policy, `api_gateway_policy_file`)"
+        );
+    }
+}

@@ -128,3 +128,116 @@ impl Model {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::test_support::{builtin, demoauth, manifest, route};
+
+    fn resolve(config: &str, app: &Manifest) -> Result<Model> {
+        let config = Config::parse(config, Path::new("config.json")).unwrap();
+        let read = |file: &str| -> Result<Value> {
+            match file {
+                "auth.json" => Ok(json!({"Statement": ["auth"]})),
+                other => Err(Error::new(format!("{other}: cannot read"))),
+            }
+        };
+        Model::resolve_with(app, &config.stage("dev").unwrap(), &read)
+    }
+
+    #[test]
+    fn the_shared_role_covers_what_each_of_its_users_needs() {
+        let app = manifest(
+            "app",
+            vec![route("/", &["GET"])],
+            vec![builtin("a"), builtin("b"), builtin("c")],
+        );
+        let model = resolve(
+            r#"{"app_name": "app", "stages": {"dev": {"lambda_functions": {
+                "a": {"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]},
+                "b": {"xray": true, "iam_role_arn": "arn:aws:iam::123456789012:role/mine"},
+                "c": {"subnet_ids": ["subnet-1"]}}}}}"#,
+            &app,
+        )
+        .unwrap();
+        assert_eq!(model.roles.len(), 1);
+        // `a` is in a VPC; `b` traces but has a role of its own; `c` has no security groups.
+        assert_eq!(model.roles[0], role::shared("app", "dev", true, false));
+        let roles: Vec<&Role> = model.functions.iter().map(|f| &f.role).collect();
+        let shared = Role::Managed(DEFAULT_ROLE.into());
+        assert_eq!(
+            roles,
+            [
+                &shared,
+                &shared,
+                &Role::Existing("arn:aws:iam::123456789012:role/mine".into()),
+                &shared
+            ]
+        );
+    }
+
+    #[test]
+    fn roles_come_in_order_of_first_use_with_their_policies() {
+        let model = resolve(
+            r#"{"app_name": "demoauth1", "stages": {"dev": {"lambda_functions": {
+                "demo_auth": {"autogen_policy": false, "iam_policy_file": "auth.json"}}}}}"#,
+            &demoauth(),
+        )
+        .unwrap();
+        let names: Vec<(&str, &str)> = model
+            .roles
+            .iter()
+            .map(|r| (r.resource_name.as_str(), r.role_name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (DEFAULT_ROLE, "demoauth1-dev"),
+                ("demo_auth_role", "demoauth1-dev-demo_auth")
+            ]
+        );
+        assert_eq!(
+            model.role("demo_auth_role").unwrap().policy,
+            json!({"Statement": ["auth"]})
+        );
+        assert_eq!(
+            model.function("demo_auth").unwrap().role,
+            Role::Managed("demo_auth_role".into())
+        );
+    }
+
+    #[test]
+    fn an_unreadable_policy_file_names_the_function() {
+        let error = resolve(
+            r#"{"app_name": "demoauth1", "stages": {"dev": {"autogen_policy": false}}}"#,
+            &demoauth(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "policy-dev.json: cannot read (the policy of function `api_handler`, whose `autogen_policy` is false)"
+        );
+    }
+
+    #[test]
+    fn every_function_is_invoked_by_the_api_and_settings_are_the_stages() {
+        let app = manifest("app", vec![route("/", &["GET"])], vec![builtin("idle")]);
+        let model = resolve(
+            r#"{"app_name": "app", "stages": {"dev": {"lambda_architecture": "arm64", "api_gateway_stage": "v1"}}}"#,
+            &app,
+        )
+        .unwrap();
+        let invoked: Vec<&str> = model
+            .invoked_by_api()
+            .map(|f| f.function_name.as_str())
+            .collect();
+        assert_eq!(invoked, ["app-dev", "app-dev-idle"]);
+        assert_eq!(model.architecture, Architecture::Arm64);
+        assert_eq!(model.api.settings.stage_name, "v1");
+        assert_eq!((model.app.as_str(), model.stage.as_str()), ("app", "dev"));
+    }
+}
