@@ -102,6 +102,7 @@ pub fn invocation_uri(region: &str, lambda_arn: &str) -> Result<String> {
 
 /// The API of the project's app on `stage`, for `generate-openapi`: the config is checked,
 /// then a debug build gives the manifest (the document does not depend on the build profile).
+/// Only the model's API is resolved, so the functions' IAM policy files need not exist.
 pub fn for_project(project: &Project, stage: &str, uris: &Uris) -> Result<Api> {
     let stage = project.config().stage(stage)?;
     let settings = ApiSettings::for_stage(&stage, project.dir())?;

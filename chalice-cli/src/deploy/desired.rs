@@ -215,7 +215,8 @@ pub struct Inputs<'a> {
     pub region: &'a str,
     /// The zip's SHA-256.
     pub code_sha256: &'a str,
-    /// Reads a policy file under `.chalice/` (for `autogen_policy: false`).
+    /// Reads a policy file under `.chalice/`: a role's (`autogen_policy: false`) or the REST
+    /// API's (`api_gateway_policy_file`).
     pub read_policy: &'a dyn Fn(&str) -> Result<Value>,
 }
 

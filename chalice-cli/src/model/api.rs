@@ -48,12 +48,6 @@ pub struct ApiSettings {
     pub vpce_ids: Vec<String>,
 }
 
-impl Default for ApiSettings {
-    fn default() -> ApiSettings {
-        ApiSettings::chalice_defaults()
-    }
-}
-
 impl ApiSettings {
     /// Chalice's defaults: an EDGE API on stage `api`, its binary types, no policy.
     pub fn chalice_defaults() -> ApiSettings {
