@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chalice_runtime::lambda::API_HANDLER;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -94,6 +95,16 @@ pub enum Architecture {
     Arm64,
 }
 
+impl Architecture {
+    /// Lambda's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
 /// A project's `.chalice/config.json`, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -167,9 +178,7 @@ impl Config {
                 .iter()
                 .chain(&top.lambda_functions)
                 .flat_map(BTreeMap::keys);
-            for function in
-                std::iter::once(naming::API_HANDLER).chain(functions.map(String::as_str))
-            {
+            for function in std::iter::once(API_HANDLER).chain(functions.map(String::as_str)) {
                 let name = naming::function_name(&app_name, stage, function);
                 naming::check_function_name(&name).map_err(|message| {
                     at(format!(
@@ -321,6 +330,15 @@ impl Stage<'_> {
         self.stage_value(|s| s.cognito_jwks.clone())
     }
 
+    /// An error about this stage's settings, naming the file and the stage.
+    pub fn error(&self, message: &str) -> Error {
+        Error::new(format!(
+            "{}: stage `{}`: {message}",
+            self.config.path.display(),
+            self.name
+        ))
+    }
+
     /// A stage-only setting: the stage's value, else the top level's.
     fn stage_value<T>(&self, get: impl Fn(&Scope) -> Option<T>) -> Option<T> {
         get(self.scope).or_else(|| get(&self.config.top))
@@ -395,7 +413,7 @@ impl Stage<'_> {
                 .flatten()
                 .map(|(name, _)| name),
         );
-        let api_handler = "api_handler".to_owned();
+        let api_handler = API_HANDLER.to_owned();
         names.push(&api_handler);
         for name in names {
             let function = self.function(name);

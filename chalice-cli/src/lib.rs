@@ -6,6 +6,7 @@ pub mod config;
 pub mod deploy;
 pub mod error;
 pub mod local;
+pub mod model;
 pub mod naming;
 pub mod new_project;
 pub mod openapi;

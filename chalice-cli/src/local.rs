@@ -6,6 +6,7 @@
 use std::process::{Command, Stdio};
 
 use chalice_runtime::LOCAL_ARG;
+use chalice_runtime::lambda::API_HANDLER;
 
 use crate::error::{Error, Result};
 use crate::project::{Profile, Project};
@@ -55,7 +56,7 @@ pub fn app_args(
 /// Builds and serves the app until it stops (Ctrl-C or SIGTERM); returns its exit code.
 pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
     let stage = project.config().stage(&options.stage)?;
-    let function = stage.function("api_handler");
+    let function = stage.function(API_HANDLER);
     let jwks = stage.cognito_jwks().map(|file| project.dir().join(file));
     if let Some(path) = &jwks
         && !path.is_file()

@@ -1,16 +1,12 @@
-//! The names and fixed documents that `package` and `deploy` must agree on: Lambda function
-//! names, handler strings, CloudFormation logical ids, tags, the role chosen for a function, and
-//! the IAM policies of a managed role. Pure functions; nothing here touches AWS or the disk.
+//! The names that the config check, the model, the templates and the deployer must agree on:
+//! Lambda function and role names, handler strings, CloudFormation logical ids and tags. Pure
+//! functions; nothing here touches AWS or the disk.
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use chalice_runtime::lambda::API_HANDLER;
 
-use crate::config::FunctionConfig;
 use crate::error::{Error, Result};
-
-/// The config name (under `lambda_functions`) and handler string of the API function.
-pub const API_HANDLER: &str = "api_handler";
 
 /// The Lambda runtime of every function: the app is one `bootstrap` binary.
 pub const RUNTIME: &str = "provided.al2023";
@@ -71,12 +67,6 @@ pub fn function_role_name(app: &str, stage: &str, function: &str) -> String {
     format!("{app}-{stage}-{function}")
 }
 
-/// An existing role the function must use instead of a managed one: its `iam_role_arn`, set
-/// on its own or with `manage_iam_role: false` (the config check guarantees one is present then).
-pub fn existing_role(function: &FunctionConfig) -> Option<&str> {
-    function.iam_role_arn.as_deref()
-}
-
 /// Chalice's `to_cfn_resource_name`: split on `-` then `_`, upper-case the first letter of each
 /// part, join, and drop what is not ASCII alphanumeric (`demo_auth` → `DemoAuth`).
 pub fn cfn_resource_name(name: &str) -> Result<String> {
@@ -112,67 +102,6 @@ pub fn function_tags(
     tags.insert(TAG_APP.to_owned(), app.to_owned());
     tags.insert(TAG_STAGE.to_owned(), stage.to_owned());
     tags
-}
-
-/// Chalice's `LAMBDA_TRUST_POLICY`: Lambda may assume the role.
-pub fn lambda_trust_policy() -> Value {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "",
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole"
-        }]
-    })
-}
-
-/// The policy of the shared managed role: what Chalice's policy generator gives an app that
-/// calls no AWS API (writing its logs), plus network interfaces for functions in a VPC and
-/// X-Ray when tracing is on, as Chalice adds them.
-pub fn managed_role_policy(vpc: bool, xray: bool) -> Value {
-    let mut statements = vec![json!({
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": "arn:*:logs:*:*:*"
-    })];
-    if vpc {
-        statements.push(json!({
-            "Effect": "Allow",
-            "Action": [
-                "ec2:CreateNetworkInterface",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DetachNetworkInterface",
-                "ec2:DeleteNetworkInterface"
-            ],
-            "Resource": "*"
-        }));
-    }
-    if xray {
-        statements.push(json!({
-            "Effect": "Allow",
-            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            "Resource": "*"
-        }));
-    }
-    json!({"Version": "2012-10-17", "Statement": statements})
-}
-
-/// API Gateway's `identitySource` for a REQUEST authorizer's identity sources:
-/// `header.X` → `method.request.header.X`, `querystring.x` → `method.request.querystring.x`,
-/// `stageVariables.x` and `context.x` as they are, joined with `,` (as the deployer sends it).
-pub fn identity_source(sources: &[String]) -> String {
-    sources
-        .iter()
-        .map(|source| {
-            if source.starts_with("header.") || source.starts_with("querystring.") {
-                format!("method.request.{source}")
-            } else {
-                source.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 #[cfg(test)]
@@ -242,71 +171,6 @@ mod tests {
                 (TAG_STAGE.to_owned(), "dev".to_owned()),
                 ("team".to_owned(), "auth".to_owned()),
             ])
-        );
-    }
-
-    #[test]
-    fn trust_and_logs_policies_are_chalices() {
-        assert_eq!(
-            serde_json::to_string(&lambda_trust_policy()).unwrap(),
-            r#"{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#
-        );
-        assert_eq!(
-            managed_role_policy(false, false),
-            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": "arn:*:logs:*:*:*"}]})
-        );
-        let both = managed_role_policy(true, true);
-        let statements = both["Statement"].as_array().unwrap();
-        assert_eq!(statements.len(), 3);
-        assert_eq!(statements[1]["Action"][0], "ec2:CreateNetworkInterface");
-        assert_eq!(statements[2]["Action"][0], "xray:PutTraceSegments");
-    }
-
-    #[test]
-    fn role_choice_follows_iam_role_arn() {
-        let mut function = FunctionConfig {
-            name: API_HANDLER.to_owned(),
-            memory_size: 128,
-            timeout: 60,
-            environment_variables: BTreeMap::new(),
-            tags: BTreeMap::new(),
-            manage_iam_role: true,
-            iam_role_arn: None,
-            autogen_policy: true,
-            iam_policy_file: None,
-            reserved_concurrency: None,
-            layers: Vec::new(),
-            subnet_ids: Vec::new(),
-            security_group_ids: Vec::new(),
-            xray: false,
-            log_retention_in_days: None,
-        };
-        assert_eq!(existing_role(&function), None);
-        function.iam_role_arn = Some("arn:aws:iam::123456789012:role/mine".into());
-        assert_eq!(
-            existing_role(&function),
-            Some("arn:aws:iam::123456789012:role/mine")
-        );
-    }
-
-    #[test]
-    fn identity_sources_become_api_gateway_expressions() {
-        let sources = [
-            "header.X-Tenant",
-            "querystring.key",
-            "stageVariables.tier",
-            "context.identity.sourceIp",
-        ]
-        .map(str::to_owned);
-        assert_eq!(
-            identity_source(&sources),
-            "method.request.header.X-Tenant,method.request.querystring.key,stageVariables.tier,context.identity.sourceIp"
-        );
-        assert_eq!(
-            identity_source(&["header.Auth".to_owned()]),
-            "method.request.header.Auth"
         );
     }
 

@@ -1,18 +1,19 @@
-//! What a stage should be on AWS, from the app's manifest and the stage's config: pure data,
-//! so the plan can be computed and tested without AWS.
+//! What a stage should be on AWS: the stage's [`Model`] in the terms of the AWS APIs the
+//! deployer calls, plus what only a deploy knows (region, account, the code's hash). Pure
+//! data, so the plan can be computed and tested without AWS.
 
 use std::collections::BTreeMap;
 
-use chalice_runtime::manifest::{Manifest, ManifestAuthorizer};
+use chalice_runtime::manifest::Manifest;
 use serde_json::Value;
 
 use crate::config::{Architecture, EndpointType, Stage};
-use crate::error::{Error, Result};
-use crate::naming;
+use crate::error::Result;
+use crate::model::{self, Model, Resource, RestApi, Role};
 
-pub use crate::naming::{API_HANDLER, RUNTIME, TAG_APP as APP_TAG, TAG_STAGE as STAGE_TAG};
-/// The record name of the managed role shared by the functions.
-pub const DEFAULT_ROLE: &str = "default-role";
+pub use crate::model::{DEFAULT_ROLE, Target as AuthorizerTarget};
+pub use crate::naming::{RUNTIME, TAG_APP as APP_TAG, TAG_STAGE as STAGE_TAG};
+pub use chalice_runtime::lambda::API_HANDLER;
 /// The record name of the REST API.
 pub const REST_API: &str = "rest_api";
 
@@ -203,17 +204,6 @@ pub struct DesiredAuthorizer {
     pub provider_arns: Vec<String>,
 }
 
-/// Who answers for an authorizer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthorizerTarget {
-    /// A built-in authorizer's function, by record name.
-    Function(String),
-    /// An existing Lambda's invocation URI.
-    Uri(String),
-    /// Cognito: no Lambda.
-    None,
-}
-
 /// Everything needed to build the desired state.
 #[derive(Clone, Copy)]
 pub struct Inputs<'a> {
@@ -225,7 +215,8 @@ pub struct Inputs<'a> {
     pub region: &'a str,
     /// The zip's SHA-256.
     pub code_sha256: &'a str,
-    /// Reads a policy file under `.chalice/` (for `autogen_policy: false`).
+    /// Reads a policy file under `.chalice/`: a role's (`autogen_policy: false`) or the REST
+    /// API's (`api_gateway_policy_file`).
     pub read_policy: &'a dyn Fn(&str) -> Result<Value>,
 }
 
@@ -238,286 +229,224 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         code_sha256,
         read_policy,
     } = inputs;
-    let app = manifest.app_name.clone();
-    let tags = BTreeMap::from([
-        (APP_TAG.to_owned(), app.clone()),
-        (STAGE_TAG.to_owned(), stage.name().to_owned()),
-    ]);
-    let builtins: Vec<&ManifestAuthorizer> = manifest
-        .authorizers
+    let model = Model::resolve_with(manifest, stage, read_policy)?;
+    let roles = model
+        .roles
         .iter()
-        .filter(|a| matches!(a, ManifestAuthorizer::Builtin { .. }))
+        .map(|role| DesiredRole {
+            resource_name: role.resource_name.clone(),
+            role_name: role.role_name.clone(),
+            trust_policy: model::role::trust_policy(),
+            policy: role.policy.clone(),
+        })
         .collect();
-
-    let mut roles: Vec<DesiredRole> = Vec::new();
-    let mut functions = Vec::new();
-    let function_names =
-        std::iter::once(API_HANDLER.to_owned()).chain(builtins.iter().map(|a| a.name().to_owned()));
-    for resource_name in function_names {
-        let config = stage.function(&resource_name);
-        let role = if !config.manage_iam_role {
-            RoleRef::Arn(config.iam_role_arn.clone().unwrap_or_default())
-        } else if let Some(arn) = &config.iam_role_arn {
-            RoleRef::Arn(arn.clone())
-        } else if config.autogen_policy {
-            if !roles.iter().any(|r| r.resource_name == DEFAULT_ROLE) {
-                roles.push(DesiredRole {
-                    resource_name: DEFAULT_ROLE.into(),
-                    role_name: naming::role_name(&app, stage.name()),
-                    trust_policy: naming::lambda_trust_policy(),
-                    policy: naming::managed_role_policy(false, false),
-                });
-            }
-            // The shared role covers what any function using it needs.
-            if let Some(role) = roles.iter_mut().find(|r| r.resource_name == DEFAULT_ROLE) {
-                let vpc = !config.subnet_ids.is_empty()
-                    || role_needs(&role.policy, "ec2:CreateNetworkInterface");
-                let xray = config.xray || role_needs(&role.policy, "xray:PutTraceSegments");
-                role.policy = naming::managed_role_policy(vpc, xray);
-            }
-            RoleRef::Managed(DEFAULT_ROLE.into())
-        } else {
-            let file = config
-                .iam_policy_file
-                .clone()
-                .unwrap_or_else(|| format!("policy-{}.json", stage.name()));
-            let role_resource = format!("{resource_name}_role");
-            roles.push(DesiredRole {
-                resource_name: role_resource.clone(),
-                role_name: naming::function_role_name(&app, stage.name(), &resource_name),
-                trust_policy: naming::lambda_trust_policy(),
-                policy: read_policy(&file)?,
-            });
-            RoleRef::Managed(role_resource)
-        };
-        let function_tags = naming::function_tags(&app, stage.name(), &config.tags);
-        let function_name = naming::function_name(&app, stage.name(), &resource_name);
-        naming::check_function_name(&function_name).map_err(|message| {
-            Error::new(format!(
-                "authorizer `{resource_name}` of app `{app}` on stage `{}` gives {message}; shorten app_name, the stage or the authorizer's name",
-                stage.name()
-            ))
-        })?;
-        functions.push(DesiredFunction {
-            handler: naming::handler(&resource_name).to_owned(),
-            resource_name,
-            function_name,
-            role,
-            memory_size: config.memory_size,
-            timeout: config.timeout,
-            environment: config.environment_variables.clone(),
-            tags: function_tags,
-            architecture: stage.architecture(),
+    let functions = model
+        .functions
+        .iter()
+        .map(|function| DesiredFunction {
+            resource_name: function.name.clone(),
+            function_name: function.function_name.clone(),
+            handler: function.handler.clone(),
+            role: match &function.role {
+                Role::Managed(resource_name) => RoleRef::Managed(resource_name.clone()),
+                Role::Existing(arn) => RoleRef::Arn(arn.clone()),
+            },
+            memory_size: function.memory_size,
+            timeout: function.timeout,
+            environment: function.environment.clone(),
+            tags: function.tags.clone(),
+            architecture: model.architecture,
             code_sha256: code_sha256.to_owned(),
-            layers: config.layers.clone(),
-            reserved_concurrency: config.reserved_concurrency,
-            subnet_ids: config.subnet_ids.clone(),
-            security_group_ids: config.security_group_ids.clone(),
-            xray: config.xray,
-        });
-    }
-
-    let api = desired_api(manifest, stage)?;
+            layers: function.layers.clone(),
+            reserved_concurrency: function.reserved_concurrency,
+            subnet_ids: function.subnet_ids.clone(),
+            security_group_ids: function.security_group_ids.clone(),
+            xray: function.xray,
+        })
+        .collect();
     Ok(Desired {
-        app,
-        stage: stage.name().to_owned(),
+        tags: BTreeMap::from([
+            (APP_TAG.to_owned(), model.app.clone()),
+            (STAGE_TAG.to_owned(), model.stage.clone()),
+        ]),
+        app: model.app,
+        stage: model.stage,
         region: region.to_owned(),
         account: Account::default(),
-        tags,
         roles,
         functions,
-        api,
+        api: desired_api(&model.api),
     })
 }
 
-fn desired_api(manifest: &Manifest, stage: &Stage<'_>) -> Result<DesiredApi> {
+/// The API as API Gateway's resource tree: every path with its ancestors (`/` first), each
+/// route's methods proxied to the API handler, the CORS preflights, and the authorizers.
+fn desired_api(api: &RestApi) -> DesiredApi {
     let mut resources: BTreeMap<String, BTreeMap<String, DesiredMethod>> = BTreeMap::new();
     resources.insert("/".into(), BTreeMap::new());
-    let mut used: Vec<&str> = Vec::new();
-    for route in &manifest.routes {
-        // Every ancestor is a resource too.
-        let mut path = String::new();
-        for segment in route.path.split('/').filter(|s| !s.is_empty()) {
-            path.push('/');
-            path.push_str(segment);
-            resources.entry(path.clone()).or_default();
+    for Resource {
+        path,
+        methods,
+        preflight,
+    } in api.resources()
+    {
+        let mut ancestor = String::new();
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            ancestor.push('/');
+            ancestor.push_str(segment);
+            resources.entry(ancestor.clone()).or_default();
         }
-        let authorizer = match &route.authorizer {
-            None => None,
-            Some(name) => Some(
-                manifest
-                    .authorizers
-                    .iter()
-                    .find(|a| a.name() == name)
-                    .ok_or_else(|| {
-                        Error::new(format!(
-                            "route {} names authorizer `{name}`, which the manifest does not list",
-                            route.path
-                        ))
-                    })?,
-            ),
-        };
-        let (authorization_type, authorizer_name) = match authorizer {
-            None => ("NONE", None),
-            Some(ManifestAuthorizer::Iam { .. }) => ("AWS_IAM", None),
-            Some(ManifestAuthorizer::CognitoUserPools { name, .. }) => {
-                ("COGNITO_USER_POOLS", Some(name.clone()))
-            }
-            Some(other) => ("CUSTOM", Some(other.name().to_owned())),
-        };
-        if let Some(name) = &authorizer_name {
-            used.push(
-                manifest
-                    .authorizers
-                    .iter()
-                    .find(|a| a.name() == name)
-                    .map(ManifestAuthorizer::name)
-                    .unwrap_or_default(),
-            );
-        }
-        let methods = resources.entry(route.path.clone()).or_default();
-        for method in &route.methods {
-            methods.insert(
-                method.clone(),
+        let desired = resources.entry(path.to_owned()).or_default();
+        for method in methods {
+            desired.insert(
+                method.http_method.clone(),
                 DesiredMethod {
-                    authorization_type: authorization_type.into(),
-                    authorizer: authorizer_name.clone(),
-                    scopes: if authorization_type == "COGNITO_USER_POOLS" {
-                        route.scopes.clone()
-                    } else {
-                        Vec::new()
-                    },
-                    api_key_required: route.api_key_required,
+                    authorization_type: method.authorization_type.as_str().to_owned(),
+                    authorizer: method.gateway_authorizer().map(str::to_owned),
+                    scopes: method.authorization_scopes().to_vec(),
+                    api_key_required: method.api_key_required,
                     integration: Integration::Proxy,
                 },
             );
         }
-    }
-    // CORS preflights, for paths with CORS routes and no OPTIONS view.
-    for route in manifest.routes.iter().filter(|r| r.cors) {
-        let cors_methods: Vec<&str> = manifest
-            .routes
-            .iter()
-            .filter(|r| r.path == route.path && r.cors)
-            .flat_map(|r| r.methods.iter().map(String::as_str))
-            .collect();
-        let methods = resources.entry(route.path.clone()).or_default();
-        if !methods.contains_key("OPTIONS") {
-            methods.insert(
+        if let Some(preflight) = preflight {
+            desired.insert(
                 "OPTIONS".into(),
                 DesiredMethod {
-                    authorization_type: "NONE".into(),
+                    authorization_type: model::AuthorizationType::None.as_str().to_owned(),
                     authorizer: None,
                     scopes: Vec::new(),
                     api_key_required: false,
                     integration: Integration::CorsPreflight {
-                        allow_methods: chalice_runtime::cors::allow_methods(cors_methods),
+                        allow_methods: preflight.allow_methods,
                     },
                 },
             );
         }
     }
-    let mut authorizers = Vec::new();
-    for authorizer in &manifest.authorizers {
-        let desired = match authorizer {
-            ManifestAuthorizer::Iam { .. } => continue,
-            ManifestAuthorizer::Builtin {
-                name,
-                auth_type,
-                header,
-                ttl_seconds,
-                execution_role,
-                identity_sources,
-                ..
-            } => DesiredAuthorizer {
-                name: name.clone(),
-                authorizer_type: auth_type.clone(),
-                target: AuthorizerTarget::Function(name.clone()),
-                identity_source: identity_sources_expression(auth_type, header, identity_sources),
-                ttl_seconds: ttl_seconds.unwrap_or(300),
-                credentials: execution_role.clone(),
-                provider_arns: Vec::new(),
-            },
-            ManifestAuthorizer::Custom {
-                name,
-                authorizer_uri,
-                auth_type,
-                header,
-                ttl_seconds,
-                invoke_role_arn,
-                identity_sources,
-                ..
-            } => {
-                if !used.contains(&name.as_str()) {
-                    continue;
-                }
-                DesiredAuthorizer {
-                    name: name.clone(),
-                    authorizer_type: auth_type.clone(),
-                    target: AuthorizerTarget::Uri(authorizer_uri.clone()),
-                    identity_source: identity_sources_expression(
-                        auth_type,
-                        header,
-                        identity_sources,
-                    ),
-                    ttl_seconds: *ttl_seconds,
-                    credentials: invoke_role_arn.clone(),
-                    provider_arns: Vec::new(),
-                }
-            }
-            ManifestAuthorizer::CognitoUserPools {
-                name,
-                provider_arns,
-                header,
-                ..
-            } => {
-                if !used.contains(&name.as_str()) {
-                    continue;
-                }
-                DesiredAuthorizer {
-                    name: name.clone(),
-                    authorizer_type: "COGNITO_USER_POOLS".into(),
-                    target: AuthorizerTarget::None,
-                    identity_source: format!("method.request.header.{header}"),
-                    ttl_seconds: 300,
-                    credentials: None,
-                    provider_arns: provider_arns.clone(),
-                }
-            }
-        };
-        authorizers.push(desired);
-    }
-    Ok(DesiredApi {
-        name: manifest.app_name.clone(),
-        endpoint_type: stage.endpoint_type(),
-        stage_name: stage.api_gateway_stage(),
+    let authorizers = api
+        .gateway_authorizers()
+        .filter_map(|authorizer| {
+            Some(DesiredAuthorizer {
+                name: authorizer.name.clone(),
+                authorizer_type: authorizer.kind.authorizer_type()?.to_owned(),
+                target: authorizer.target.clone(),
+                identity_source: authorizer.kind.identity_source()?,
+                ttl_seconds: authorizer.ttl(),
+                credentials: authorizer.credentials.clone(),
+                provider_arns: authorizer.kind.provider_arns().to_vec(),
+            })
+        })
+        .collect();
+    DesiredApi {
+        name: api.name.clone(),
+        endpoint_type: api.settings.endpoint_type,
+        stage_name: api.settings.stage_name.clone(),
         resources,
         authorizers,
-    })
-}
-
-fn identity_sources_expression(auth_type: &str, header: &str, sources: &[String]) -> String {
-    if auth_type == "REQUEST" {
-        naming::identity_source(sources)
-    } else {
-        format!("method.request.header.{header}")
     }
-}
-
-/// Whether a managed role's policy already grants `action` (to another function using it).
-fn role_needs(policy: &Value, action: &str) -> bool {
-    policy["Statement"].as_array().is_some_and(|statements| {
-        statements.iter().any(|s| {
-            s["Action"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == action))
-        })
-    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use chalice_runtime::manifest::ManifestAuthorizer;
+
     use super::*;
+    use crate::config::Config;
+    use crate::error::Error;
+    use crate::test_support::{authorized, builtin, manifest, route};
+
+    #[test]
+    fn the_model_is_spelt_as_api_gateway_and_lambda_take_it() {
+        let app = manifest(
+            "app",
+            vec![
+                authorized("/users/{id}", &["GET"], "pool", &["read"]),
+                authorized("/admin", &["POST"], "auth", &["ignored"]),
+                chalice_runtime::manifest::ManifestRoute {
+                    cors: true,
+                    ..route("/users/{id}", &["PUT"])
+                },
+            ],
+            vec![
+                builtin("auth"),
+                ManifestAuthorizer::CognitoUserPools {
+                    name: "pool".into(),
+                    provider_arns: vec!["arn:pool".into()],
+                    header: "Authorization".into(),
+                    scopes: Vec::new(),
+                },
+            ],
+        );
+        let config = Config::parse(
+            r#"{"app_name": "app", "stages": {"dev": {"lambda_functions": {"auth": {"iam_role_arn": "arn:aws:iam::123456789012:role/r"}}}}}"#,
+            Path::new("config.json"),
+        )
+        .unwrap();
+        let desired = desired(Inputs {
+            manifest: &app,
+            stage: &config.stage("dev").unwrap(),
+            region: "us-west-2",
+            code_sha256: "sha",
+            read_policy: &|file| Err(Error::new(format!("{file}: not expected"))),
+        })
+        .unwrap();
+        let paths: Vec<&str> = desired.api.resources.keys().map(String::as_str).collect();
+        assert_eq!(paths, ["/", "/admin", "/users", "/users/{id}"]);
+        let user = &desired.api.resources["/users/{id}"];
+        assert_eq!(user["GET"].authorization_type, "COGNITO_USER_POOLS");
+        assert_eq!(user["GET"].scopes, ["read"]);
+        assert_eq!(
+            user["OPTIONS"].integration,
+            Integration::CorsPreflight {
+                allow_methods: "PUT,OPTIONS".into()
+            }
+        );
+        let admin = &desired.api.resources["/admin"]["POST"];
+        assert_eq!(
+            (
+                admin.authorization_type.as_str(),
+                admin.authorizer.as_deref()
+            ),
+            ("CUSTOM", Some("auth"))
+        );
+        assert!(admin.scopes.is_empty());
+        assert_eq!(
+            desired.api.authorizers,
+            [
+                DesiredAuthorizer {
+                    name: "auth".into(),
+                    authorizer_type: "TOKEN".into(),
+                    target: AuthorizerTarget::Function("auth".into()),
+                    identity_source: "method.request.header.Authorization".into(),
+                    ttl_seconds: 300,
+                    credentials: None,
+                    provider_arns: Vec::new(),
+                },
+                DesiredAuthorizer {
+                    name: "pool".into(),
+                    authorizer_type: "COGNITO_USER_POOLS".into(),
+                    target: AuthorizerTarget::None,
+                    identity_source: "method.request.header.Authorization".into(),
+                    ttl_seconds: 300,
+                    credentials: None,
+                    provider_arns: vec!["arn:pool".into()],
+                },
+            ]
+        );
+        let roles: Vec<&RoleRef> = desired.functions.iter().map(|f| &f.role).collect();
+        assert_eq!(
+            roles,
+            [
+                &RoleRef::Managed(DEFAULT_ROLE.into()),
+                &RoleRef::Arn("arn:aws:iam::123456789012:role/r".into())
+            ]
+        );
+        assert_eq!(desired.roles[0].trust_policy, model::role::trust_policy());
+        assert_eq!(desired.functions[1].code_sha256, "sha");
+    }
 
     #[test]
     fn the_partition_is_the_callers_else_the_regions() {

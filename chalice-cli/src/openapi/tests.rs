@@ -5,6 +5,7 @@ use chalice_runtime::manifest::ManifestAuthorizer;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::model::api::DEFAULT_BINARY_TYPES;
 use crate::test_support::{assert_json, authorized, builtin, demoauth, manifest, route};
 
 const HANDLER_ARN: &str = "arn:aws:lambda:mars-west-1:123456789:function:lambda_arn";

@@ -5,8 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Deployment, Function, Role, architecture_name, insert_unique};
+use super::insert_unique;
 use crate::error::{Error, Result};
+use crate::model::{Function, Model, Role, role};
 use crate::naming;
 use crate::openapi::{Api, Uris};
 
@@ -15,27 +16,22 @@ pub const API_HANDLER_ID: &str = "APIHandler";
 /// The REST API's logical id.
 pub const REST_API_ID: &str = "RestAPI";
 
-/// The SAM template of `deployment`.
-pub fn template(deployment: &Deployment) -> Result<Value> {
-    let definition = Api::new(
-        &deployment.manifest,
-        &Uris::CloudFormation,
-        deployment.api_settings.clone(),
-    )?
-    .swagger();
+/// The SAM template of `model`.
+pub fn template(model: &Model) -> Result<Value> {
+    let definition = Api::of(&model.api, &Uris::CloudFormation)?.swagger();
     let mut resources = Map::new();
     let mut roles_done: Vec<&str> = Vec::new();
     let mut api_handler = None;
-    for function in &deployment.functions {
-        let is_api_handler = function.name == naming::API_HANDLER;
+    for function in &model.functions {
+        let is_api_handler = function.is_api_handler();
         let id = logical_id(function)?;
         if let Role::Managed(resource_name) = &function.role
             && !roles_done.contains(&resource_name.as_str())
         {
             roles_done.push(resource_name);
-            let role = deployment.role(resource_name).ok_or_else(|| {
+            let role = model.role(resource_name).ok_or_else(|| {
                 Error::new(format!(
-                    "function `{}` uses the role `{resource_name}`, which the deployment does not define",
+                    "function `{}` uses the role `{resource_name}`, which the model does not define",
                     function.name
                 ))
             })?;
@@ -43,7 +39,7 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
             let resource = json!({
                 "Type": "AWS::IAM::Role",
                 "Properties": {
-                    "AssumeRolePolicyDocument": naming::lambda_trust_policy(),
+                    "AssumeRolePolicyDocument": role::trust_policy(),
                     "Policies": [{"PolicyDocument": role.policy, "PolicyName": format!("{role_id}Policy")}]
                 }
             });
@@ -60,7 +56,7 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
             });
             insert_unique(&mut resources, log_id, resource, "SAM template")?;
         }
-        let resource = function_resource(deployment, function)?;
+        let resource = function_resource(model, function)?;
         if is_api_handler {
             // Chalice adds the API handler after the REST API; its place is kept.
             api_handler = Some(resource);
@@ -68,14 +64,15 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
             insert_unique(&mut resources, id, resource, "SAM template")?;
         }
     }
+    let settings = &model.api.settings;
     let mut api_properties = Map::new();
     api_properties.insert(
         "EndpointConfiguration".into(),
-        json!(deployment.endpoint_type.as_str()),
+        json!(settings.endpoint_type.as_str()),
     );
-    api_properties.insert("StageName".into(), json!(deployment.api_gateway_stage));
+    api_properties.insert("StageName".into(), json!(settings.stage_name));
     api_properties.insert("DefinitionBody".into(), definition);
-    if let Some(size) = deployment.minimum_compression_size {
+    if let Some(size) = settings.minimum_compression_size {
         api_properties.insert("MinimumCompressionSize".into(), json!(size));
     }
     insert_unique(
@@ -92,9 +89,9 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
             "SAM template",
         )?;
     }
-    for function in &deployment.functions {
+    for function in model.invoked_by_api() {
         let id = logical_id(function)?;
-        let function_ref = if function.name == naming::API_HANDLER {
+        let function_ref = if function.is_api_handler() {
             json!({"Ref": id})
         } else {
             json!({"Fn::GetAtt": [id, "Arn"]})
@@ -126,7 +123,7 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
             "APIHandlerArn": {"Value": {"Fn::GetAtt": [API_HANDLER_ID, "Arn"]}},
             "EndpointURL": {"Value": {"Fn::Sub": format!(
                 "https://${{{REST_API_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{}/",
-                deployment.api_gateway_stage
+                settings.stage_name
             )}}
         },
         "Resources": resources
@@ -135,14 +132,14 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
 
 /// `APIHandler` for the API handler, Chalice's CamelCase of the name for the others.
 pub fn logical_id(function: &Function) -> Result<String> {
-    if function.name == naming::API_HANDLER {
+    if function.is_api_handler() {
         Ok(API_HANDLER_ID.to_owned())
     } else {
         naming::cfn_resource_name(&function.name)
     }
 }
 
-fn function_resource(deployment: &Deployment, function: &Function) -> Result<Value> {
+fn function_resource(model: &Model, function: &Function) -> Result<Value> {
     let mut properties = Map::new();
     properties.insert("Runtime".into(), json!(naming::RUNTIME));
     properties.insert("Handler".into(), json!(function.handler));
@@ -161,10 +158,7 @@ fn function_resource(deployment: &Deployment, function: &Function) -> Result<Val
     );
     properties.insert("Timeout".into(), json!(function.timeout));
     properties.insert("MemorySize".into(), json!(function.memory_size));
-    properties.insert(
-        "Architectures".into(),
-        json!([architecture_name(deployment.architecture)]),
-    );
+    properties.insert("Architectures".into(), json!([model.architecture.as_str()]));
     if !function.environment.is_empty() {
         properties.insert(
             "Environment".into(),

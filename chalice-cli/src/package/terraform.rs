@@ -7,30 +7,22 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{DEPLOYMENT_ZIP, Deployment, Function, Role, architecture_name, insert_unique};
+use super::{DEPLOYMENT_ZIP, insert_unique};
 use crate::error::{Error, Result};
+use crate::model::{Function, Model, Role, role};
 use crate::naming;
 use crate::openapi::{Api, Uris};
 
 /// The REST API's resource name.
 pub const REST_API: &str = "rest_api";
 
-/// The Terraform configuration of `deployment`.
-pub fn template(deployment: &Deployment) -> Result<Value> {
-    for function in &deployment.functions {
+/// The Terraform configuration of `model`.
+pub fn template(model: &Model) -> Result<Value> {
+    for function in &model.functions {
         check_identifier(&function.name)?;
-        check_length("Lambda function", &function.function_name)?;
     }
-    for role in &deployment.roles {
-        check_length("IAM role", &role.role_name)?;
-    }
-    let swagger = Api::new(
-        &deployment.manifest,
-        &Uris::Terraform,
-        deployment.api_settings.clone(),
-    )?
-    .swagger();
-    let references: Vec<String> = deployment
+    let swagger = Api::of(&model.api, &Uris::Terraform)?.swagger();
+    let references: Vec<String> = model
         .functions
         .iter()
         .map(|function| format!("${{aws_lambda_function.{}.invoke_arn}}", function.name))
@@ -41,12 +33,12 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
 
     let mut roles = Map::new();
     let mut role_policies = Map::new();
-    for role in &deployment.roles {
+    for role in &model.roles {
         roles.insert(
             role.resource_name.clone(),
             json!({
                 "name": role.role_name,
-                "assume_role_policy": naming::lambda_trust_policy().to_string()
+                "assume_role_policy": role::trust_policy().to_string()
             }),
         );
         role_policies.insert(
@@ -60,7 +52,7 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
     }
     let mut log_groups = Map::new();
     let mut functions = Map::new();
-    for function in &deployment.functions {
+    for function in &model.functions {
         if let Some(days) = function.log_retention_in_days {
             log_groups.insert(
                 format!("{}-log-group", function.name),
@@ -70,10 +62,7 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
                 }),
             );
         }
-        functions.insert(
-            function.name.clone(),
-            function_resource(deployment, function),
-        );
+        functions.insert(function.name.clone(), function_resource(model, function));
     }
 
     let mut rest_api = Map::new();
@@ -85,12 +74,12 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
     );
     rest_api.insert(
         "endpoint_configuration".into(),
-        json!({"types": [deployment.endpoint_type.as_str()]}),
+        json!({"types": [model.api.settings.endpoint_type.as_str()]}),
     );
     if let Some(policy) = swagger.get("x-amazon-apigateway-policy") {
         rest_api.insert("policy".into(), json!(policy.to_string()));
     }
-    if let Some(size) = deployment.minimum_compression_size {
+    if let Some(size) = model.api.settings.minimum_compression_size {
         rest_api.insert("minimum_compression_size".into(), json!(size));
     }
     let rest_api_ref =
@@ -98,8 +87,8 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
 
     let mut permissions = Map::new();
     let source_arn = format!("{}/*", rest_api_ref("execution_arn"));
-    for function in &deployment.functions {
-        let name = if function.name == naming::API_HANDLER {
+    for function in model.invoked_by_api() {
+        let name = if function.is_api_handler() {
             format!("{REST_API}_invoke")
         } else {
             format!("{}_invoke", function.name)
@@ -144,7 +133,7 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
         json!({ REST_API: {
             "rest_api_id": rest_api_ref("id"),
             "deployment_id": format!("${{aws_api_gateway_deployment.{REST_API}.id}}"),
-            "stage_name": deployment.api_gateway_stage
+            "stage_name": model.api.settings.stage_name
         }}),
     );
     resource.insert("aws_lambda_permission".into(), Value::Object(permissions));
@@ -163,7 +152,7 @@ pub fn template(deployment: &Deployment) -> Result<Value> {
     }))
 }
 
-fn function_resource(deployment: &Deployment, function: &Function) -> Value {
+fn function_resource(model: &Model, function: &Function) -> Value {
     let zip = format!("${{path.module}}/{DEPLOYMENT_ZIP}");
     let mut resource = Map::new();
     resource.insert("function_name".into(), json!(function.function_name));
@@ -177,10 +166,7 @@ fn function_resource(deployment: &Deployment, function: &Function) -> Value {
         json!(format!("${{filebase64sha256(\"{zip}\")}}")),
     );
     resource.insert("filename".into(), json!(zip));
-    resource.insert(
-        "architectures".into(),
-        json!([architecture_name(deployment.architecture)]),
-    );
+    resource.insert("architectures".into(), json!([model.architecture.as_str()]));
     if function.in_vpc() {
         resource.insert(
             "vpc_config".into(),
@@ -226,17 +212,6 @@ fn check_identifier(name: &str) -> Result<()> {
             "the built-in authorizer `{name}` cannot name a Terraform resource (start it with a letter or `_`; use letters, digits, `_` and `-`)"
         )))
     }
-}
-
-/// Lambda function and IAM role names are at most 64 characters; Terraform would only find
-/// out half-way through `apply`.
-fn check_length(what: &str, name: &str) -> Result<()> {
-    if name.len() > 64 {
-        return Err(Error::new(format!(
-            "the {what} name `{name}` is longer than 64 characters; shorten app_name, the stage or the authorizer's name"
-        )));
-    }
-    Ok(())
 }
 
 /// `text` as a Terraform template that means exactly `text`.

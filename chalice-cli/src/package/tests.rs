@@ -36,17 +36,12 @@ impl Drop for Scratch {
     }
 }
 
-fn deployment_in(
-    dir: &Path,
-    manifest: &Manifest,
-    config: Value,
-    stage: &str,
-) -> Result<Deployment> {
+fn deployment_in(dir: &Path, manifest: &Manifest, config: Value, stage: &str) -> Result<Model> {
     let config = Config::parse(&config.to_string(), &dir.join(crate::config::CONFIG_PATH)).unwrap();
-    Deployment::new(manifest, &config.stage(stage).unwrap(), dir)
+    resolve(manifest, &config.stage(stage).unwrap(), dir)
 }
 
-fn deployment(manifest: &Manifest, config: Value, stage: &str) -> Deployment {
+fn deployment(manifest: &Manifest, config: Value, stage: &str) -> Model {
     let scratch = Scratch::new(&[]);
     deployment_in(&scratch.0, manifest, config, stage).unwrap()
 }
@@ -260,7 +255,7 @@ fn demoauth_terraform_configuration() {
                 "aws_api_gateway_rest_api": {"rest_api": {
                     "body": "${local.chalice_api_swagger}",
                     "name": "demoauth1",
-                    "binary_media_types": crate::openapi::DEFAULT_BINARY_TYPES,
+                    "binary_media_types": crate::model::api::DEFAULT_BINARY_TYPES,
                     "endpoint_configuration": {"types": ["EDGE"]}
                 }},
                 "aws_api_gateway_deployment": {"rest_api": {
@@ -685,13 +680,17 @@ fn names_that_collide_in_a_template_are_errors() {
     let error = terraform::template(&tf_name).unwrap_err().to_string();
     assert!(error.contains("`1st`"), "{error}");
 
+    // A name too long for Lambda is refused before either template is written.
     let long = "a".repeat(60);
-    let too_long = deployment(
+    let scratch = Scratch::new(&[]);
+    let error = deployment_in(
+        &scratch.0,
         &manifest("app", vec![route("/", &["GET"])], vec![builtin(&long)]),
         config,
         "dev",
-    );
-    let error = terraform::template(&too_long).unwrap_err().to_string();
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         error.contains(&format!("`app-dev-{long}`")) && error.contains("64"),
         "{error}"

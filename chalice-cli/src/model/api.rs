@@ -1,0 +1,570 @@
+//! The REST API of a stage: its settings, each route's methods as API Gateway authorizes them,
+//! the CORS preflights API Gateway answers itself, and the authorizers.
+
+use std::path::Path;
+
+use chalice_runtime::manifest::{Manifest, ManifestRoute};
+use serde_json::{Value, json};
+
+use super::authorizer::{AuthorizationType, Authorizer};
+use crate::config::{EndpointType, Stage};
+use crate::error::{Error, Result};
+
+/// Chalice's default `app.api.binary_types`: bodies of these types reach the Lambda as base64
+/// and binary responses are decoded by API Gateway.
+pub const DEFAULT_BINARY_TYPES: [&str; 16] = [
+    "application/octet-stream",
+    "application/x-tar",
+    "application/zip",
+    "audio/basic",
+    "audio/ogg",
+    "audio/mp4",
+    "audio/mpeg",
+    "audio/wav",
+    "audio/webm",
+    "image/png",
+    "image/jpg",
+    "image/jpeg",
+    "image/gif",
+    "video/ogg",
+    "video/mpeg",
+    "video/webm",
+];
+
+/// The settings of the REST API that come from the config rather than the app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiSettings {
+    /// EDGE, REGIONAL or PRIVATE.
+    pub endpoint_type: EndpointType,
+    /// The API Gateway stage.
+    pub stage_name: String,
+    /// `minimum_compression_size`.
+    pub minimum_compression_size: Option<u32>,
+    /// `x-amazon-apigateway-binary-media-types`.
+    pub binary_media_types: Vec<String>,
+    /// The resource policy (`x-amazon-apigateway-policy`).
+    pub policy: Option<Value>,
+    /// The VPC endpoints of a PRIVATE API.
+    pub vpce_ids: Vec<String>,
+}
+
+impl ApiSettings {
+    /// Chalice's defaults: an EDGE API on stage `api`, its binary types, no policy.
+    pub fn chalice_defaults() -> ApiSettings {
+        ApiSettings {
+            endpoint_type: EndpointType::Edge,
+            stage_name: "api".to_owned(),
+            minimum_compression_size: None,
+            binary_media_types: DEFAULT_BINARY_TYPES.map(str::to_owned).to_vec(),
+            policy: None,
+            vpce_ids: Vec::new(),
+        }
+    }
+
+    /// The settings of `stage` in the project at `project_dir`: the resource policy from
+    /// `.chalice/<api_gateway_policy_file>`, or for a PRIVATE API without one, Chalice's policy
+    /// allowing its VPC endpoints.
+    pub fn for_stage(stage: &Stage<'_>, project_dir: &Path) -> Result<ApiSettings> {
+        let chalice_dir = project_dir.join(".chalice");
+        ApiSettings::for_stage_with(stage, &|file| read_json(&chalice_dir.join(file)))
+    }
+
+    /// [`ApiSettings::for_stage`], the policy file read by `read`.
+    pub fn for_stage_with(stage: &Stage<'_>, read: &ReadJson<'_>) -> Result<ApiSettings> {
+        let vpce = stage.endpoint_vpce();
+        let policy_file = stage.api_gateway_policy_file();
+        let endpoint_type = stage.endpoint_type();
+        let private = endpoint_type == EndpointType::Private;
+        let at_fault = |message: &str| stage.error(message);
+        if !private && !vpce.is_empty() {
+            return Err(at_fault(
+                "`api_gateway_endpoint_vpce` is only for `api_gateway_endpoint_type` PRIVATE",
+            ));
+        }
+        if private && policy_file.is_some() && !vpce.is_empty() {
+            return Err(at_fault(
+                "give one of `api_gateway_policy_file` and `api_gateway_endpoint_vpce`, not both",
+            ));
+        }
+        if private && policy_file.is_none() && vpce.is_empty() {
+            return Err(at_fault(
+                "a PRIVATE API needs `api_gateway_policy_file` or `api_gateway_endpoint_vpce`",
+            ));
+        }
+        let policy = match policy_file {
+            Some(file) => Some(read(&file).map_err(|error| {
+                Error::new(format!(
+                    "{error} (the REST API's resource policy, `api_gateway_policy_file`)"
+                ))
+            })?),
+            None if private => {
+                let source_vpce = match &vpce[..] {
+                    [one] => json!(one),
+                    many => json!(many),
+                };
+                Some(json!({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "execute-api:Invoke",
+                    "Resource": "arn:*:execute-api:*:*:*",
+                    "Condition": {"StringEquals": {"aws:SourceVpce": source_vpce}}
+                }]}))
+            }
+            None => None,
+        };
+        Ok(ApiSettings {
+            endpoint_type,
+            stage_name: stage.api_gateway_stage(),
+            minimum_compression_size: stage.minimum_compression_size(),
+            policy,
+            vpce_ids: vpce,
+            ..ApiSettings::chalice_defaults()
+        })
+    }
+}
+
+/// Reads a JSON document under `.chalice/` by its file name there.
+pub type ReadJson<'a> = dyn Fn(&str) -> Result<Value> + 'a;
+
+/// Reads a JSON document (a policy file), naming the file when it cannot.
+pub fn read_json(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| Error::new(format!("{}: cannot read: {error}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|error| Error::new(format!("{}: not valid JSON: {error}", path.display())))
+}
+
+/// The REST API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestApi {
+    /// Its name: the app's.
+    pub name: String,
+    /// What the config sets.
+    pub settings: ApiSettings,
+    /// Every method, in the manifest's order of routes and their methods.
+    pub methods: Vec<Method>,
+    /// Every authorizer the app declares, in manifest order.
+    pub authorizers: Vec<Authorizer>,
+}
+
+/// One method of one route, as API Gateway authorizes it; every one is proxied to the API
+/// handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Method {
+    /// The resource path.
+    pub path: String,
+    /// The HTTP method, as the manifest spells it (upper case).
+    pub http_method: String,
+    /// The view's name.
+    pub view_name: String,
+    /// How it is authorized.
+    pub authorization_type: AuthorizationType,
+    /// The authorizer's name (IAM's included), if any.
+    pub authorizer: Option<String>,
+    /// The OAuth scopes the route asks for.
+    pub scopes: Vec<String>,
+    /// Whether an API key is required.
+    pub api_key_required: bool,
+    /// Whether the view answers with CORS headers.
+    pub cors: bool,
+    /// The accepted request content types.
+    pub content_types: Vec<String>,
+    /// The `{param}` names of the path, in order.
+    pub path_params: Vec<String>,
+}
+
+impl Method {
+    /// The API Gateway authorizer resource the method names: a Cognito or Lambda authorizer's
+    /// (IAM has none).
+    pub fn gateway_authorizer(&self) -> Option<&str> {
+        match self.authorization_type {
+            AuthorizationType::CognitoUserPools | AuthorizationType::Custom => {
+                self.authorizer.as_deref()
+            }
+            AuthorizationType::None | AuthorizationType::AwsIam => None,
+        }
+    }
+
+    /// The method's `authorizationScopes`: API Gateway checks scopes only for Cognito.
+    pub fn authorization_scopes(&self) -> &[String] {
+        if self.authorization_type == AuthorizationType::CognitoUserPools {
+            &self.scopes
+        } else {
+            &[]
+        }
+    }
+}
+
+/// One resource path and what it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource<'a> {
+    /// The path.
+    pub path: &'a str,
+    /// Its methods, in manifest order.
+    pub methods: Vec<&'a Method>,
+    /// The CORS preflight API Gateway answers on it, if any.
+    pub preflight: Option<Preflight>,
+}
+
+/// A CORS preflight (`OPTIONS`) answered by API Gateway itself with a mock integration, never
+/// authorized, as the runtime's local gateway answers it: on a path with CORS views and no
+/// `OPTIONS` view of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preflight {
+    /// `Access-Control-Allow-Methods`.
+    pub allow_methods: String,
+}
+
+impl Preflight {
+    /// The preflight's response headers, name and value, in Chalice's order.
+    pub fn headers(&self) -> [(&'static str, &str); 3] {
+        [
+            ("Access-Control-Allow-Methods", &self.allow_methods),
+            (
+                "Access-Control-Allow-Origin",
+                chalice_runtime::cors::ALLOW_ORIGIN,
+            ),
+            (
+                "Access-Control-Allow-Headers",
+                chalice_runtime::cors::ALLOW_HEADERS,
+            ),
+        ]
+    }
+}
+
+impl RestApi {
+    /// The API `manifest` declares, with `settings`.
+    pub fn new(manifest: &Manifest, settings: ApiSettings) -> Result<RestApi> {
+        let mut authorizers = Vec::new();
+        for declared in &manifest.authorizers {
+            let used = manifest
+                .routes
+                .iter()
+                .any(|route| route.authorizer.as_deref() == Some(declared.name()));
+            authorizers.push(Authorizer::new(declared, used)?);
+        }
+        let mut methods: Vec<Method> = Vec::new();
+        for route in &manifest.routes {
+            let authorizer = match &route.authorizer {
+                None => None,
+                Some(name) => Some(find_authorizer(&authorizers, route, name)?),
+            };
+            for http_method in &route.methods {
+                if methods.iter().any(|known| {
+                    known.path == route.path && known.http_method.eq_ignore_ascii_case(http_method)
+                }) {
+                    return Err(Error::new(format!(
+                        "the manifest has two views for {} {} (the second is `{}`)",
+                        http_method.to_ascii_uppercase(),
+                        route.path,
+                        route.view_name
+                    )));
+                }
+                methods.push(Method {
+                    path: route.path.clone(),
+                    http_method: http_method.clone(),
+                    view_name: route.view_name.clone(),
+                    authorization_type: authorizer
+                        .map_or(AuthorizationType::None, |a| a.kind.authorization_type()),
+                    authorizer: route.authorizer.clone(),
+                    scopes: route.scopes.clone(),
+                    api_key_required: route.api_key_required,
+                    cors: route.cors,
+                    content_types: route.content_types.clone(),
+                    path_params: route.path_params.clone(),
+                });
+            }
+        }
+        Ok(RestApi {
+            name: manifest.app_name.clone(),
+            settings,
+            methods,
+            authorizers,
+        })
+    }
+
+    /// The resources, in order of first appearance, each with its methods and preflight.
+    pub fn resources(&self) -> Vec<Resource<'_>> {
+        let mut resources: Vec<Resource<'_>> = Vec::new();
+        for method in &self.methods {
+            match resources.iter_mut().find(|r| r.path == method.path) {
+                Some(resource) => resource.methods.push(method),
+                None => resources.push(Resource {
+                    path: &method.path,
+                    methods: vec![method],
+                    preflight: None,
+                }),
+            }
+        }
+        for resource in &mut resources {
+            let has_options = resource
+                .methods
+                .iter()
+                .any(|m| m.http_method.eq_ignore_ascii_case("OPTIONS"));
+            let cors: Vec<String> = resource
+                .methods
+                .iter()
+                .filter(|m| m.cors)
+                .map(|m| m.http_method.to_ascii_uppercase())
+                .collect();
+            if !cors.is_empty() && !has_options {
+                resource.preflight = Some(Preflight {
+                    allow_methods: chalice_runtime::cors::allow_methods(
+                        cors.iter().map(String::as_str),
+                    ),
+                });
+            }
+        }
+        resources
+    }
+
+    /// The authorizer `name`.
+    pub fn authorizer(&self, name: &str) -> Option<&Authorizer> {
+        self.authorizers.iter().find(|a| a.name == name)
+    }
+
+    /// The authorizer resources API Gateway holds (see [`Authorizer::held_by_api`]).
+    pub fn gateway_authorizers(&self) -> impl Iterator<Item = &Authorizer> {
+        self.authorizers.iter().filter(|a| a.held_by_api())
+    }
+}
+
+fn find_authorizer<'a>(
+    authorizers: &'a [Authorizer],
+    route: &ManifestRoute,
+    name: &str,
+) -> Result<&'a Authorizer> {
+    authorizers.iter().find(|a| a.name == name).ok_or_else(|| {
+        Error::new(format!(
+            "route {} names authorizer `{name}`, which the app's manifest does not declare (view `{}`)",
+            route.path, route.view_name
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chalice_runtime::manifest::ManifestAuthorizer;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::test_support::{authorized, builtin, manifest, route};
+
+    fn cognito(name: &str) -> ManifestAuthorizer {
+        ManifestAuthorizer::CognitoUserPools {
+            name: name.into(),
+            provider_arns: vec!["arn:aws:cognito-idp:us-west-2:123456789012:userpool/p".into()],
+            header: "Authorization".into(),
+            scopes: Vec::new(),
+        }
+    }
+
+    fn custom(name: &str) -> ManifestAuthorizer {
+        ManifestAuthorizer::Custom {
+            name: name.into(),
+            authorizer_uri: "uri".into(),
+            auth_type: "TOKEN".into(),
+            header: "Authorization".into(),
+            ttl_seconds: 300,
+            invoke_role_arn: None,
+            identity_sources: Vec::new(),
+            scopes: Vec::new(),
+        }
+    }
+
+    fn api(routes: Vec<ManifestRoute>, authorizers: Vec<ManifestAuthorizer>) -> Result<RestApi> {
+        RestApi::new(
+            &manifest("app", routes, authorizers),
+            ApiSettings::chalice_defaults(),
+        )
+    }
+
+    #[test]
+    fn each_route_method_is_authorized_as_its_authorizer_kind_says() {
+        let api = api(
+            vec![
+                route("/open", &["GET"]),
+                authorized("/iam", &["GET"], "sigv4", &["ignored"]),
+                authorized("/pool", &["GET"], "pool", &["read"]),
+                authorized("/lambda", &["GET", "POST"], "auth", &["write"]),
+            ],
+            vec![
+                builtin("auth"),
+                ManifestAuthorizer::Iam {
+                    name: "sigv4".into(),
+                },
+                cognito("pool"),
+            ],
+        )
+        .unwrap();
+        let seen: Vec<_> = api
+            .methods
+            .iter()
+            .map(|m| {
+                (
+                    m.path.as_str(),
+                    m.http_method.as_str(),
+                    m.authorization_type.as_str(),
+                    m.gateway_authorizer(),
+                    m.authorization_scopes().to_vec(),
+                )
+            })
+            .collect();
+        let read = vec!["read".to_owned()];
+        assert_eq!(
+            seen,
+            [
+                ("/open", "GET", "NONE", None, vec![]),
+                ("/iam", "GET", "AWS_IAM", None, vec![]),
+                ("/pool", "GET", "COGNITO_USER_POOLS", Some("pool"), read),
+                ("/lambda", "GET", "CUSTOM", Some("auth"), vec![]),
+                ("/lambda", "POST", "CUSTOM", Some("auth"), vec![]),
+            ]
+        );
+        // The route's scopes stay on the method for the OpenAPI security requirement.
+        assert_eq!(api.methods[3].scopes, ["write"]);
+        assert_eq!(api.methods[1].authorizer.as_deref(), Some("sigv4"));
+    }
+
+    #[test]
+    fn an_undeclared_authorizer_or_a_second_view_for_a_method_is_an_error() {
+        let error = api(vec![authorized("/x", &["GET"], "ghost", &[])], vec![])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "route /x names authorizer `ghost`, which the app's manifest does not declare (view `view`)"
+        );
+        let error = api(
+            vec![route("/x", &["GET"]), route("/x", &["POST", "get"])],
+            vec![],
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "the manifest has two views for GET /x (the second is `view`)"
+        );
+    }
+
+    #[test]
+    fn resources_keep_the_order_paths_first_appear_in() {
+        let api = api(
+            vec![
+                route("/b", &["GET"]),
+                route("/a", &["GET"]),
+                route("/b", &["PUT"]),
+            ],
+            vec![],
+        )
+        .unwrap();
+        let resources: Vec<(&str, Vec<&str>)> = api
+            .resources()
+            .iter()
+            .map(|r| {
+                (
+                    r.path,
+                    r.methods.iter().map(|m| m.http_method.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(resources, [("/b", vec!["GET", "PUT"]), ("/a", vec!["GET"])]);
+    }
+
+    #[test]
+    fn a_cors_path_gets_a_preflight_unless_it_has_an_options_view() {
+        let cors = |path: &str, methods: &[&str]| ManifestRoute {
+            cors: true,
+            ..route(path, methods)
+        };
+        let api = api(
+            vec![
+                cors("/cors", &["PUT", "GET"]),
+                route("/cors", &["DELETE"]),
+                cors("/own", &["GET", "OPTIONS"]),
+                route("/plain", &["GET"]),
+            ],
+            vec![],
+        )
+        .unwrap();
+        let preflights: Vec<_> = api
+            .resources()
+            .into_iter()
+            .map(|r| (r.path, r.preflight))
+            .collect();
+        assert_eq!(
+            preflights,
+            [
+                (
+                    "/cors",
+                    Some(Preflight {
+                        allow_methods: "GET,PUT,OPTIONS".into()
+                    })
+                ),
+                ("/own", None),
+                ("/plain", None),
+            ]
+        );
+        let preflight = Preflight {
+            allow_methods: "GET,OPTIONS".into(),
+        };
+        let headers = preflight.headers();
+        assert_eq!(headers[0], ("Access-Control-Allow-Methods", "GET,OPTIONS"));
+        assert_eq!(headers[1], ("Access-Control-Allow-Origin", "*"));
+    }
+
+    #[test]
+    fn api_gateway_holds_builtin_authorizers_and_the_others_routes_use() {
+        let api = api(
+            vec![authorized("/", &["GET"], "used", &[])],
+            vec![
+                builtin("idle"),
+                custom("used"),
+                custom("unused"),
+                cognito("pool"),
+                ManifestAuthorizer::Iam {
+                    name: "sigv4".into(),
+                },
+            ],
+        )
+        .unwrap();
+        let held: Vec<&str> = api.gateway_authorizers().map(|a| a.name.as_str()).collect();
+        assert_eq!(held, ["idle", "used"]);
+    }
+
+    #[test]
+    fn settings_come_from_the_stage_and_a_policy_file_is_named_when_unreadable() {
+        let config = Config::parse(
+            r#"{"app_name": "a", "stages": {
+                "dev": {"api_gateway_stage": "v1", "minimum_compression_size": 10,
+                        "api_gateway_endpoint_type": "REGIONAL", "api_gateway_policy_file": "api.json"},
+                "edge": {}}}"#,
+            Path::new("config.json"),
+        )
+        .unwrap();
+        let read = |file: &str| -> Result<Value> {
+            match file {
+                "api.json" => Ok(json!({"Statement": []})),
+                other => Err(Error::new(format!("{other}: cannot read"))),
+            }
+        };
+        let dev = ApiSettings::for_stage_with(&config.stage("dev").unwrap(), &read).unwrap();
+        assert_eq!(
+            (dev.endpoint_type, dev.stage_name.as_str()),
+            (EndpointType::Regional, "v1")
+        );
+        assert_eq!(dev.minimum_compression_size, Some(10));
+        assert_eq!(dev.policy, Some(json!({"Statement": []})));
+        let edge = ApiSettings::for_stage_with(&config.stage("edge").unwrap(), &read).unwrap();
+        assert_eq!(edge, ApiSettings::chalice_defaults());
+        let error = ApiSettings::for_stage_with(&config.stage("dev").unwrap(), &|file| {
+            Err(Error::new(format!("{file}: cannot read")))
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "api.json: cannot read (the REST API's resource policy, `api_gateway_policy_file`)"
+        );
+    }
+}
