@@ -111,21 +111,11 @@ impl Moto {
             .spawn()
             .map_err(|e| format!("cannot start {command:?}: {e}"))?;
         let output = Arc::new(Mutex::new(Vec::new()));
-        for pipe in [
-            watchdog
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-            watchdog
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let sink = Arc::clone(&output);
-            std::thread::spawn(move || keep_tail(pipe, &sink));
+        if let Some(stdout) = watchdog.stdout.take() {
+            keep_tail(stdout, &output);
+        }
+        if let Some(stderr) = watchdog.stderr.take() {
+            keep_tail(stderr, &output);
         }
         let lifeline = watchdog.stdin.take();
         let mut moto = Moto {
@@ -188,15 +178,19 @@ fn free_port() -> u16 {
         .expect("bind a free loopback port")
 }
 
-/// Appends what `pipe` yields to `sink`, keeping the last [`OUTPUT_TAIL`] bytes.
-fn keep_tail(mut pipe: impl Read, sink: &Mutex<Vec<u8>>) {
-    let mut buffer = [0u8; 4096];
-    while let Ok(n @ 1..) = pipe.read(&mut buffer) {
-        let mut kept = sink.lock().unwrap_or_else(|p| p.into_inner());
-        kept.extend_from_slice(&buffer[..n]);
-        let excess = kept.len().saturating_sub(OUTPUT_TAIL);
-        kept.drain(..excess);
-    }
+/// Appends what `pipe` yields to `sink`, on a thread of its own, keeping the last
+/// [`OUTPUT_TAIL`] bytes.
+fn keep_tail(mut pipe: impl Read + Send + 'static, sink: &Arc<Mutex<Vec<u8>>>) {
+    let sink = Arc::clone(sink);
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = pipe.read(&mut buffer) {
+            let mut kept = sink.lock().unwrap_or_else(|p| p.into_inner());
+            kept.extend_from_slice(&buffer[..n]);
+            let excess = kept.len().saturating_sub(OUTPUT_TAIL);
+            kept.drain(..excess);
+        }
+    });
 }
 
 /// One HTTP/1.0 request to `127.0.0.1:port`; the status code.

@@ -57,7 +57,8 @@ impl Drop for DemoCopy {
     }
 }
 
-/// examples/demoauth's dependencies, outside the workspace.
+/// examples/demoauth's dependencies, outside the workspace, and the workspace's profiles, so
+/// that its builds share the compiled dependencies of the examples' builds.
 fn manifest() -> String {
     let runtime = workspace().join("chalice-runtime");
     format!(
@@ -73,8 +74,33 @@ serde_json = "1"
 tokio = "1"
 
 [workspace]
-"#
+
+{}"#,
+        profiles(&std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap())
     )
+}
+
+/// The `[profile.*]` tables of a manifest, as written.
+fn profiles(manifest: &str) -> String {
+    let mut kept = String::new();
+    let mut in_profile = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_profile = line.starts_with("[profile.");
+        }
+        if in_profile {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
+#[test]
+fn the_copy_takes_the_workspaces_profiles() {
+    let manifest =
+        "[workspace]\nmembers = []\n\n[profile.release]\nlto = \"thin\"\n\n[lints]\nx = 1\n";
+    assert_eq!(profiles(manifest), "[profile.release]\nlto = \"thin\"\n\n");
 }
 
 /// Clients that read moto directly.
