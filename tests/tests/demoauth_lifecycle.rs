@@ -121,8 +121,17 @@ async fn moto_clients(endpoint: &str) -> (aws_sdk_lambda::Client, aws_sdk_apigat
 async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
     let project = DemoCopy::new();
     let dir = project.dir();
+    answers_as_api_gateway_would(dir).await;
+    packages_the_authorizer_in_front_of_the_view(dir);
+    let endpoint = Moto::shared();
+    let api_id = deploys(dir, endpoint);
+    let (lambda, apigateway) = moto_clients(endpoint).await;
+    reads_back(&lambda, &apigateway, &api_id).await;
+    deletes_everything(dir, endpoint, &lambda, &apigateway, &api_id).await;
+}
 
-    // Served locally: API Gateway's answers for a token allowed, denied, and missing.
+/// `chalice-rs local`: API Gateway's answers for a token allowed, denied, and missing.
+async fn answers_as_api_gateway_would(dir: &Path) {
     let served = Served::start(dir, &["--stage", STAGE]);
     let http = reqwest::Client::new();
     let allowed = http
@@ -154,8 +163,10 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
     );
     let (code, log) = served.stop();
     assert_eq!(code, Some(0), "{log:#?}");
+}
 
-    // Packaged: a SAM template whose API puts the authorizer in front of the view.
+/// `chalice-rs package`: a SAM template whose API puts the authorizer in front of the view.
+fn packages_the_authorizer_in_front_of_the_view(dir: &Path) {
     let out = dir.join("packaged");
     succeed(
         chalice_rs(dir)
@@ -177,13 +188,14 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
     );
     let zip = std::fs::read(out.join("deployment.zip")).unwrap();
     assert_eq!(&zip[..2], b"PK");
+}
 
-    // Deployed to moto.
-    let endpoint = Moto::shared();
+/// `chalice-rs deploy` to moto, then `chalice-rs url`; the Rest API's id, which the URL and the
+/// deployed record agree on.
+fn deploys(dir: &Path, endpoint: &str) -> String {
+    let (handler, _) = functions();
     let deployed = succeed(chalice_rs_on(dir, endpoint).args(["deploy", "--stage", STAGE]));
     let stdout = String::from_utf8_lossy(&deployed.stdout);
-    let handler = format!("{APP}-{STAGE}");
-    let authorizer = format!("{APP}-{STAGE}-demo_auth");
     assert!(
         stdout.contains(&format!(
             "Lambda ARN: arn:aws:lambda:{REGION}:123456789012:function:{handler}"
@@ -191,7 +203,6 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
         "{stdout}"
     );
 
-    // Read back: the URL names a Rest API whose `/` runs the authorizer function before the view.
     let url = succeed(chalice_rs_on(dir, endpoint).args(["url", "--stage", STAGE]));
     let url = String::from_utf8_lossy(&url.stdout).trim().to_owned();
     let api_id = url
@@ -211,7 +222,16 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
         .find(|resource| resource["name"] == "rest_api")
         .unwrap_or_else(|| panic!("no Rest API in the record: {recorded:#}"));
     assert_eq!(recorded_api["rest_api_id"], api_id.as_str());
-    let (lambda, apigateway) = moto_clients(endpoint).await;
+    api_id
+}
+
+/// The functions, and a Rest API whose `/` runs the authorizer function before the view.
+async fn reads_back(
+    lambda: &aws_sdk_lambda::Client,
+    apigateway: &aws_sdk_apigateway::Client,
+    api_id: &str,
+) {
+    let (handler, authorizer) = functions();
     for function in [&handler, &authorizer] {
         let got = lambda
             .get_function()
@@ -225,7 +245,7 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
     }
     let authorizers = apigateway
         .get_authorizers()
-        .rest_api_id(&api_id)
+        .rest_api_id(api_id)
         .send()
         .await
         .unwrap();
@@ -246,7 +266,7 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
     );
     let resources = apigateway
         .get_resources()
-        .rest_api_id(&api_id)
+        .rest_api_id(api_id)
         .embed("methods")
         .send()
         .await
@@ -262,8 +282,17 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
         .expect("`/` has GET");
     assert_eq!(get.authorization_type(), Some("CUSTOM"));
     assert_eq!(get.authorizer_id(), demo_auth.id());
+}
 
-    // Deleted: nothing of the stage is left, in moto or in the project's record.
+/// `chalice-rs delete`: nothing of the stage is left, in moto or in the project's record.
+async fn deletes_everything(
+    dir: &Path,
+    endpoint: &str,
+    lambda: &aws_sdk_lambda::Client,
+    apigateway: &aws_sdk_apigateway::Client,
+    api_id: &str,
+) {
+    let (handler, authorizer) = functions();
     let deleted = succeed(chalice_rs_on(dir, endpoint).args(["delete", "--stage", STAGE]));
     let stderr = String::from_utf8_lossy(&deleted.stderr);
     assert!(
@@ -286,13 +315,16 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
     }
     let apis = apigateway.get_rest_apis().limit(500).send().await.unwrap();
     assert!(
-        apis.items()
-            .iter()
-            .all(|api| api.id() != Some(api_id.as_str())),
+        apis.items().iter().all(|api| api.id() != Some(api_id)),
         "Rest API {api_id} is left"
     );
     let recorded = record(dir);
     assert_eq!(recorded["resources"], serde_json::json!([]), "{recorded:#}");
+}
+
+/// The names of the view's and the authorizer's functions.
+fn functions() -> (String, String) {
+    (format!("{APP}-{STAGE}"), format!("{APP}-{STAGE}-demo_auth"))
 }
 
 /// The stage's deployed record in the project.
