@@ -26,15 +26,17 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(90);
 const PORT_ATTEMPTS: usize = 5;
 
 /// Starts moto (the arguments) and kills it when stdin reaches its end (moto keeps nothing
-/// worth a graceful stop); exits as moto does.
+/// worth a graceful stop); exits as soon as moto is gone, with its status, skipping Python's
+/// shutdown so that nothing of moto outlives the test process by more than a moment.
 const WATCHDOG: &str = r#"
-import subprocess, sys, threading
+import os, subprocess, sys, threading
 moto = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL)
 def stop_at_eof():
     sys.stdin.buffer.read()
     moto.kill()
 threading.Thread(target=stop_at_eof, daemon=True).start()
-sys.exit(moto.wait())
+code = moto.wait()
+os._exit(code if code >= 0 else 128 - code)
 "#;
 
 /// Lambda functions are never invoked by the tests; without Docker moto must not try to.
