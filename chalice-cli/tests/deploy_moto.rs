@@ -1,6 +1,7 @@
-//! `deploy`, `delete` and `url` against moto, a local AWS emulator that `scripts/test` starts.
-//! Every resource is checked through get_* calls; every AWS call the deployer makes is counted.
-//! No test here can reach real AWS: the SDK is pointed at the emulator explicitly.
+//! `deploy`, `delete` and `url` against moto, a local AWS emulator (`support::endpoint`: the
+//! test binary starts its own unless `scripts/test` started one). Every resource is checked
+//! through get_* calls; every AWS call the deployer makes is counted. No test here can reach
+//! real AWS: the SDK is pointed at the emulator explicitly.
 
 mod support;
 

@@ -5,6 +5,10 @@
 //! recorded per request id. [`LambdaProcess`] starts a binary against it with the environment
 //! Lambda sets, and kills it when dropped, so no test leaves a process behind.
 //!
+//! [`moto::Moto`] is the local AWS emulator the deploy tests run against: the one
+//! `CHALICE_RS_TEST_AWS_ENDPOINT` names, or one started for the test process and stopped with
+//! it. [`venv`] installs the pinned Python tools the tests run when they are missing.
+//!
 //! Everything here is synchronous (the server runs on its own thread), so plain `#[test]`s and
 //! criterion benchmarks can use it alike. Helpers panic on timeouts: they are for tests.
 
@@ -31,6 +35,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
 pub mod events;
+pub mod moto;
+pub mod venv;
 
 /// How long [`FakeRuntime::invoke`] waits for an answer: generous, for loaded CI machines.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);

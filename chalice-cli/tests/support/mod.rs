@@ -26,13 +26,10 @@ use serde_json::Value;
 pub const REGION: &str = "us-west-2";
 pub const ACCOUNT: &str = "123456789012";
 
+/// The AWS emulator every test of this binary uses: the moto `CHALICE_RS_TEST_AWS_ENDPOINT`
+/// names (`scripts/test` starts one for the whole run), else one started for this test process.
 pub fn endpoint() -> String {
-    std::env::var("CHALICE_RS_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "CHALICE_RS_TEST_AWS_ENDPOINT is not set: these tests need moto. Run `scripts/test`, which installs and \
-             starts it, or start `moto_server -p PORT` yourself and set CHALICE_RS_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT"
-        )
-    })
+    chalice_testkit::moto::Moto::shared().to_owned()
 }
 
 pub async fn sdk_config() -> SdkConfig {

@@ -1,102 +1,15 @@
 //! `chalice-rs local` end to end: the real CLI builds an example, serves it, and a real HTTP
 //! client talks to it; config mistakes are one clear message and a non-zero exit.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::PathBuf;
 
+use chalice_rs_tests::cli::{chalice_rs, example, fails_with, succeed, workspace};
+use chalice_rs_tests::local::Served;
 use serde_json::{Value, json};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
-
-fn chalice_rs() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chalice-rs"));
-    // Builds of the examples share the workspace's target directory.
-    command.env("CARGO_TARGET_DIR", workspace().join("target"));
-    command
-}
-
-/// A running `chalice-rs local`, stopped (SIGTERM, as Ctrl-C) when dropped.
-struct Served {
-    child: Child,
-    base: String,
-    log: mpsc::Receiver<String>,
-    /// What was printed before the banner: cargo's output.
-    startup: Vec<String>,
-}
-
-impl Served {
-    fn start(project: &Path, extra: &[&str]) -> Served {
-        let mut child = chalice_rs()
-            .arg("--project-dir")
-            .arg(project)
-            .args(["local", "--port", "0"])
-            .args(extra)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (sender, log) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        loop {
-            match log.recv_timeout(Duration::from_secs(600)) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("Serving ") {
-                        let url = rest.split_whitespace().nth(2).unwrap().to_owned();
-                        return Served {
-                            child,
-                            base: url,
-                            log,
-                            startup: seen,
-                        };
-                    }
-                    seen.push(line);
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("chalice-rs local did not start: {seen:#?}");
-                }
-            }
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn stop(mut self) -> (Option<i32>, Vec<String>) {
-        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
-        let status = self.child.wait().unwrap();
-        let log: Vec<String> = self.log.try_iter().collect();
-        (status.code(), log)
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serves_the_demo_app_as_api_gateway_would() {
-    let served = Served::start(&workspace().join("examples/demoauth"), &[]);
+    let served = Served::start(&example("demoauth"), &[]);
     let http = reqwest::Client::new();
     let allowed = http
         .get(served.url("/"))
@@ -146,8 +59,8 @@ async fn serves_the_demo_app_as_api_gateway_would() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn release_serves_an_optimized_build() {
-    // The release build is shared with package_e2e's, so this costs little more than a start.
-    let served = Served::start(&workspace().join("examples/demoauth"), &["--release"]);
+    // The release build is shared with the package tests', so this costs little more than a start.
+    let served = Served::start(&example("demoauth"), &["--release"]);
     assert!(
         served
             .startup
@@ -169,10 +82,7 @@ async fn release_serves_an_optimized_build() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serves_every_authorizer_kind_of_authz_variants() {
-    let served = Served::start(
-        &workspace().join("examples/authz-variants"),
-        &["--deny-unemulated"],
-    );
+    let served = Served::start(&example("authz-variants"), &["--deny-unemulated"]);
     let http = reqwest::Client::new();
     let admin = http
         .get(served.url("/admin"))
@@ -231,63 +141,49 @@ fn temp_project(name: &str) -> PathBuf {
     dir
 }
 
-fn fails_with(project: &Path, args: &[&str], expected: &str) {
-    let output = chalice_rs()
-        .arg("--project-dir")
-        .arg(project)
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{args:?} succeeded: {stderr}");
-    assert!(
-        stderr.contains(expected),
-        "{args:?}: expected {expected:?} in:\n{stderr}"
-    );
-}
-
 #[test]
 fn config_mistakes_are_one_clear_error() {
     let dir = temp_project("config");
     std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
-    fails_with(&dir, &["local"], ".chalice/config.json: not found");
+    fails_with(
+        chalice_rs(&dir).arg("local"),
+        ".chalice/config.json: not found",
+    );
     std::fs::create_dir_all(dir.join(".chalice")).unwrap();
     std::fs::write(dir.join(".chalice/config.json"), "{\"app_name\": \"x\",").unwrap();
-    fails_with(&dir, &["local"], "config.json: EOF while parsing");
+    fails_with(
+        chalice_rs(&dir).arg("local"),
+        "config.json: EOF while parsing",
+    );
     std::fs::write(
         dir.join(".chalice/config.json"),
         r#"{"app_name": "x", "stages": {"dev": {"lambda_timeout": "60"}}}"#,
     )
     .unwrap();
-    fails_with(&dir, &["local"], "key `stages.dev.lambda_timeout`");
+    fails_with(
+        chalice_rs(&dir).arg("local"),
+        "key `stages.dev.lambda_timeout`",
+    );
     std::fs::write(
         dir.join(".chalice/config.json"),
         r#"{"app_name": "x", "stages": {"prod": {}}}"#,
     )
     .unwrap();
     fails_with(
-        &dir,
-        &["local"],
+        chalice_rs(&dir).arg("local"),
         "stage `dev` is not declared under `stages` (declared: prod)",
     );
-    fails_with(&dir.join("nope"), &["local"], "Cargo.toml: not found");
+    fails_with(
+        chalice_rs(&dir.join("nope")).arg("local"),
+        "Cargo.toml: not found",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_new_project_builds_and_serves_and_a_broken_one_says_why() {
     let parent = temp_project("new");
-    let output = chalice_rs()
-        .arg("--project-dir")
-        .arg(&parent)
-        .args(["new-project", "hello"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeed(chalice_rs(&parent).args(["new-project", "hello"]));
     let project = parent.join("hello");
     // Build against the workspace's resolved versions, so the shared target directory is reused.
     std::fs::copy(workspace().join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
@@ -332,15 +228,13 @@ fn a_new_project_builds_and_serves_and_a_broken_one_says_why() {
     )
     .unwrap();
     fails_with(
-        &project,
-        &["local"],
+        chalice_rs(&project).arg("local"),
         "the app is named \"other\" (App::new in the code) but",
     );
     // A compile error is reported as such.
     std::fs::write(&main_rs, "fn main() { let x: u32 = \"no\"; }\n").unwrap();
     fails_with(
-        &project,
-        &["local"],
+        chalice_rs(&project).arg("local"),
         "failed to build (the compiler's errors are above)",
     );
     std::fs::remove_dir_all(&parent).unwrap();

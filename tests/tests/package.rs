@@ -1,30 +1,20 @@
 //! `chalice-rs package` and `generate-openapi` end to end on both examples: the real CLI
 //! builds each app for Lambda, the outputs are checked by real validators (`cfn-lint` on the
 //! SAM templates, `openapi-spec-validator` on every Swagger/OpenAPI document) and pinned byte
-//! for byte by the snapshots in `tests/snapshots/` (reviewed by hand against the Chalice JSON
+//! for byte by the snapshots in `snapshots/` (reviewed by hand against the Chalice JSON
 //! quoted in shared/reference; `UPDATE_SNAPSHOTS=1` rewrites them).
 //!
-//! The validators come from the virtualenv `scripts/test` creates; its `bin` directory is
-//! `CHALICE_RS_TOOLS_BIN`.
+//! The validators are those of the `bin` directory `CHALICE_RS_TOOLS_BIN` names, else of the
+//! virtualenv `scripts/install-tools` makes (run when missing).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use chalice_rs_tests::cli::{self, example, succeed};
 use serde_json::Value;
 
 const EXAMPLES: [&str; 2] = ["demoauth", "authz-variants"];
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
-
-fn example(name: &str) -> PathBuf {
-    workspace().join("examples").join(name)
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -35,27 +25,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn chalice_rs(project: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chalice-rs"))
-        // Builds of the examples share the workspace's target directory.
-        .env("CARGO_TARGET_DIR", workspace().join("target"))
-        .arg("--project-dir")
-        .arg(project)
-        .args(args)
-        .output()
-        .unwrap()
+/// `chalice-rs` on `project` with `args`.
+fn chalice_rs(project: &Path, args: &[&str]) -> Command {
+    let mut command = cli::chalice_rs(project);
+    command.args(args);
+    command
 }
 
-#[track_caller]
-fn succeed(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "chalice-rs failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+/// What `chalice-rs` on `project` with `args` printed, whatever its outcome.
+fn output(project: &Path, args: &[&str]) -> Output {
+    chalice_rs(project, args).output().unwrap()
 }
 
 /// `chalice-rs package` of an example (dev stage, SAM), run once per example for this test
@@ -65,7 +44,7 @@ fn packaged(name: &str) -> &'static Path {
     let index = EXAMPLES.iter().position(|e| *e == name).unwrap();
     DIRS[index].get_or_init(|| {
         let out = scratch(&format!("{name}-sam"));
-        succeed(chalice_rs(
+        succeed(&mut chalice_rs(
             &example(name),
             &["package", out.to_str().unwrap()],
         ));
@@ -73,25 +52,9 @@ fn packaged(name: &str) -> &'static Path {
     })
 }
 
-/// The directory holding `cfn-lint` and `openapi-spec-validator`.
-fn tools() -> PathBuf {
-    let bin = std::env::var_os("CHALICE_RS_TOOLS_BIN").map(PathBuf::from);
-    match bin {
-        Some(bin)
-            if bin.join("cfn-lint").is_file() && bin.join("openapi-spec-validator").is_file() =>
-        {
-            bin
-        }
-        _ => panic!(
-            "these tests need cfn-lint and openapi-spec-validator: run `scripts/test`, which installs \
-             them into .venv-tools and sets CHALICE_RS_TOOLS_BIN (or set it to a bin directory holding both)"
-        ),
-    }
-}
-
 #[track_caller]
 fn run_tool(tool: &str, args: &[&Path]) {
-    let output = Command::new(tools().join(tool))
+    let output = Command::new(chalice_testkit::venv::package_tools().join(tool))
         .args(args)
         .output()
         .unwrap();
@@ -104,11 +67,11 @@ fn run_tool(tool: &str, args: &[&Path]) {
     );
 }
 
-/// Compares `actual` with `tests/snapshots/<name>`, or writes it with `UPDATE_SNAPSHOTS=1`.
+/// Compares `actual` with `snapshots/<name>`, or writes it with `UPDATE_SNAPSHOTS=1`.
 #[track_caller]
 fn assert_snapshot(name: &str, actual: &[u8]) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
+        .join("snapshots")
         .join(name);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -167,7 +130,7 @@ fn terraform_configurations() {
     for name in EXAMPLES {
         packaged(name); // the release build, shared
         let out = scratch(&format!("{name}-tf"));
-        succeed(chalice_rs(
+        succeed(&mut chalice_rs(
             &example(name),
             &[
                 "package",
@@ -200,7 +163,7 @@ fn generated_swagger_and_openapi3_validate() {
         let out = scratch(&format!("{name}-openapi"));
         for (format, file) in [("swagger", "swagger.json"), ("openapi3", "openapi3.json")] {
             let path = out.join(file);
-            succeed(chalice_rs(
+            succeed(&mut chalice_rs(
                 &example(name),
                 &[
                     "generate-openapi",
@@ -214,7 +177,7 @@ fn generated_swagger_and_openapi3_validate() {
             assert_snapshot(&format!("{name}.{file}"), &std::fs::read(&path).unwrap());
         }
         // Standard output carries the same document.
-        let printed = succeed(chalice_rs(&example(name), &["generate-openapi"]));
+        let printed = succeed(&mut chalice_rs(&example(name), &["generate-openapi"]));
         assert_eq!(
             serde_json::from_slice::<Value>(&printed.stdout).unwrap(),
             read_json(&out.join("swagger.json"))
@@ -226,7 +189,7 @@ fn generated_swagger_and_openapi3_validate() {
 fn packaging_twice_gives_the_same_bytes() {
     let first = packaged("demoauth");
     let again = scratch("demoauth-again");
-    succeed(chalice_rs(
+    succeed(&mut chalice_rs(
         &example("demoauth"),
         &["package", again.to_str().unwrap()],
     ));
@@ -242,7 +205,7 @@ fn packaging_twice_gives_the_same_bytes() {
 fn another_stage_uses_its_config() {
     packaged("authz-variants");
     let out = scratch("authz-variants-prod");
-    succeed(chalice_rs(
+    succeed(&mut chalice_rs(
         &example("authz-variants"),
         &["package", out.to_str().unwrap(), "--stage", "prod"],
     ));
@@ -266,7 +229,7 @@ fn another_stage_uses_its_config() {
 #[test]
 fn mistakes_are_one_clear_message() {
     let out = scratch("mistakes");
-    let unknown_stage = chalice_rs(
+    let unknown_stage = output(
         &example("demoauth"),
         &["package", out.join("x").to_str().unwrap(), "--stage", "qa"],
     );
@@ -280,7 +243,7 @@ fn mistakes_are_one_clear_message() {
 
     let file = out.join("a-file");
     std::fs::write(&file, "").unwrap();
-    let not_a_dir = chalice_rs(&example("demoauth"), &["package", file.to_str().unwrap()]);
+    let not_a_dir = output(&example("demoauth"), &["package", file.to_str().unwrap()]);
     assert!(!not_a_dir.status.success());
     let stderr = String::from_utf8_lossy(&not_a_dir.stderr);
     assert!(
@@ -288,7 +251,7 @@ fn mistakes_are_one_clear_message() {
         "{stderr}"
     );
 
-    let bad_format = chalice_rs(
+    let bad_format = output(
         &example("demoauth"),
         &["package", out.to_str().unwrap(), "--pkg-format", "pulumi"],
     );

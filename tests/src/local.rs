@@ -1,0 +1,90 @@
+//! A running `chalice-rs local`, to talk to over real HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::cli::chalice_rs;
+
+/// How long the app may take to build and start: a cold build of an example on a busy machine.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// `chalice-rs local --port 0` on a project, killed when dropped; [`Served::stop`] stops it
+/// as Ctrl-C would.
+pub struct Served {
+    child: Child,
+    base: String,
+    log: mpsc::Receiver<String>,
+    /// What was printed before the banner: cargo's output.
+    pub startup: Vec<String>,
+}
+
+impl Served {
+    /// Starts it with `extra` arguments and waits for its banner.
+    ///
+    /// # Panics
+    /// If it does not start (the panic shows what it printed).
+    pub fn start(project: &Path, extra: &[&str]) -> Served {
+        let mut child = chalice_rs(project)
+            .args(["local", "--port", "0"])
+            .args(extra)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start chalice-rs local");
+        let (sender, log) = mpsc::channel();
+        let stderr = child.stderr.take().expect("piped stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut startup = Vec::new();
+        loop {
+            let Ok(line) = log.recv_timeout(STARTUP_TIMEOUT) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("chalice-rs local did not start: {startup:#?}");
+            };
+            // "Serving <app> on <url> ..."
+            if let Some(url) = line
+                .strip_prefix("Serving ")
+                .and_then(|rest| rest.split_whitespace().nth(2))
+            {
+                return Served {
+                    base: url.to_owned(),
+                    child,
+                    log,
+                    startup,
+                };
+            }
+            startup.push(line);
+        }
+    }
+
+    /// The URL of `path` on the server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops it with SIGTERM; its exit code and the lines it logged after the banner.
+    pub fn stop(mut self) -> (Option<i32>, Vec<String>) {
+        let pid = nix::unistd::Pid::from_raw(
+            i32::try_from(self.child.id()).expect("a process id fits an i32"),
+        );
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal the server");
+        let status = self.child.wait().expect("wait for the server");
+        let log = self.log.try_iter().collect();
+        (status.code(), log)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
