@@ -32,9 +32,7 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
     for function in &desired.functions {
         let found = read_function(aws, &function.function_name, desired, api_id.as_deref()).await?;
         if let Some(found) = found {
-            observed
-                .functions
-                .insert(function.resource_name.clone(), found);
+            observed.functions.insert(function.name.clone(), found);
         }
     }
     if let Some(id) = api_id {
@@ -69,9 +67,7 @@ fn stale(desired: &Desired, record: &Record) -> (Stale, Stale) {
     let functions = record
         .of_type("lambda_function")
         .map(|entry| (field(entry, "name"), field(entry, "lambda_arn")))
-        .filter(|(name, arn)| {
-            !arn.is_empty() && !desired.functions.iter().any(|f| &f.resource_name == name)
-        })
+        .filter(|(name, arn)| !arn.is_empty() && !desired.functions.iter().any(|f| &f.name == name))
         .map(|(name, arn)| (name, function_name_of(&arn).to_owned()))
         .collect();
     let roles = record

@@ -567,4 +567,91 @@ mod tests {
             "api.json: cannot read (the REST API's resource policy, `api_gateway_policy_file`)"
         );
     }
+
+    mod settings_files {
+        use super::*;
+        use crate::test_support::assert_json;
+
+        fn settings(config: Value, files: &[(&str, &str)]) -> Result<ApiSettings> {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "chalice-rs-api-settings-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(dir.join(".chalice")).unwrap();
+            for (name, text) in files {
+                std::fs::write(dir.join(".chalice").join(name), text).unwrap();
+            }
+            let config =
+                Config::parse(&config.to_string(), &dir.join(crate::config::CONFIG_PATH)).unwrap();
+            let result = ApiSettings::for_stage(&config.stage("dev").unwrap(), &dir);
+            std::fs::remove_dir_all(&dir).unwrap();
+            result
+        }
+
+        #[test]
+        fn private_api_gets_chalices_vpce_policy() {
+            let settings = settings(
+                json!({"app_name": "a", "stages": {"dev": {
+                    "api_gateway_endpoint_type": "PRIVATE", "api_gateway_endpoint_vpce": "vpce-1"}}}),
+                &[],
+            )
+            .unwrap();
+            assert_json(
+                settings.policy.as_ref().unwrap(),
+                &json!({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "execute-api:Invoke",
+                    "Resource": "arn:*:execute-api:*:*:*",
+                    "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+                }]}),
+            );
+            assert_eq!(settings.vpce_ids, ["vpce-1"]);
+        }
+
+        #[test]
+        fn policy_file_is_read_from_dot_chalice() {
+            let settings = settings(
+                json!({"app_name": "a", "stages": {"dev": {"api_gateway_policy_file": "api-policy.json"}}}),
+                &[("api-policy.json", r#"{"Version": "2012-10-17", "Statement": []}"#)],
+            )
+            .unwrap();
+            assert_eq!(
+                settings.policy,
+                Some(json!({"Version": "2012-10-17", "Statement": []}))
+            );
+        }
+
+        #[test]
+        fn mistakes_name_the_stage_or_file() {
+            let cases = [
+                (
+                    json!({"app_name": "a", "stages": {"dev": {"api_gateway_endpoint_vpce": "vpce-1"}}}),
+                    vec![],
+                    "only for `api_gateway_endpoint_type` PRIVATE",
+                ),
+                (
+                    json!({"app_name": "a", "stages": {"dev": {"api_gateway_endpoint_type": "PRIVATE"}}}),
+                    vec![],
+                    "needs `api_gateway_policy_file` or `api_gateway_endpoint_vpce`",
+                ),
+                (
+                    json!({"app_name": "a", "stages": {"dev": {"api_gateway_policy_file": "missing.json"}}}),
+                    vec![],
+                    "missing.json: cannot read",
+                ),
+                (
+                    json!({"app_name": "a", "stages": {"dev": {"api_gateway_policy_file": "bad.json"}}}),
+                    vec![("bad.json", "{nope")],
+                    "bad.json: not valid JSON",
+                ),
+            ];
+            for (config, files, expected) in cases {
+                let error = settings(config, &files).unwrap_err().to_string();
+                assert!(error.contains(expected), "{error}");
+            }
+        }
+    }
 }
