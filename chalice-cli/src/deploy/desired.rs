@@ -282,6 +282,37 @@ fn desired_api(api: &RestApi) -> DesiredApi {
     }
 }
 
+/// The desired state of `manifest` on stage `dev` of the config `config_json`, with code
+/// `sha`, in account 123456789012 of `partition` and in `region`: the tests' fixture.
+#[cfg(test)]
+pub(crate) fn for_test(
+    manifest: &Manifest,
+    config_json: &str,
+    region: &str,
+    partition: &str,
+) -> Desired {
+    let config = crate::config::Config::parse(config_json, std::path::Path::new("config.json"))
+        .expect("the test's config parses");
+    desired(Inputs {
+        manifest,
+        stage: &config
+            .stage("dev")
+            .expect("the test's config has stage dev"),
+        region,
+        code_sha256: "sha",
+        read_policy: &|file| {
+            Err(crate::error::Error::new(format!(
+                "{file}: not in this test"
+            )))
+        },
+    })
+    .expect("the test's app resolves")
+    .in_account(Account {
+        id: "123456789012".into(),
+        partition: partition.into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

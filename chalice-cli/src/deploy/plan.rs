@@ -611,14 +611,12 @@ fn same_method(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use chalice_runtime::manifest::Manifest;
     use serde_json::json;
 
     use super::*;
-    use crate::config::Config;
-    use crate::deploy::desired::{self, Account, Inputs};
+    use crate::deploy::desired;
     use crate::deploy::observed::{ObservedApi, ObservedResource, ObservedRole};
 
     fn manifest() -> Manifest {
@@ -641,24 +639,12 @@ mod tests {
     }
 
     fn desired_in(manifest: &Manifest, region: &str, partition: &str) -> Desired {
-        let config = Config::parse(
-            r#"{"app_name": "app", "stages": {"dev": {}}}"#,
-            Path::new("config.json"),
-        )
-        .unwrap();
-        let stage = config.stage("dev").unwrap();
-        desired::desired(Inputs {
+        desired::for_test(
             manifest,
-            stage: &stage,
+            r#"{"app_name": "app", "stages": {"dev": {}}}"#,
             region,
-            code_sha256: "sha",
-            read_policy: &|_| unreachable!(),
-        })
-        .unwrap()
-        .in_account(Account {
-            id: "123456789012".into(),
-            partition: partition.into(),
-        })
+            partition,
+        )
     }
 
     /// What AWS holds right after `desired` was applied in full.
