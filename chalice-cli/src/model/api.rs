@@ -1,6 +1,7 @@
 //! The REST API of a stage: its settings, each route's methods as API Gateway authorizes them,
 //! the CORS preflights API Gateway answers itself, and the authorizers.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chalice_runtime::manifest::{Manifest, ManifestRoute};
@@ -46,6 +47,12 @@ pub struct ApiSettings {
     pub policy: Option<Value>,
     /// The VPC endpoints of a PRIVATE API.
     pub vpce_ids: Vec<String>,
+    /// The API keys the stage accepts on `api_key_required` methods (`api_keys`). Served by
+    /// `local`; not yet deployed nor packaged.
+    pub api_keys: Vec<String>,
+    /// The stage variables (`stage_variables`). Served by `local`; not yet deployed nor
+    /// packaged.
+    pub stage_variables: BTreeMap<String, String>,
 }
 
 impl ApiSettings {
@@ -58,6 +65,8 @@ impl ApiSettings {
             binary_media_types: DEFAULT_BINARY_TYPES.map(str::to_owned).to_vec(),
             policy: None,
             vpce_ids: Vec::new(),
+            api_keys: Vec::new(),
+            stage_variables: BTreeMap::new(),
         }
     }
 
@@ -118,6 +127,8 @@ impl ApiSettings {
             minimum_compression_size: stage.minimum_compression_size(),
             policy,
             vpce_ids: vpce,
+            api_keys: stage.api_keys(),
+            stage_variables: stage.stage_variables(),
             ..ApiSettings::chalice_defaults()
         })
     }
@@ -537,7 +548,8 @@ mod tests {
         let config = Config::parse(
             r#"{"app_name": "a", "stages": {
                 "dev": {"api_gateway_stage": "v1", "minimum_compression_size": 10,
-                        "api_gateway_endpoint_type": "REGIONAL", "api_gateway_policy_file": "api.json"},
+                        "api_gateway_endpoint_type": "REGIONAL", "api_gateway_policy_file": "api.json",
+                        "api_keys": ["k1"], "stage_variables": {"env": "dev"}},
                 "edge": {}}}"#,
             Path::new("config.json"),
         )
@@ -555,6 +567,8 @@ mod tests {
         );
         assert_eq!(dev.minimum_compression_size, Some(10));
         assert_eq!(dev.policy, Some(json!({"Statement": []})));
+        assert_eq!(dev.api_keys, ["k1"]);
+        assert_eq!(dev.stage_variables["env"], "dev");
         let edge = ApiSettings::for_stage_with(&config.stage("edge").unwrap(), &read).unwrap();
         assert_eq!(edge, ApiSettings::chalice_defaults());
         let error = ApiSettings::for_stage_with(&config.stage("dev").unwrap(), &|file| {
