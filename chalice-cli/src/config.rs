@@ -512,11 +512,11 @@ const LOG_RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
-/// Checks the values one level of the file sets (`at` is its key prefix, e.g. `stages.dev.`)
-/// against what AWS accepts, then its `lambda_functions`, so that a deploy never starts with a
-/// value AWS would refuse half-way.
-fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
-    let key = |name: &str| format!("key `{at}{name}`");
+/// `api_keys` holds no empty key, and `stage_variables` only names API Gateway accepts.
+fn check_api_keys_and_stage_variables(
+    scope: &Scope,
+    key: &dyn Fn(&str) -> String,
+) -> std::result::Result<(), String> {
     if let Some(keys) = &scope.api_keys
         && keys.iter().any(String::is_empty)
     {
@@ -530,6 +530,15 @@ fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Checks the values one level of the file sets (`at` is its key prefix, e.g. `stages.dev.`)
+/// against what AWS accepts, then its `lambda_functions`, so that a deploy never starts with a
+/// value AWS would refuse half-way.
+fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
+    let key = |name: &str| format!("key `{at}{name}`");
+    check_api_keys_and_stage_variables(scope, &key)?;
     if let Some(memory) = scope.lambda_memory_size
         && !(128..=10240).contains(&memory)
     {
