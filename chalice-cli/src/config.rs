@@ -49,6 +49,10 @@ struct Scope {
     lambda_architecture: Option<Architecture>,
     /// chalice-rs: a JWKS file that `local` verifies Cognito tokens against.
     cognito_jwks: Option<String>,
+    /// chalice-rs: the API keys the stage accepts on `api_key_required` routes.
+    api_keys: Option<Vec<String>>,
+    /// chalice-rs: the API Gateway stage variables (`$context.stageVariables`).
+    stage_variables: Option<BTreeMap<String, String>>,
 }
 
 /// A string or a list of strings (`api_gateway_endpoint_vpce`).
@@ -330,6 +334,17 @@ impl Stage<'_> {
         self.stage_value(|s| s.cognito_jwks.clone())
     }
 
+    /// The API keys the stage accepts (`api_keys`); none set means none.
+    pub fn api_keys(&self) -> Vec<String> {
+        self.stage_value(|s| s.api_keys.clone()).unwrap_or_default()
+    }
+
+    /// The stage variables (`stage_variables`), by name.
+    pub fn stage_variables(&self) -> BTreeMap<String, String> {
+        self.stage_value(|s| s.stage_variables.clone())
+            .unwrap_or_default()
+    }
+
     /// An error about this stage's settings, naming the file and the stage.
     pub fn error(&self, message: &str) -> Error {
         Error::new(format!(
@@ -497,11 +512,33 @@ const LOG_RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
+/// `api_keys` holds no empty key, and `stage_variables` only names API Gateway accepts.
+fn check_api_keys_and_stage_variables(
+    scope: &Scope,
+    key: &dyn Fn(&str) -> String,
+) -> std::result::Result<(), String> {
+    if let Some(keys) = &scope.api_keys
+        && keys.iter().any(String::is_empty)
+    {
+        return Err(format!("{}: an API key cannot be empty", key("api_keys")));
+    }
+    for name in scope.stage_variables.iter().flat_map(BTreeMap::keys) {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "{}: `{name}` is not a stage variable name; API Gateway allows letters, digits and `_`",
+                key("stage_variables")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the values one level of the file sets (`at` is its key prefix, e.g. `stages.dev.`)
 /// against what AWS accepts, then its `lambda_functions`, so that a deploy never starts with a
 /// value AWS would refuse half-way.
 fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
     let key = |name: &str| format!("key `{at}{name}`");
+    check_api_keys_and_stage_variables(scope, &key)?;
     if let Some(memory) = scope.lambda_memory_size
         && !(128..=10240).contains(&memory)
     {
@@ -731,6 +768,35 @@ mod tests {
     }
 
     #[test]
+    fn api_keys_and_stage_variables_are_the_stages_else_the_top_levels() {
+        let config = parse(json!({"app_name": "app",
+            "api_keys": ["top-key"], "stage_variables": {"env": "top"},
+            "stages": {"dev": {}, "prod": {"api_keys": ["k1", "k2"], "stage_variables": {"env": "prod", "db_name": "main"}},
+                       "open": {"api_keys": [], "stage_variables": {}}}}))
+        .unwrap();
+        let dev = config.stage("dev").unwrap();
+        assert_eq!(dev.api_keys(), ["top-key"]);
+        assert_eq!(
+            dev.stage_variables(),
+            BTreeMap::from([("env".to_owned(), "top".to_owned())])
+        );
+        let prod = config.stage("prod").unwrap();
+        assert_eq!(prod.api_keys(), ["k1", "k2"]);
+        assert_eq!(
+            prod.stage_variables(),
+            BTreeMap::from([
+                ("db_name".to_owned(), "main".to_owned()),
+                ("env".to_owned(), "prod".to_owned())
+            ])
+        );
+        let open = config.stage("open").unwrap();
+        assert!(open.api_keys().is_empty() && open.stage_variables().is_empty());
+        let unset = parse(json!({"app_name": "app", "stages": {"dev": {}}})).unwrap();
+        let unset = unset.stage("dev").unwrap();
+        assert!(unset.api_keys().is_empty() && unset.stage_variables().is_empty());
+    }
+
+    #[test]
     fn errors_name_the_file_and_key() {
         let cases = [
             (
@@ -768,6 +834,30 @@ mod tests {
                 "belongs at the top level",
             ),
             (json!([1]), "invalid type"),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"api_keys": "k"}}}),
+                "key `stages.dev.api_keys`: invalid type: string \"k\", expected a sequence",
+            ),
+            (
+                json!({"app_name": "app", "api_keys": ["k", 1]}),
+                "key `api_keys[1]`: invalid type",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"api_keys": [""]}}}),
+                "key `stages.dev.api_keys`: an API key cannot be empty",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"stage_variables": ["a"]}}}),
+                "key `stages.dev.stage_variables`: invalid type",
+            ),
+            (
+                json!({"app_name": "app", "stage_variables": {"n": 1}}),
+                "key `stage_variables.n`: invalid type",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"stage_variables": {"a-b": "1"}}}}),
+                "key `stages.dev.stage_variables`: `a-b` is not a stage variable name",
+            ),
             (
                 json!({"app_name": "app", "lambda_functions": {"a": {"lambda_timeout": 0}}}),
                 "key `lambda_functions.a.lambda_timeout`: 0 seconds is out of range; Lambda allows 1 to 900",

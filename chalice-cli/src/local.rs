@@ -3,6 +3,7 @@
 //! The server runs in the app's own binary (`--chalice-local`), so the requests go through the
 //! very gateway code the app links; the CLI only builds, configures and supervises it.
 
+use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 
 use chalice_runtime::LOCAL_ARG;
@@ -26,11 +27,14 @@ pub struct LocalOptions {
     pub release: bool,
 }
 
-/// The command line the app binary is started with.
+/// The command line the app binary is started with: `options`, and the stage's API Gateway
+/// stage, JWKS file, API keys and stage variables.
 pub fn app_args(
     options: &LocalOptions,
     api_gateway_stage: &str,
     cognito_jwks: Option<&std::path::Path>,
+    api_keys: &[String],
+    stage_variables: &BTreeMap<String, String>,
 ) -> Vec<String> {
     let host = if options.host.contains(':') {
         format!("[{}]", options.host)
@@ -49,6 +53,14 @@ pub fn app_args(
     if let Some(path) = cognito_jwks {
         args.push("--cognito-jwks".into());
         args.push(path.display().to_string());
+    }
+    for key in api_keys {
+        args.push("--api-key".into());
+        args.push(key.clone());
+    }
+    for (name, value) in stage_variables {
+        args.push("--stage-variable".into());
+        args.push(format!("{name}={value}"));
     }
     args
 }
@@ -80,6 +92,8 @@ pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
             options,
             &stage.api_gateway_stage(),
             jwks.as_deref(),
+            &stage.api_keys(),
+            &stage.stage_variables(),
         ))
         .envs(&function.environment_variables)
         .env_remove("AWS_LAMBDA_RUNTIME_API")
@@ -145,7 +159,7 @@ mod tests {
             release: false,
         };
         assert_eq!(
-            app_args(&options, "api", None),
+            app_args(&options, "api", None, &[], &BTreeMap::new()),
             [
                 "--chalice-local",
                 "127.0.0.1:8000",
@@ -158,11 +172,58 @@ mod tests {
             host: "::1".into(),
             ..options
         };
-        assert_eq!(app_args(&v6, "v1", None)[1], "[::1]:8000");
-        let with_keys = app_args(&v6, "v1", Some(std::path::Path::new("/p/jwks.json")));
+        assert_eq!(
+            app_args(&v6, "v1", None, &[], &BTreeMap::new())[1],
+            "[::1]:8000"
+        );
+        let with_keys = app_args(
+            &v6,
+            "v1",
+            Some(std::path::Path::new("/p/jwks.json")),
+            &[],
+            &BTreeMap::new(),
+        );
         assert_eq!(
             with_keys[with_keys.len() - 2..],
             ["--cognito-jwks", "/p/jwks.json"]
+        );
+    }
+
+    #[test]
+    fn api_keys_and_stage_variables_are_passed_one_argument_pair_each() {
+        let options = LocalOptions {
+            host: "127.0.0.1".into(),
+            port: 0,
+            stage: "dev".into(),
+            deny_unemulated: false,
+            release: false,
+        };
+        let variables = BTreeMap::from([
+            ("env".to_owned(), "dev".to_owned()),
+            ("url".to_owned(), "a=b".to_owned()),
+        ]);
+        assert_eq!(
+            app_args(
+                &options,
+                "api",
+                None,
+                &["k1".to_owned(), "k2".to_owned()],
+                &variables
+            ),
+            [
+                "--chalice-local",
+                "127.0.0.1:0",
+                "--stage",
+                "api",
+                "--api-key",
+                "k1",
+                "--api-key",
+                "k2",
+                "--stage-variable",
+                "env=dev",
+                "--stage-variable",
+                "url=a=b",
+            ]
         );
     }
 }

@@ -668,7 +668,8 @@ async fn bad_app_input_fails_naming_it_before_any_aws_call() {
         .await
         .unwrap_err();
     assert!(
-        error.starts_with(&format!("{}: cannot read the IAM policy", policy.display())),
+        error.starts_with(&format!("{}: cannot read:", policy.display()))
+            && error.contains("(the policy of function `api_handler`"),
         "{error}"
     );
     std::fs::write(&policy, "{\"Version\": ").unwrap();
@@ -676,7 +677,7 @@ async fn bad_app_input_fails_naming_it_before_any_aws_call() {
         .await
         .unwrap_err();
     assert!(
-        error.starts_with(&format!("{}: not a JSON policy", policy.display())),
+        error.starts_with(&format!("{}: not valid JSON:", policy.display())),
         "{error}"
     );
 

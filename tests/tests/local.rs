@@ -219,9 +219,51 @@ fn a_new_project_builds_and_serves_and_a_broken_one_says_why() {
     let (code, _) = served.stop();
     assert_eq!(code, Some(0));
 
-    // The app and the config must agree on the name.
+    // The stage's `api_keys` and `stage_variables` reach the local server.
     let main_rs = project.join("src/main.rs");
     let source = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(
+        &main_rs,
+        source.replace(
+            "fn main() {",
+            "#[app::route(\"/keyed\", api_key_required = true)]\n\
+             fn keyed(req: &Request) -> Value {\n    json!({\"env\": req.stage_vars.get(\"env\")})\n}\n\n\
+             fn main() {",
+        ),
+    )
+    .unwrap();
+    let config_path = project.join(".chalice/config.json");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let mut keyed: Value = serde_json::from_str(&config).unwrap();
+    keyed["stages"]["dev"]["api_keys"] = json!(["secret-key"]);
+    keyed["stages"]["dev"]["stage_variables"] = json!({"env": "blue"});
+    std::fs::write(&config_path, keyed.to_string()).unwrap();
+    let served = Served::start(&project, &[]);
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let keyed = |key: Option<&str>| {
+            let request = http.get(served.url("/keyed"));
+            match key {
+                Some(key) => request.header("x-api-key", key),
+                None => request,
+            }
+            .send()
+        };
+        assert_eq!(keyed(None).await.unwrap().status(), 403);
+        assert_eq!(keyed(Some("wrong")).await.unwrap().status(), 403);
+        let accepted = keyed(Some("secret-key")).await.unwrap();
+        assert_eq!(accepted.status(), 200);
+        assert_eq!(
+            accepted.json::<Value>().await.unwrap(),
+            json!({"env": "blue"})
+        );
+    });
+    let (code, _) = served.stop();
+    assert_eq!(code, Some(0));
+    std::fs::write(&config_path, config).unwrap();
+    std::fs::write(&main_rs, &source).unwrap();
+
+    // The app and the config must agree on the name.
     std::fs::write(
         &main_rs,
         source.replace("App::new(\"hello\")", "App::new(\"other\")"),

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::config::{Architecture, EndpointType, Stage};
 use crate::error::Result;
-use crate::model::{self, Model, Resource, RestApi, Role};
+use crate::model::{self, Model, Resource, RestApi};
 
-pub use crate::model::{DEFAULT_ROLE, Target as AuthorizerTarget};
+pub use crate::model::{DEFAULT_ROLE, Function, ManagedRole, Role, Target as AuthorizerTarget};
 pub use crate::naming::{RUNTIME, TAG_APP as APP_TAG, TAG_STAGE as STAGE_TAG};
 pub use chalice_runtime::lambda::API_HANDLER;
 /// The record name of the REST API.
@@ -31,10 +31,16 @@ pub struct Desired {
     pub account: Account,
     /// Tags every resource gets.
     pub tags: BTreeMap<String, String>,
-    /// The managed roles (none with `manage_iam_role: false`).
-    pub roles: Vec<DesiredRole>,
-    /// The API handler first, then one function per built-in authorizer.
-    pub functions: Vec<DesiredFunction>,
+    /// The managed roles, as the model resolves them (none when every function names its
+    /// own); each trusts Lambda ([`model::role::trust_policy`]).
+    pub roles: Vec<ManagedRole>,
+    /// The API handler first, then one function per built-in authorizer, as the model
+    /// resolves them.
+    pub functions: Vec<Function>,
+    /// Every function's architecture.
+    pub architecture: Architecture,
+    /// Base64 SHA-256 of the zip every function runs.
+    pub code_sha256: String,
     /// The REST API.
     pub api: DesiredApi,
 }
@@ -84,63 +90,24 @@ impl Desired {
     pub fn in_account(self, account: Account) -> Desired {
         Desired { account, ..self }
     }
-}
 
-/// An IAM role chalice-rs manages.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DesiredRole {
-    /// Its record name (`default-role`, or `<function>_role` for a role with its own policy).
-    pub resource_name: String,
-    /// The role name.
-    pub role_name: String,
-    /// The trust policy (Lambda may assume it).
-    pub trust_policy: Value,
-    /// The inline policy, named after the role.
-    pub policy: Value,
-}
+    /// The function the API's methods are proxied to.
+    pub fn api_handler(&self) -> Option<&Function> {
+        self.functions.iter().find(|f| f.is_api_handler())
+    }
 
-/// How a function gets its role.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RoleRef {
-    /// A managed role, by record name.
-    Managed(String),
-    /// A role the user made.
-    Arn(String),
-}
+    /// The function `name` (its record name).
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.name == name)
+    }
 
-/// One Lambda function.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DesiredFunction {
-    /// Its record name: `api_handler` or the authorizer's name.
-    pub resource_name: String,
-    /// The function name.
-    pub function_name: String,
-    /// The handler string the runtime dispatches on.
-    pub handler: String,
-    /// Its role.
-    pub role: RoleRef,
-    /// MB.
-    pub memory_size: u32,
-    /// Seconds.
-    pub timeout: u32,
-    /// Environment.
-    pub environment: BTreeMap<String, String>,
-    /// Tags.
-    pub tags: BTreeMap<String, String>,
-    /// x86_64 or arm64.
-    pub architecture: Architecture,
-    /// Base64 SHA-256 of the zip.
-    pub code_sha256: String,
-    /// Layers.
-    pub layers: Vec<String>,
-    /// Reserved concurrency.
-    pub reserved_concurrency: Option<u32>,
-    /// VPC subnets.
-    pub subnet_ids: Vec<String>,
-    /// VPC security groups.
-    pub security_group_ids: Vec<String>,
-    /// X-Ray active tracing.
-    pub xray: bool,
+    /// The functions API Gateway invokes (see [`Function::invoked_by`]), as
+    /// [`Model::invoked_by_api`] but for the authorizers API Gateway is to hold.
+    pub fn invoked_by_api(&self) -> impl Iterator<Item = &Function> {
+        self.functions
+            .iter()
+            .filter(|f| f.invoked_by(self.api.authorizers.iter().map(|a| &a.target)))
+    }
 }
 
 /// The REST API.
@@ -230,40 +197,6 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         read_policy,
     } = inputs;
     let model = Model::resolve_with(manifest, stage, read_policy)?;
-    let roles = model
-        .roles
-        .iter()
-        .map(|role| DesiredRole {
-            resource_name: role.resource_name.clone(),
-            role_name: role.role_name.clone(),
-            trust_policy: model::role::trust_policy(),
-            policy: role.policy.clone(),
-        })
-        .collect();
-    let functions = model
-        .functions
-        .iter()
-        .map(|function| DesiredFunction {
-            resource_name: function.name.clone(),
-            function_name: function.function_name.clone(),
-            handler: function.handler.clone(),
-            role: match &function.role {
-                Role::Managed(resource_name) => RoleRef::Managed(resource_name.clone()),
-                Role::Existing(arn) => RoleRef::Arn(arn.clone()),
-            },
-            memory_size: function.memory_size,
-            timeout: function.timeout,
-            environment: function.environment.clone(),
-            tags: function.tags.clone(),
-            architecture: model.architecture,
-            code_sha256: code_sha256.to_owned(),
-            layers: function.layers.clone(),
-            reserved_concurrency: function.reserved_concurrency,
-            subnet_ids: function.subnet_ids.clone(),
-            security_group_ids: function.security_group_ids.clone(),
-            xray: function.xray,
-        })
-        .collect();
     Ok(Desired {
         tags: BTreeMap::from([
             (APP_TAG.to_owned(), model.app.clone()),
@@ -273,8 +206,10 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         stage: model.stage,
         region: region.to_owned(),
         account: Account::default(),
-        roles,
-        functions,
+        roles: model.roles,
+        functions: model.functions,
+        architecture: model.architecture,
+        code_sha256: code_sha256.to_owned(),
         api: desired_api(&model.api),
     })
 }
@@ -345,6 +280,37 @@ fn desired_api(api: &RestApi) -> DesiredApi {
         resources,
         authorizers,
     }
+}
+
+/// The desired state of `manifest` on stage `dev` of the config `config_json`, with code
+/// `sha`, in account 123456789012 of `partition` and in `region`: the tests' fixture.
+#[cfg(test)]
+pub(crate) fn for_test(
+    manifest: &Manifest,
+    config_json: &str,
+    region: &str,
+    partition: &str,
+) -> Desired {
+    let config = crate::config::Config::parse(config_json, std::path::Path::new("config.json"))
+        .expect("the test's config parses");
+    desired(Inputs {
+        manifest,
+        stage: &config
+            .stage("dev")
+            .expect("the test's config has stage dev"),
+        region,
+        code_sha256: "sha",
+        read_policy: &|file| {
+            Err(crate::error::Error::new(format!(
+                "{file}: not in this test"
+            )))
+        },
+    })
+    .expect("the test's app resolves")
+    .in_account(Account {
+        id: "123456789012".into(),
+        partition: partition.into(),
+    })
 }
 
 #[cfg(test)]
@@ -436,16 +402,18 @@ mod tests {
                 },
             ]
         );
-        let roles: Vec<&RoleRef> = desired.functions.iter().map(|f| &f.role).collect();
+        let roles: Vec<&Role> = desired.functions.iter().map(|f| &f.role).collect();
         assert_eq!(
             roles,
             [
-                &RoleRef::Managed(DEFAULT_ROLE.into()),
-                &RoleRef::Arn("arn:aws:iam::123456789012:role/r".into())
+                &Role::Managed(DEFAULT_ROLE.into()),
+                &Role::Existing("arn:aws:iam::123456789012:role/r".into())
             ]
         );
-        assert_eq!(desired.roles[0].trust_policy, model::role::trust_policy());
-        assert_eq!(desired.functions[1].code_sha256, "sha");
+        let invoked: Vec<&str> = desired.invoked_by_api().map(|f| f.name.as_str()).collect();
+        assert_eq!(invoked, [API_HANDLER, "auth"]);
+        assert_eq!(desired.api_handler().unwrap().function_name, "app-dev");
+        assert_eq!(desired.code_sha256, "sha");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use serde_json::Value;
 
 use crate::bundle::{self, Bundle};
 use crate::error::{Error, Result};
+use crate::model;
 use crate::project::Project;
 
 pub use self::client::Aws;
@@ -111,17 +112,7 @@ async fn reconcile(
 ) -> Result<DeployReport> {
     let stage = project.config().stage(stage_name)?;
     let chalice_dir = project.dir().join(".chalice");
-    let read_policy = |file: &str| -> Result<Value> {
-        let path = chalice_dir.join(file);
-        let text = std::fs::read_to_string(&path).map_err(|error| {
-            Error::new(format!(
-                "{}: cannot read the IAM policy: {error}",
-                path.display()
-            ))
-        })?;
-        serde_json::from_str(&text)
-            .map_err(|error| Error::new(format!("{}: not a JSON policy: {error}", path.display())))
-    };
+    let read_policy = |file: &str| model::read_json(&chalice_dir.join(file));
     let desired = desired::desired(Inputs {
         manifest: &bundle.app.manifest,
         stage: &stage,
@@ -166,23 +157,12 @@ async fn reconcile(
 fn remember_observed(desired: &Desired, observed: &observed::Observed, record: &mut Record) {
     for role in &desired.roles {
         if let Some(found) = observed.roles.get(&role.resource_name) {
-            record.set(&role.resource_name, "iam_role", "role_arn", &found.arn);
-            record.set(
-                &role.resource_name,
-                "iam_role",
-                "role_name",
-                &role.role_name,
-            );
+            record.set_role(role, &found.arn);
         }
     }
     for function in &desired.functions {
-        if let Some(found) = observed.functions.get(&function.resource_name) {
-            record.set(
-                &function.resource_name,
-                "lambda_function",
-                "lambda_arn",
-                &found.arn,
-            );
+        if let Some(found) = observed.functions.get(&function.name) {
+            record.set_function(&function.name, &found.arn);
         }
     }
     if let Some(api) = &observed.api {

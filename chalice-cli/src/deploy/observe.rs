@@ -32,9 +32,7 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
     for function in &desired.functions {
         let found = read_function(aws, &function.function_name, desired, api_id.as_deref()).await?;
         if let Some(found) = found {
-            observed
-                .functions
-                .insert(function.resource_name.clone(), found);
+            observed.functions.insert(function.name.clone(), found);
         }
     }
     if let Some(id) = api_id {
@@ -69,9 +67,7 @@ fn stale(desired: &Desired, record: &Record) -> (Stale, Stale) {
     let functions = record
         .of_type("lambda_function")
         .map(|entry| (field(entry, "name"), field(entry, "lambda_arn")))
-        .filter(|(name, arn)| {
-            !arn.is_empty() && !desired.functions.iter().any(|f| &f.resource_name == name)
-        })
+        .filter(|(name, arn)| !arn.is_empty() && !desired.functions.iter().any(|f| &f.name == name))
         .map(|(name, arn)| (name, function_name_of(&arn).to_owned()))
         .collect();
     let roles = record
@@ -721,46 +717,26 @@ fn observed_authorizer(authorizer: &Authorizer) -> ObservedAuthorizer {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::path::Path;
 
     use aws_sdk_apigateway::types::{Integration, IntegrationResponse, IntegrationType};
     use aws_sdk_lambda::types::{
         Architecture, Concurrency, EnvironmentResponse, FunctionConfiguration,
         TracingConfigResponse, VpcConfigResponse,
     };
-    use chalice_runtime::manifest::Manifest;
     use serde_json::json;
 
     use super::*;
-    use crate::config::Config;
-    use crate::deploy::desired::{self, Account, Inputs};
+    use crate::deploy::desired;
+    use crate::test_support::{manifest, route};
 
     fn desired() -> Desired {
-        let manifest: Manifest = serde_json::from_value(json!({
-            "manifest_version": 1, "app_name": "app", "authorizers": [],
-            "routes": [{"path": "/", "methods": ["GET"], "view_name": "index", "authorizer": null,
-                        "scopes": [], "cors": false, "content_types": ["application/json"],
-                        "api_key_required": false, "path_params": []}]
-        }))
-        .unwrap();
-        let config = Config::parse(
+        let app = manifest("app", vec![route("/", &["GET"])], Vec::new());
+        desired::for_test(
+            &app,
             r#"{"app_name": "app", "stages": {"dev": {}}}"#,
-            Path::new("config.json"),
+            "us-west-2",
+            "aws",
         )
-        .unwrap();
-        let stage = config.stage("dev").unwrap();
-        desired::desired(Inputs {
-            manifest: &manifest,
-            stage: &stage,
-            region: "us-west-2",
-            code_sha256: "sha",
-            read_policy: &|_| unreachable!(),
-        })
-        .unwrap()
-        .in_account(Account {
-            id: "123456789012".into(),
-            partition: "aws".into(),
-        })
     }
 
     #[test]

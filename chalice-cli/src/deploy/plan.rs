@@ -7,8 +7,8 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use super::desired::{
-    AuthorizerTarget, Desired, DesiredAuthorizer, DesiredFunction, DesiredMethod, DesiredRole,
-    Integration, RoleRef,
+    AuthorizerTarget, Desired, DesiredAuthorizer, DesiredMethod, Function, Integration,
+    ManagedRole, Role,
 };
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, Twin,
@@ -28,22 +28,22 @@ pub enum Step {
     /// Delete the stage's REST API (or one tagged for it), if it is still there.
     DeleteRestApi { id: String },
     /// Create a role with its trust policy, tags and inline policy.
-    CreateRole(DesiredRole),
+    CreateRole(ManagedRole),
     /// Replace a role's inline policy.
-    PutRolePolicy(DesiredRole),
+    PutRolePolicy(ManagedRole),
     /// Create a function.
-    CreateFunction(DesiredFunction),
+    CreateFunction(Function),
     /// Upload new code.
-    UpdateFunctionCode(DesiredFunction),
+    UpdateFunctionCode(Function),
     /// Change memory, timeout, environment, role, handler, layers, VPC, tracing.
-    UpdateFunctionConfiguration(DesiredFunction),
+    UpdateFunctionConfiguration(Function),
     /// Make the tags exactly the desired ones.
     SetFunctionTags {
-        function: DesiredFunction,
+        function: Function,
         remove: Vec<String>,
     },
     /// Set or clear reserved concurrency.
-    SetFunctionConcurrency(DesiredFunction),
+    SetFunctionConcurrency(Function),
     /// Create the REST API.
     CreateRestApi,
     /// Create a resource (its parent exists by then).
@@ -209,10 +209,10 @@ pub fn source_arn(desired: &Desired, api_id: &str) -> String {
 }
 
 /// The role ARN a function should have.
-pub fn function_role_arn(desired: &Desired, function: &DesiredFunction) -> String {
+pub fn function_role_arn(desired: &Desired, function: &Function) -> String {
     match &function.role {
-        RoleRef::Arn(arn) => arn.clone(),
-        RoleRef::Managed(resource_name) => {
+        Role::Existing(arn) => arn.clone(),
+        Role::Managed(resource_name) => {
             let role = desired
                 .roles
                 .iter()
@@ -222,14 +222,19 @@ pub fn function_role_arn(desired: &Desired, function: &DesiredFunction) -> Strin
     }
 }
 
+/// The URI the API's methods are proxied to: the API handler's.
+pub fn proxy_uri(desired: &Desired) -> crate::error::Result<String> {
+    let handler = desired
+        .api_handler()
+        .map_or("", |f| f.function_name.as_str());
+    invocation_uri(&desired.region, &function_arn(desired, handler))
+}
+
 /// The URI an authorizer should invoke.
 pub fn authorizer_uri(desired: &Desired, authorizer: &DesiredAuthorizer) -> Option<String> {
     match &authorizer.target {
         AuthorizerTarget::Function(resource_name) => {
-            let function = desired
-                .functions
-                .iter()
-                .find(|f| &f.resource_name == resource_name)?;
+            let function = desired.function(resource_name)?;
             invocation_uri(
                 &desired.region,
                 &function_arn(desired, &function.function_name),
@@ -245,9 +250,7 @@ pub fn authorizer_uri(desired: &Desired, authorizer: &DesiredAuthorizer) -> Opti
 /// as the description of each deployment, so that the stage is known to serve this API.
 pub fn api_fingerprint(desired: &Desired) -> String {
     let handler = desired
-        .functions
-        .iter()
-        .find(|f| f.resource_name == super::desired::API_HANDLER)
+        .api_handler()
         .map(|f| function_arn(desired, &f.function_name));
     let authorizers: Vec<_> = desired
         .api
@@ -280,7 +283,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
         plan_function(
             desired,
             function,
-            observed.functions.get(&function.resource_name),
+            observed.functions.get(&function.name),
             &mut steps,
         );
     }
@@ -302,7 +305,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
 
 fn plan_function(
     desired: &Desired,
-    function: &DesiredFunction,
+    function: &Function,
     actual: Option<&ObservedFunction>,
     steps: &mut Vec<Step>,
 ) {
@@ -313,8 +316,8 @@ fn plan_function(
         }
         return;
     };
-    if actual.code_sha256 != function.code_sha256
-        || actual.architecture != architecture_name(function)
+    if actual.code_sha256 != desired.code_sha256
+        || actual.architecture != desired.architecture.as_str()
     {
         steps.push(Step::UpdateFunctionCode(function.clone()));
     }
@@ -345,14 +348,6 @@ fn plan_function(
     }
     if actual.reserved_concurrency != function.reserved_concurrency {
         steps.push(Step::SetFunctionConcurrency(function.clone()));
-    }
-}
-
-/// `x86_64` or `arm64`, as Lambda names them.
-pub fn architecture_name(function: &DesiredFunction) -> &'static str {
-    match function.architecture {
-        crate::config::Architecture::X86_64 => "x86_64",
-        crate::config::Architecture::Arm64 => "arm64",
     }
 }
 
@@ -558,23 +553,15 @@ fn plan_stale_resources(desired: &Desired, actual: &ObservedApi, steps: &mut Vec
 
 /// Every function API Gateway calls needs the permission, built-in authorizers included.
 fn plan_permissions(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
-    let invoked = desired.functions.iter().filter(|f| {
-        f.resource_name == super::desired::API_HANDLER
-            || desired
-                .api
-                .authorizers
-                .iter()
-                .any(|a| a.target == AuthorizerTarget::Function(f.resource_name.clone()))
-    });
-    for function in invoked {
+    for function in desired.invoked_by_api() {
         let allowed = observed.api.is_some()
             && observed
                 .functions
-                .get(&function.resource_name)
+                .get(&function.name)
                 .is_some_and(|f| f.invokable_by_api);
         if !allowed {
             steps.push(Step::AddPermission {
-                function: function.resource_name.clone(),
+                function: function.name.clone(),
                 function_name: function.function_name.clone(),
             });
         }
@@ -607,13 +594,7 @@ fn same_method(
         .and_then(|id| authorizer_names.get(id).copied());
     let same_integration = match &wanted.integration {
         Integration::Proxy => {
-            let handler = desired
-                .functions
-                .iter()
-                .find(|f| f.resource_name == super::desired::API_HANDLER);
-            let uri = handler.and_then(|f| {
-                invocation_uri(&desired.region, &function_arn(desired, &f.function_name)).ok()
-            });
+            let uri = proxy_uri(desired).ok();
             actual.integration_type.as_deref() == Some("AWS_PROXY") && uri == actual.integration_uri
         }
         Integration::CorsPreflight { allow_methods } => {
@@ -630,14 +611,12 @@ fn same_method(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use chalice_runtime::manifest::Manifest;
     use serde_json::json;
 
     use super::*;
-    use crate::config::Config;
-    use crate::deploy::desired::{self, Account, Inputs};
+    use crate::deploy::desired;
     use crate::deploy::observed::{ObservedApi, ObservedResource, ObservedRole};
 
     fn manifest() -> Manifest {
@@ -660,24 +639,12 @@ mod tests {
     }
 
     fn desired_in(manifest: &Manifest, region: &str, partition: &str) -> Desired {
-        let config = Config::parse(
-            r#"{"app_name": "app", "stages": {"dev": {}}}"#,
-            Path::new("config.json"),
-        )
-        .unwrap();
-        let stage = config.stage("dev").unwrap();
-        desired::desired(Inputs {
+        desired::for_test(
             manifest,
-            stage: &stage,
+            r#"{"app_name": "app", "stages": {"dev": {}}}"#,
             region,
-            code_sha256: "sha",
-            read_policy: &|_| unreachable!(),
-        })
-        .unwrap()
-        .in_account(Account {
-            id: "123456789012".into(),
-            partition: partition.into(),
-        })
+            partition,
+        )
     }
 
     /// What AWS holds right after `desired` was applied in full.
@@ -694,7 +661,7 @@ mod tests {
         }
         for function in &desired.functions {
             observed.functions.insert(
-                function.resource_name.clone(),
+                function.name.clone(),
                 ObservedFunction {
                     arn: function_arn(desired, &function.function_name),
                     handler: function.handler.clone(),
@@ -703,8 +670,8 @@ mod tests {
                     memory_size: function.memory_size,
                     timeout: function.timeout,
                     environment: function.environment.clone(),
-                    architecture: architecture_name(function).into(),
-                    code_sha256: function.code_sha256.clone(),
+                    architecture: desired.architecture.as_str().into(),
+                    code_sha256: desired.code_sha256.clone(),
                     layers: function.layers.clone(),
                     tags: function.tags.clone(),
                     reserved_concurrency: function.reserved_concurrency,
@@ -857,8 +824,7 @@ mod tests {
         let mut changed = manifest();
         changed.routes[0].authorizer = None;
         changed.authorizers.clear();
-        let mut desired = desired_of(&changed);
-        desired.functions.retain(|f| f.resource_name != "auth");
+        let desired = desired_of(&changed);
         assert_eq!(
             names(&plan(&desired, &observed)),
             [
@@ -1077,9 +1043,7 @@ mod tests {
         );
         // New code changes no API: its fingerprint is the same.
         let mut new_code = desired.clone();
-        for function in &mut new_code.functions {
-            function.code_sha256 = "new".into();
-        }
+        new_code.code_sha256 = "new".into();
         assert_eq!(api_fingerprint(&new_code), api_fingerprint(&desired));
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::model::ManagedRole;
 
 /// The record of one stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +98,22 @@ impl Record {
     /// A string field of the entry named `name`.
     pub fn value(&self, name: &str, field: &str) -> Option<&str> {
         self.get(name)?.get(field)?.as_str()
+    }
+
+    /// Records a managed role's ARN and name.
+    pub fn set_role(&mut self, role: &ManagedRole, arn: &str) {
+        self.set(&role.resource_name, "iam_role", "role_arn", arn);
+        self.set(
+            &role.resource_name,
+            "iam_role",
+            "role_name",
+            &role.role_name,
+        );
+    }
+
+    /// Records the ARN of function `name` (its record name).
+    pub fn set_function(&mut self, name: &str, arn: &str) {
+        self.set(name, "lambda_function", "lambda_arn", arn);
     }
 
     /// Sets a field of the entry `name` of `resource_type`, adding the entry at the end when new.

@@ -1,6 +1,7 @@
 //! The REST API of a stage: its settings, each route's methods as API Gateway authorizes them,
 //! the CORS preflights API Gateway answers itself, and the authorizers.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chalice_runtime::manifest::{Manifest, ManifestRoute};
@@ -46,6 +47,12 @@ pub struct ApiSettings {
     pub policy: Option<Value>,
     /// The VPC endpoints of a PRIVATE API.
     pub vpce_ids: Vec<String>,
+    /// The API keys the stage accepts on `api_key_required` methods (`api_keys`). Served by
+    /// `local`; not yet deployed nor packaged.
+    pub api_keys: Vec<String>,
+    /// The stage variables (`stage_variables`). Served by `local`; not yet deployed nor
+    /// packaged.
+    pub stage_variables: BTreeMap<String, String>,
 }
 
 impl ApiSettings {
@@ -58,6 +65,8 @@ impl ApiSettings {
             binary_media_types: DEFAULT_BINARY_TYPES.map(str::to_owned).to_vec(),
             policy: None,
             vpce_ids: Vec::new(),
+            api_keys: Vec::new(),
+            stage_variables: BTreeMap::new(),
         }
     }
 
@@ -118,6 +127,8 @@ impl ApiSettings {
             minimum_compression_size: stage.minimum_compression_size(),
             policy,
             vpce_ids: vpce,
+            api_keys: stage.api_keys(),
+            stage_variables: stage.stage_variables(),
             ..ApiSettings::chalice_defaults()
         })
     }
@@ -537,7 +548,8 @@ mod tests {
         let config = Config::parse(
             r#"{"app_name": "a", "stages": {
                 "dev": {"api_gateway_stage": "v1", "minimum_compression_size": 10,
-                        "api_gateway_endpoint_type": "REGIONAL", "api_gateway_policy_file": "api.json"},
+                        "api_gateway_endpoint_type": "REGIONAL", "api_gateway_policy_file": "api.json",
+                        "api_keys": ["k1"], "stage_variables": {"env": "dev"}},
                 "edge": {}}}"#,
             Path::new("config.json"),
         )
@@ -555,6 +567,8 @@ mod tests {
         );
         assert_eq!(dev.minimum_compression_size, Some(10));
         assert_eq!(dev.policy, Some(json!({"Statement": []})));
+        assert_eq!(dev.api_keys, ["k1"]);
+        assert_eq!(dev.stage_variables["env"], "dev");
         let edge = ApiSettings::for_stage_with(&config.stage("edge").unwrap(), &read).unwrap();
         assert_eq!(edge, ApiSettings::chalice_defaults());
         let error = ApiSettings::for_stage_with(&config.stage("dev").unwrap(), &|file| {
@@ -566,5 +580,92 @@ mod tests {
             error,
             "api.json: cannot read (the REST API's resource policy, `api_gateway_policy_file`)"
         );
+    }
+
+    mod settings_files {
+        use super::*;
+        use crate::test_support::assert_json;
+
+        fn settings(config: Value, files: &[(&str, &str)]) -> Result<ApiSettings> {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "chalice-rs-api-settings-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(dir.join(".chalice")).unwrap();
+            for (name, text) in files {
+                std::fs::write(dir.join(".chalice").join(name), text).unwrap();
+            }
+            let config =
+                Config::parse(&config.to_string(), &dir.join(crate::config::CONFIG_PATH)).unwrap();
+            let result = ApiSettings::for_stage(&config.stage("dev").unwrap(), &dir);
+            std::fs::remove_dir_all(&dir).unwrap();
+            result
+        }
+
+        #[test]
+        fn private_api_gets_chalices_vpce_policy() {
+            let settings = settings(
+                json!({"app_name": "a", "stages": {"dev": {
+                    "api_gateway_endpoint_type": "PRIVATE", "api_gateway_endpoint_vpce": "vpce-1"}}}),
+                &[],
+            )
+            .unwrap();
+            assert_json(
+                settings.policy.as_ref().unwrap(),
+                &json!({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "execute-api:Invoke",
+                    "Resource": "arn:*:execute-api:*:*:*",
+                    "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+                }]}),
+            );
+            assert_eq!(settings.vpce_ids, ["vpce-1"]);
+        }
+
+        #[test]
+        fn policy_file_is_read_from_dot_chalice() {
+            let settings = settings(
+                json!({"app_name": "a", "stages": {"dev": {"api_gateway_policy_file": "api-policy.json"}}}),
+                &[("api-policy.json", r#"{"Version": "2012-10-17", "Statement": []}"#)],
+            )
+            .unwrap();
+            assert_eq!(
+                settings.policy,
+                Some(json!({"Version": "2012-10-17", "Statement": []}))
+            );
+        }
+
+        #[test]
+        fn mistakes_name_the_stage_or_file() {
+            let cases = [
+                (
+                    json!({"app_name": "a", "stages": {"dev": {"api_gateway_endpoint_vpce": "vpce-1"}}}),
+                    vec![],
+                    "only for `api_gateway_endpoint_type` PRIVATE",
+                ),
+                (
+                    json!({"app_name": "a", "stages": {"dev": {"api_gateway_endpoint_type": "PRIVATE"}}}),
+                    vec![],
+                    "needs `api_gateway_policy_file` or `api_gateway_endpoint_vpce`",
+                ),
+                (
+                    json!({"app_name": "a", "stages": {"dev": {"api_gateway_policy_file": "missing.json"}}}),
+                    vec![],
+                    "missing.json: cannot read",
+                ),
+                (
+                    json!({"app_name": "a", "stages": {"dev": {"api_gateway_policy_file": "bad.json"}}}),
+                    vec![("bad.json", "{nope")],
+                    "bad.json: not valid JSON",
+                ),
+            ];
+            for (config, files, expected) in cases {
+                let error = settings(config, &files).unwrap_err().to_string();
+                assert!(error.contains(expected), "{error}");
+            }
+        }
     }
 }

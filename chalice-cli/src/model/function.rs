@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chalice_runtime::lambda::API_HANDLER;
 use chalice_runtime::manifest::{Manifest, ManifestAuthorizer};
 
+use super::authorizer::Target;
 use super::role::Role;
 use crate::config::FunctionConfig;
 use crate::error::{Error, Result};
@@ -81,6 +82,14 @@ impl Function {
     /// Whether this is the API handler (every other function is a built-in authorizer).
     pub fn is_api_handler(&self) -> bool {
         self.name == API_HANDLER
+    }
+
+    /// Whether API Gateway invokes this function, so that it needs its permission: the API
+    /// handler always, a built-in authorizer's function when one of the API's authorizers
+    /// (their `targets`) calls it.
+    pub fn invoked_by<'a>(&self, mut targets: impl Iterator<Item = &'a Target>) -> bool {
+        self.is_api_handler()
+            || targets.any(|target| matches!(target, Target::Function(name) if *name == self.name))
     }
 }
 

@@ -119,13 +119,9 @@ impl Model {
     /// The functions API Gateway invokes, which each need its permission: the API handler, and
     /// each built-in authorizer whose authorizer the API holds (all of them).
     pub fn invoked_by_api(&self) -> impl Iterator<Item = &Function> {
-        self.functions.iter().filter(|f| {
-            f.is_api_handler()
-                || self
-                    .api
-                    .gateway_authorizers()
-                    .any(|a| a.target == Target::Function(f.name.clone()))
-        })
+        self.functions
+            .iter()
+            .filter(|f| f.invoked_by(self.api.gateway_authorizers().map(|a| &a.target)))
     }
 }
 

@@ -11,16 +11,15 @@ use crate::deploy::client::{
     busy_retried, create_or_adopt, delete_or_confirm, failed, unless_missing,
 };
 use crate::deploy::desired::{
-    API_HANDLER, AuthorizerTarget, DesiredAuthorizer, DesiredMethod, Integration, REST_API,
+    AuthorizerTarget, DesiredAuthorizer, DesiredMethod, Integration, REST_API,
 };
 use crate::deploy::observe;
 use crate::deploy::plan::{
-    ALLOW_METHODS_HEADER, api_fingerprint, authorizer_uri, function_arn, response_header_parameter,
+    ALLOW_METHODS_HEADER, api_fingerprint, authorizer_uri, proxy_uri, response_header_parameter,
     rest_api_url,
 };
 use crate::deploy::record::Record;
 use crate::error::{Error, Result};
-use crate::openapi::invocation_uri;
 
 impl Executor<'_> {
     pub(super) async fn delete_twin_api(&self, id: &str, what: &str) -> Result<Effect> {
@@ -282,15 +281,7 @@ impl Executor<'_> {
     /// Proxies a method to the API handler.
     async fn put_proxy_integration(&self, path: &str, method: &str, what: &str) -> Result<()> {
         let desired = self.desired(what)?;
-        let handler = desired
-            .functions
-            .iter()
-            .find(|f| f.resource_name == API_HANDLER);
-        let uri = invocation_uri(
-            &desired.region,
-            &function_arn(desired, handler.map_or("", |f| f.function_name.as_str())),
-        )
-        .map_err(|error| Error::new(format!("{what}: {error}")))?;
+        let uri = proxy_uri(desired).map_err(|error| Error::new(format!("{what}: {error}")))?;
         let put = self
             .aws
             .apigateway

@@ -4,15 +4,16 @@ use serde_json::Value;
 
 use super::{Effect, Executor, gone_unless};
 use crate::deploy::client::{failed, unless_missing};
-use crate::deploy::desired::DesiredRole;
+use crate::deploy::desired::ManagedRole;
 use crate::deploy::plan::role_arn;
 use crate::deploy::record::Record;
 use crate::error::Result;
+use crate::model::role::trust_policy;
 
 impl Executor<'_> {
     pub(super) async fn create_role(
         &self,
-        role: &DesiredRole,
+        role: &ManagedRole,
         record: &mut Record,
         what: &str,
     ) -> Result<Effect> {
@@ -22,7 +23,7 @@ impl Executor<'_> {
             .iam
             .create_role()
             .role_name(&role.role_name)
-            .assume_role_policy_document(role.trust_policy.to_string());
+            .assume_role_policy_document(trust_policy().to_string());
         for (key, value) in &desired.tags {
             create = create.tags(
                 aws_sdk_iam::types::Tag::builder()
@@ -47,7 +48,7 @@ impl Executor<'_> {
             }
             Err(error) => return Err(failed(what, error)),
         };
-        record_role(record, role, &arn);
+        record.set_role(role, &arn);
         self.put_role_policy(&role.role_name, &role.policy, what)
             .await?;
         Ok(Effect::Changed)
@@ -55,14 +56,14 @@ impl Executor<'_> {
 
     pub(super) async fn update_role_policy(
         &self,
-        role: &DesiredRole,
+        role: &ManagedRole,
         record: &mut Record,
         what: &str,
     ) -> Result<Effect> {
         let desired = self.desired(what)?;
         self.put_role_policy(&role.role_name, &role.policy, what)
             .await?;
-        record_role(record, role, &role_arn(desired, &role.role_name));
+        record.set_role(role, &role_arn(desired, &role.role_name));
         Ok(Effect::Changed)
     }
 
@@ -126,17 +127,6 @@ impl Executor<'_> {
     }
 }
 
-/// Records a managed role's ARN and name.
-fn record_role(record: &mut Record, role: &DesiredRole, arn: &str) {
-    record.set(&role.resource_name, "iam_role", "role_arn", arn);
-    record.set(
-        &role.resource_name,
-        "iam_role",
-        "role_name",
-        &role.role_name,
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::desired;
@@ -146,7 +136,7 @@ mod tests {
     fn a_role_is_recorded_by_its_arn_and_name() {
         let mut record = Record::default();
         let role = &desired().roles[0];
-        record_role(&mut record, role, "arn:aws:iam::123456789012:role/app-dev");
+        record.set_role(role, "arn:aws:iam::123456789012:role/app-dev");
         assert_eq!(
             record.value(&role.resource_name, "role_name"),
             Some("app-dev")

@@ -12,17 +12,18 @@ use aws_sdk_lambda::types::{
 use aws_smithy_types::Blob;
 
 use super::{Effect, Executor, Target, gone_unless};
+use crate::config::Architecture;
 use crate::deploy::client::{PROPAGATION, create_or_adopt, failed, unless_missing, with_retries};
-use crate::deploy::desired::{DesiredFunction, RUNTIME};
+use crate::deploy::desired::{Function, RUNTIME};
 use crate::deploy::observe;
-use crate::deploy::plan::{architecture_name, function_arn, function_role_arn, source_arn};
+use crate::deploy::plan::{function_arn, function_role_arn, source_arn};
 use crate::deploy::record::Record;
 use crate::error::Result;
 
 impl Executor<'_> {
     pub(super) async fn create_function(
         &self,
-        function: &DesiredFunction,
+        function: &Function,
         record: &mut Record,
         what: &str,
     ) -> Result<Effect> {
@@ -46,7 +47,7 @@ impl Executor<'_> {
                     .memory_size(i32::try_from(function.memory_size).unwrap_or(i32::MAX))
                     .timeout(i32::try_from(function.timeout).unwrap_or(i32::MAX))
                     .environment(environment(function))
-                    .architectures(lambda_architecture(function))
+                    .architectures(lambda_architecture(desired.architecture))
                     .set_layers(Some(function.layers.clone()))
                     .vpc_config(vpc_config(function))
                     .tracing_config(tracing(function));
@@ -82,12 +83,7 @@ impl Executor<'_> {
             .function_name(&function.function_name)
             .wait(Duration::from_secs(300))
             .await;
-        record.set(
-            &function.resource_name,
-            "lambda_function",
-            "lambda_arn",
-            &arn,
-        );
+        record.set_function(&function.name, &arn);
         Ok(Effect::Changed)
     }
 
@@ -104,17 +100,17 @@ impl Executor<'_> {
 
     pub(super) async fn update_function_code(
         &self,
-        function: &DesiredFunction,
+        function: &Function,
         what: &str,
     ) -> Result<Effect> {
-        let zip = self.target(what)?.zip;
+        let Target { desired, zip } = self.target(what)?;
         self.wait_updated(&function.function_name).await;
         self.aws
             .lambda
             .update_function_code()
             .function_name(&function.function_name)
             .zip_file(Blob::new(zip.to_vec()))
-            .architectures(lambda_architecture(function))
+            .architectures(lambda_architecture(desired.architecture))
             .send()
             .await
             .map_err(|e| failed(what, e))?;
@@ -123,7 +119,7 @@ impl Executor<'_> {
 
     pub(super) async fn update_function_configuration(
         &self,
-        function: &DesiredFunction,
+        function: &Function,
         record: &mut Record,
         what: &str,
     ) -> Result<Effect> {
@@ -156,10 +152,8 @@ impl Executor<'_> {
         )
         .await
         .map_err(|e| failed(what, e))?;
-        record.set(
-            &function.resource_name,
-            "lambda_function",
-            "lambda_arn",
+        record.set_function(
+            &function.name,
             &function_arn(desired, &function.function_name),
         );
         Ok(Effect::Changed)
@@ -167,7 +161,7 @@ impl Executor<'_> {
 
     pub(super) async fn set_function_tags(
         &self,
-        function: &DesiredFunction,
+        function: &Function,
         remove: &[String],
         what: &str,
     ) -> Result<Effect> {
@@ -195,7 +189,7 @@ impl Executor<'_> {
 
     pub(super) async fn set_function_concurrency(
         &self,
-        function: &DesiredFunction,
+        function: &Function,
         what: &str,
     ) -> Result<Effect> {
         let lambda = &self.aws.lambda;
@@ -293,20 +287,20 @@ fn statement_id(api: &str) -> String {
     format!("chalice-rs-apigateway-{api}")
 }
 
-fn environment(function: &DesiredFunction) -> Environment {
+fn environment(function: &Function) -> Environment {
     Environment::builder()
         .set_variables(Some(function.environment.clone().into_iter().collect()))
         .build()
 }
 
-fn vpc_config(function: &DesiredFunction) -> VpcConfig {
+fn vpc_config(function: &Function) -> VpcConfig {
     VpcConfig::builder()
         .set_subnet_ids(Some(function.subnet_ids.clone()))
         .set_security_group_ids(Some(function.security_group_ids.clone()))
         .build()
 }
 
-fn tracing(function: &DesiredFunction) -> TracingConfig {
+fn tracing(function: &Function) -> TracingConfig {
     TracingConfig::builder()
         .mode(if function.xray {
             TracingMode::Active
@@ -316,8 +310,8 @@ fn tracing(function: &DesiredFunction) -> TracingConfig {
         .build()
 }
 
-fn lambda_architecture(function: &DesiredFunction) -> LambdaArchitecture {
-    LambdaArchitecture::from(architecture_name(function))
+fn lambda_architecture(architecture: Architecture) -> LambdaArchitecture {
+    LambdaArchitecture::from(architecture.as_str())
 }
 
 #[cfg(test)]
@@ -340,7 +334,14 @@ mod tests {
         let mut untraced = function.clone();
         untraced.xray = false;
         assert_eq!(tracing(&untraced).mode(), Some(&TracingMode::PassThrough));
-        assert_eq!(lambda_architecture(function), LambdaArchitecture::X8664);
+        assert_eq!(
+            lambda_architecture(desired.architecture),
+            LambdaArchitecture::X8664
+        );
+        assert_eq!(
+            lambda_architecture(Architecture::Arm64),
+            LambdaArchitecture::Arm64
+        );
     }
 
     #[test]

@@ -188,47 +188,26 @@ fn gone_unless(deleted: bool) -> Effect {
 
 #[cfg(test)]
 pub(super) mod tests {
-    use std::path::Path;
 
     use aws_config::{BehaviorVersion, Region, SdkConfig};
-    use chalice_runtime::manifest::Manifest;
-    use serde_json::json;
 
     use super::*;
-    use crate::config::Config;
-    use crate::deploy::desired::{self, Account, Inputs};
+    use crate::deploy::desired;
     use crate::deploy::observed::{ObservedApi, ObservedAuthorizer, ObservedResource};
+    use crate::test_support::{manifest, route};
 
     /// A stage with every function setting the executor converts.
     pub(in crate::deploy::execute) fn desired() -> Desired {
-        let manifest: Manifest = serde_json::from_value(json!({
-            "manifest_version": 1, "app_name": "app", "authorizers": [],
-            "routes": [{"path": "/", "methods": ["GET"], "view_name": "index", "authorizer": null,
-                        "scopes": [], "cors": false, "content_types": ["application/json"],
-                        "api_key_required": false, "path_params": []}]
-        }))
-        .unwrap();
-        let config = Config::parse(
+        let app = manifest("app", vec![route("/", &["GET"])], Vec::new());
+        desired::for_test(
+            &app,
             r#"{"app_name": "app", "stages": {"dev": {
                 "environment_variables": {"MODE": "test"},
                 "subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"], "xray": true,
                 "api_gateway_endpoint_type": "REGIONAL"}}}"#,
-            Path::new("config.json"),
+            "us-west-2",
+            "aws",
         )
-        .unwrap();
-        let stage = config.stage("dev").unwrap();
-        desired::desired(Inputs {
-            manifest: &manifest,
-            stage: &stage,
-            region: "us-west-2",
-            code_sha256: "sha",
-            read_policy: &|_| unreachable!(),
-        })
-        .unwrap()
-        .in_account(Account {
-            id: "123456789012".into(),
-            partition: "aws".into(),
-        })
     }
 
     #[test]
