@@ -292,3 +292,24 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    /// The one-line summary `--help` starts with names every command there is.
+    #[test]
+    fn the_help_summary_names_every_command() {
+        let command = Cli::command();
+        let about = command
+            .get_about()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        for subcommand in command.get_subcommands() {
+            let name = subcommand.get_name();
+            assert!(about.contains(name), "`{name}` is missing from: {about}");
+        }
+    }
+}
