@@ -66,6 +66,41 @@ impl Served {
     }
 
     /// The URL of `path` on the server.
+    /// Checks that it answers `/` as the demo app behind API Gateway does: the token `allow`
+    /// reaches the view (200, principal `user`, stage `api`), `deny` is the policy's 403 and no
+    /// token API Gateway's 401.
+    ///
+    /// # Panics
+    /// On any other answer.
+    pub async fn assert_answers_as_the_demo_app(&self) {
+        let http = reqwest::Client::new();
+        let get = |token: Option<&str>| {
+            let request = http.get(self.url("/"));
+            match token {
+                Some(token) => request.header("Authorization", token),
+                None => request,
+            }
+            .send()
+        };
+        let allowed = get(Some("allow")).await.unwrap();
+        assert_eq!(allowed.status(), 200);
+        let body: serde_json::Value = allowed.json().await.unwrap();
+        assert_eq!(body["context"]["authorizer"]["principalId"], "user");
+        assert_eq!(body["context"]["stage"], "api");
+        let denied = get(Some("deny")).await.unwrap();
+        assert_eq!(denied.status(), 403);
+        assert_eq!(
+            denied.text().await.unwrap(),
+            r#"{"Message":"User is not authorized to access this resource"}"#
+        );
+        let missing = get(None).await.unwrap();
+        assert_eq!(missing.status(), 401);
+        assert_eq!(
+            missing.text().await.unwrap(),
+            r#"{"message":"Unauthorized"}"#
+        );
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -133,34 +133,7 @@ async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
 /// `chalice-rs local`: API Gateway's answers for a token allowed, denied, and missing.
 async fn answers_as_api_gateway_would(dir: &Path) {
     let served = Served::start(dir, &["--stage", STAGE]);
-    let http = reqwest::Client::new();
-    let allowed = http
-        .get(served.url("/"))
-        .header("Authorization", "allow")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(allowed.status(), 200);
-    let body: Value = allowed.json().await.unwrap();
-    assert_eq!(body["context"]["authorizer"]["principalId"], "user");
-    assert_eq!(body["context"]["stage"], "api");
-    let denied = http
-        .get(served.url("/"))
-        .header("Authorization", "deny")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(denied.status(), 403);
-    assert_eq!(
-        denied.text().await.unwrap(),
-        r#"{"Message":"User is not authorized to access this resource"}"#
-    );
-    let missing = http.get(served.url("/")).send().await.unwrap();
-    assert_eq!(missing.status(), 401);
-    assert_eq!(
-        missing.text().await.unwrap(),
-        r#"{"message":"Unauthorized"}"#
-    );
+    served.assert_answers_as_the_demo_app().await;
     let (code, log) = served.stop();
     assert_eq!(code, Some(0), "{log:#?}");
 }
