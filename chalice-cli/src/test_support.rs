@@ -1,6 +1,7 @@
 //! Fixtures shared by the unit tests: manifests built by hand, and an exact-JSON comparison
 //! that also checks key order (serde_json's map equality ignores it).
 
+use chalice_runtime::ApiKind;
 use chalice_runtime::manifest::{MANIFEST_VERSION, Manifest, ManifestAuthorizer, ManifestRoute};
 use serde_json::Value;
 
@@ -24,6 +25,7 @@ pub fn manifest(
     Manifest {
         manifest_version: MANIFEST_VERSION,
         app_name: name.to_owned(),
+        api_kind: ApiKind::Rest,
         routes,
         authorizers,
     }
@@ -72,6 +74,7 @@ pub fn builtin(name: &str) -> ManifestAuthorizer {
         ttl_seconds: None,
         execution_role: None,
         identity_sources: Vec::new(),
+        simple_responses: false,
     }
 }
 

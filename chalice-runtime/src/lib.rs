@@ -41,6 +41,7 @@ mod unwind;
 pub mod contract;
 pub mod cors;
 // The app model: what the user writes and what the macros register.
+mod api_kind;
 mod auth;
 mod auth_answer;
 mod authorizer;
@@ -68,6 +69,7 @@ pub mod app {
 }
 
 pub use crate::application::{App, LOCAL_ARG, MANIFEST_ARG};
+pub use api_kind::ApiKind;
 pub use auth::{AuthError, AuthRequest, AuthResponse, AuthRoute, InvalidAuthResponse};
 pub use auth_answer::{AuthAnswer, BuiltPolicy};
 pub use authorizer::{

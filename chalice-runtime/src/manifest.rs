@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api_kind::ApiKind;
 use crate::authorizer::AuthorizerKind;
 use crate::registry::{Registry, Route};
 
@@ -16,6 +17,10 @@ pub struct Manifest {
     pub manifest_version: u32,
     /// The name given to `App::new`.
     pub app_name: String,
+    /// The API Gateway product the app is served by; manifests written before HTTP APIs
+    /// existed are REST.
+    #[serde(default)]
+    pub api_kind: ApiKind,
     /// The routes, sorted by path.
     pub routes: Vec<ManifestRoute>,
     /// Every authorizer: all built-in ones, and every other one a route names.
@@ -65,6 +70,10 @@ pub enum ManifestAuthorizer {
         execution_role: Option<String>,
         /// The identity sources (REQUEST).
         identity_sources: Vec<String>,
+        /// HTTP APIs: the function answers `{"isAuthorized": .., "context": ..}` (API Gateway's
+        /// `EnableSimpleResponses`) rather than an IAM policy.
+        #[serde(default)]
+        simple_responses: bool,
     },
     /// IAM.
     Iam {
@@ -100,6 +109,23 @@ pub enum ManifestAuthorizer {
         identity_sources: Vec<String>,
         /// Default scopes.
         scopes: Vec<String>,
+        /// HTTP APIs: the function answers `{"isAuthorized": .., "context": ..}` (API Gateway's
+        /// `EnableSimpleResponses`) rather than an IAM policy.
+        #[serde(default)]
+        simple_responses: bool,
+    },
+    /// A JWT authorizer (HTTP APIs only): API Gateway verifies the token itself.
+    Jwt {
+        /// The name.
+        name: String,
+        /// The issuer (`iss`) tokens must carry; its JWKS is found from it.
+        issuer: String,
+        /// The accepted audiences (`aud`, or `client_id` when a token has no `aud`).
+        audiences: Vec<String>,
+        /// Where the token is read, as API Gateway writes it (`$request.header.Authorization`).
+        identity_source: String,
+        /// Default scopes.
+        scopes: Vec<String>,
     },
 }
 
@@ -110,7 +136,8 @@ impl ManifestAuthorizer {
             ManifestAuthorizer::Builtin { name, .. }
             | ManifestAuthorizer::Iam { name }
             | ManifestAuthorizer::CognitoUserPools { name, .. }
-            | ManifestAuthorizer::Custom { name, .. } => name,
+            | ManifestAuthorizer::Custom { name, .. }
+            | ManifestAuthorizer::Jwt { name, .. } => name,
         }
     }
 }
@@ -135,6 +162,7 @@ impl Manifest {
         Manifest {
             manifest_version: MANIFEST_VERSION,
             app_name: app_name.to_owned(),
+            api_kind: ApiKind::Rest,
             routes,
             authorizers: registry
                 .authorizers()
@@ -169,6 +197,7 @@ fn manifest_authorizer(kind: AuthorizerKind) -> ManifestAuthorizer {
             ttl_seconds: builtin.ttl_seconds(),
             execution_role: builtin.execution_role().map(str::to_owned),
             identity_sources: strings(builtin.identity_sources()),
+            simple_responses: false,
         },
         AuthorizerKind::Iam(iam) => ManifestAuthorizer::Iam {
             name: iam.name().to_owned(),
@@ -193,6 +222,7 @@ fn manifest_authorizer(kind: AuthorizerKind) -> ManifestAuthorizer {
             invoke_role_arn: custom.invoke_role().map(str::to_owned),
             identity_sources: strings(custom.request_identity_sources().unwrap_or(&[])),
             scopes: strings(custom.default_scopes()),
+            simple_responses: false,
         },
     }
 }

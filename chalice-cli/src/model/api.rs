@@ -380,6 +380,7 @@ mod tests {
             invoke_role_arn: None,
             identity_sources: Vec::new(),
             scopes: Vec::new(),
+            simple_responses: false,
         }
     }
 

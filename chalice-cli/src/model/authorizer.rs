@@ -122,6 +122,11 @@ impl Authorizer {
                 credentials: invoke_role_arn.clone(),
                 used,
             },
+            ManifestAuthorizer::Jwt { name, .. } => {
+                return Err(Error::new(format!(
+                    "authorizer `{name}` is a JWT authorizer, which only an HTTP API has: choose one in the app with `App::new(..).http_api()`"
+                )));
+            }
         };
         Ok(authorizer)
     }
@@ -262,6 +267,7 @@ mod tests {
             ttl_seconds: Some(0),
             execution_role: Some("arn:aws:iam::123456789012:role/invoke".into()),
             identity_sources: sources.iter().map(|s| (*s).to_owned()).collect(),
+            simple_responses: false,
         }
     }
 
@@ -342,6 +348,7 @@ mod tests {
                 invoke_role_arn: None,
                 identity_sources: Vec::new(),
                 scopes: Vec::new(),
+                simple_responses: false,
             },
             true,
         )

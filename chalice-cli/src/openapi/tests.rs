@@ -38,6 +38,7 @@ fn custom(name: &str, invoke_role_arn: Option<&str>) -> ManifestAuthorizer {
         invoke_role_arn: invoke_role_arn.map(str::to_owned),
         identity_sources: Vec::new(),
         scopes: Vec::new(),
+        simple_responses: false,
     }
 }
 
@@ -59,6 +60,7 @@ fn builtin_myauth(header: &str) -> ManifestAuthorizer {
         ttl_seconds: Some(10),
         execution_role: Some("arn:role".into()),
         identity_sources: Vec::new(),
+        simple_responses: false,
     }
 }
 
@@ -659,6 +661,7 @@ fn request_builtin(sources: &[&str]) -> ManifestAuthorizer {
         ttl_seconds: None,
         execution_role: None,
         identity_sources: sources.iter().map(|s| (*s).to_owned()).collect(),
+        simple_responses: false,
     }
 }
 
@@ -722,6 +725,7 @@ fn request_custom_authorizer() {
         invoke_role_arn: Some("role-arn".into()),
         identity_sources: vec!["context.identity.sourceIp".into()],
         scopes: Vec::new(),
+        simple_responses: false,
     };
     let doc = swagger(
         &manifest(
@@ -756,6 +760,7 @@ fn a_request_authorizer_without_sources_or_an_unknown_type_is_an_error() {
                 ttl_seconds: None,
                 execution_role: None,
                 identity_sources: Vec::new(),
+                simple_responses: false,
             },
             "\"COOKIE\"",
         ),

@@ -413,6 +413,7 @@ fn manifest_describes_every_authorizer_kind() {
             ttl_seconds: Some(0),
             execution_role: None,
             identity_sources: vec![],
+            simple_responses: false,
         }
     );
     let users = manifest

@@ -113,6 +113,7 @@ fn manifest_lists_the_route_and_the_authorizer() {
             ttl_seconds: None,
             execution_role: None,
             identity_sources: vec![],
+            simple_responses: false,
         }]
     );
 }
