@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use chalice_runtime::lambda::API_HANDLER;
 use serde::Deserialize;
@@ -182,14 +183,8 @@ impl Config {
                 .iter()
                 .chain(&top.lambda_functions)
                 .flat_map(BTreeMap::keys);
-            for function in std::iter::once(API_HANDLER).chain(functions.map(String::as_str)) {
-                let name = naming::function_name(&app_name, stage, function);
-                naming::check_function_name(&name).map_err(|message| {
-                    at(format!(
-                        "key `stages.{stage}`: stage `{stage}` of app `{app_name}` gives {message}; shorten app_name or the stage's name"
-                    ))
-                })?;
-            }
+            check_function_names(&app_name, stage, functions.map(String::as_str))
+                .map_err(|message| at(format!("key `stages.{stage}`: {message}")))?;
         }
         let config = Config {
             path: path.to_owned(),
@@ -223,23 +218,34 @@ impl Config {
             .collect()
     }
 
-    /// One stage's settings; a stage the file does not declare is an error listing those it does.
+    /// One stage's settings. A stage the file does not declare uses the top-level settings, as
+    /// Chalice's lookup falls through to them ([`Stage::undeclared_note`] says so).
     pub fn stage(&self, name: &str) -> Result<Stage<'_>> {
-        match self.top.stages.as_ref().and_then(|stages| stages.get(name)) {
-            Some(scope) => Ok(Stage {
-                config: self,
-                name: name.to_owned(),
-                scope,
-            }),
-            None => Err(Error::new(format!(
-                "{}: stage `{name}` is not declared under `stages` (declared: {})",
-                self.path.display(),
-                match self.stage_names() {
-                    names if names.is_empty() => "none".to_owned(),
-                    names => names.join(", "),
-                }
-            ))),
+        static UNDECLARED: LazyLock<Scope> = LazyLock::new(Scope::default);
+        let declared = self.top.stages.as_ref().and_then(|stages| stages.get(name));
+        if declared.is_none() {
+            let functions = self.top.lambda_functions.iter().flat_map(BTreeMap::keys);
+            check_stage_name(name)
+                .and_then(|()| {
+                    check_function_names(&self.app_name, name, functions.map(String::as_str))
+                })
+                .map_err(|message| {
+                    Error::new(format!(
+                        "{}: stage `{name}` cannot be used: {message}",
+                        self.path.display()
+                    ))
+                })?;
         }
+        let stage = Stage {
+            config: self,
+            name: name.to_owned(),
+            scope: declared.unwrap_or_else(|| &*UNDECLARED),
+            declared: declared.is_some(),
+        };
+        if !stage.declared {
+            stage.check()?;
+        }
+        Ok(stage)
     }
 }
 
@@ -249,6 +255,7 @@ pub struct Stage<'a> {
     config: &'a Config,
     name: String,
     scope: &'a Scope,
+    declared: bool,
 }
 
 /// The settings of one Lambda function on one stage, looked up and merged as Chalice does.
@@ -290,6 +297,21 @@ impl Stage<'_> {
     /// The stage's name (the Chalice stage, e.g. `dev`).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// For a stage the file does not declare, the line telling the user which settings apply.
+    pub fn undeclared_note(&self) -> Option<String> {
+        (!self.declared).then(|| {
+            format!(
+                "Stage `{}` is not declared under `stages` in {} (declared: {}): using the top-level settings.",
+                self.name,
+                self.config.path.display(),
+                match self.config.stage_names() {
+                    names if names.is_empty() => "none".to_owned(),
+                    names => names.join(", "),
+                }
+            )
+        })
     }
 
     /// The API Gateway stage the API is deployed to; Chalice's default `api`.
@@ -648,6 +670,23 @@ fn check_function_key(name: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// The Lambda names the stage gives the API handler and `functions` must be valid ones.
+fn check_function_names<'a>(
+    app_name: &str,
+    stage: &str,
+    functions: impl Iterator<Item = &'a str>,
+) -> std::result::Result<(), String> {
+    for function in std::iter::once(API_HANDLER).chain(functions) {
+        let name = naming::function_name(app_name, stage, function);
+        naming::check_function_name(&name).map_err(|message| {
+            format!(
+                "stage `{stage}` of app `{app_name}` gives {message}; shorten app_name or the stage's name"
+            )
+        })?;
+    }
+    Ok(())
+}
+
 fn check_stage_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty()
         || !name
@@ -911,12 +950,28 @@ mod tests {
     }
 
     #[test]
-    fn unknown_stages_list_the_declared_ones() {
-        let config = parse(json!({"app_name": "app", "stages": {"dev": {}, "prod": {}}})).unwrap();
-        let error = config.stage("qa").unwrap_err().to_string();
+    fn an_undeclared_stage_uses_the_top_level_settings_and_says_so() {
+        let config = parse(json!({"app_name": "app", "lambda_memory_size": 512,
+            "api_gateway_stage": "v1", "stages": {"dev": {}, "prod": {}}}))
+        .unwrap();
+        let qa = config.stage("qa").unwrap();
+        assert_eq!(qa.name(), "qa");
+        assert_eq!(qa.api_gateway_stage(), "v1");
+        assert_eq!(qa.function(API_HANDLER).memory_size, 512);
+        let note = qa.undeclared_note().unwrap();
         assert!(
-            error.contains("stage `qa`") && error.contains("dev, prod"),
-            "{error}"
+            note.contains("Stage `qa` is not declared")
+                && note.contains("(declared: dev, prod)")
+                && note.contains("top-level settings"),
+            "{note}"
+        );
+        assert_eq!(config.stage("dev").unwrap().undeclared_note(), None);
+        let error = config.stage("q a").unwrap_err().to_string();
+        assert!(error.contains("stage `q a` cannot be used"), "{error}");
+        let long = config.stage(&"s".repeat(70)).unwrap_err().to_string();
+        assert!(
+            long.contains("shorten app_name or the stage's name"),
+            "{long}"
         );
     }
 

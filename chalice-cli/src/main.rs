@@ -1,6 +1,6 @@
 //! `chalice-rs`: the command line. Parsing only; the work is in the library's modules.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chalice_cli::deploy::{self, Aws};
@@ -141,6 +141,16 @@ fn aws(profile: Option<String>) -> Result<(tokio::runtime::Runtime, Aws)> {
     Ok((runtime, aws))
 }
 
+/// The project in `dir`, saying first when `stage` is not declared in its config (the
+/// top-level settings apply, as in Chalice).
+fn open(dir: &Path, stage: &str) -> Result<Project> {
+    let project = Project::open(dir)?;
+    if let Some(note) = project.config().stage(stage)?.undeclared_note() {
+        eprintln!("{note}");
+    }
+    Ok(project)
+}
+
 fn print_progress(line: &str) {
     eprintln!("{line}");
 }
@@ -163,7 +173,7 @@ fn run(cli: Cli) -> Result<i32> {
             deny_unemulated,
             release,
         } => {
-            let project = Project::open(&cli.project_dir)?;
+            let project = open(&cli.project_dir, &stage)?;
             local::run(
                 &project,
                 &LocalOptions {
@@ -180,7 +190,7 @@ fn run(cli: Cli) -> Result<i32> {
             profile,
             dry_run,
         } => {
-            let project = Project::open(&cli.project_dir)?;
+            let project = open(&cli.project_dir, &stage)?;
             let (runtime, aws) = aws(profile)?;
             let report = runtime.block_on(deploy::deploy(
                 &project,
@@ -206,7 +216,7 @@ fn run(cli: Cli) -> Result<i32> {
             profile,
             dry_run,
         } => {
-            let project = Project::open(&cli.project_dir)?;
+            let project = open(&cli.project_dir, &stage)?;
             let (runtime, aws) = aws(profile)?;
             let report = if dry_run {
                 runtime.block_on(deploy::delete_dry_run(
@@ -229,7 +239,7 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Url { stage } => {
-            let project = Project::open(&cli.project_dir)?;
+            let project = open(&cli.project_dir, &stage)?;
             println!("{}", deploy::url(&project, &stage)?);
             Ok(0)
         }
@@ -238,7 +248,7 @@ fn run(cli: Cli) -> Result<i32> {
             stage,
             pkg_format,
         } => {
-            let project = Project::open(&cli.project_dir)?;
+            let project = open(&cli.project_dir, &stage)?;
             let format = match pkg_format {
                 PkgFormat::Cloudformation => Format::CloudFormation,
                 PkgFormat::Terraform => Format::Terraform,
@@ -258,7 +268,7 @@ fn run(cli: Cli) -> Result<i32> {
             uris,
             output,
         } => {
-            let project = Project::open(&cli.project_dir)?;
+            let project = open(&cli.project_dir, &stage)?;
             let uris = match uris {
                 UriStyle::Templated => Uris::Templated,
                 UriStyle::Cloudformation => Uris::CloudFormation,

@@ -15,15 +15,21 @@ pub fn create(parent: &Path, name: &str) -> Result<PathBuf> {
             dir.display()
         )));
     }
-    let files = [
+    let crate_name = name.replace('-', "_");
+    let mut files = vec![
         ("Cargo.toml", cargo_toml(name)),
+        ("src/lib.rs", LIB_RS.replace("{{app_name}}", name)),
+        ("src/main.rs", MAIN_RS.replace("{{crate}}", &crate_name)),
         (
-            "src/main.rs",
-            MAIN_RS.to_owned().replace("{{app_name}}", name),
+            "tests/api.rs",
+            API_TEST_RS.replace("{{crate}}", &crate_name),
         ),
         (".chalice/config.json", config_json(name)),
-        (".gitignore", "/target\n".to_owned()),
+        (".gitignore", GITIGNORE.to_owned()),
     ];
+    if let Some(config) = runtime_override() {
+        files.push((".cargo/config.toml", config));
+    }
     for (path, contents) in files {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
@@ -54,19 +60,23 @@ fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// The runtime dependency: this checkout's runtime when chalice-rs runs from source, so a new
-/// project builds against the same code; the published crate otherwise.
-fn runtime_dependency() -> String {
+/// While chalice-runtime is unpublished, a project built by a chalice-rs that runs from its
+/// checkout gets that checkout's runtime through Cargo's `[patch]` in `.cargo/config.toml`, a
+/// machine-local file (ignored by git): `Cargo.toml` keeps a dependency anyone can commit.
+fn runtime_override() -> Option<String> {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../chalice-runtime");
-    match std::fs::canonicalize(&source) {
-        Ok(path) if path.join("Cargo.toml").is_file() => {
-            format!(
-                "chalice-runtime = {{ path = {:?} }}",
-                path.display().to_string()
-            )
-        }
-        _ => format!("chalice-runtime = \"{}\"", env!("CARGO_PKG_VERSION")),
+    let path = std::fs::canonicalize(&source).ok()?;
+    if !path.join("Cargo.toml").is_file() {
+        return None;
     }
+    Some(format!(
+        "# chalice-runtime is not published yet: this machine-local file (ignored by git) points\n\
+         # Cargo.toml's `chalice-runtime` at the checkout chalice-rs was built from. Delete it once\n\
+         # the crate is on crates.io, or point it at your own checkout.\n\
+         [patch.crates-io]\n\
+         chalice-runtime = {{ path = {:?} }}\n",
+        path.display().to_string()
+    ))
 }
 
 fn cargo_toml(name: &str) -> String {
@@ -78,15 +88,16 @@ edition = "2024"
 publish = false
 
 [dependencies]
-{runtime}
+chalice-runtime = "{version}"
 serde_json = {{ version = "1", features = ["preserve_order"] }}
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 
 [profile.release]
 strip = true
 lto = "thin"
 codegen-units = 1
 "#,
-        runtime = runtime_dependency()
+        version = env!("CARGO_PKG_VERSION")
     )
 }
 
@@ -102,10 +113,20 @@ fn config_json(name: &str) -> String {
     )
 }
 
-const MAIN_RS: &str = r#"//! A chalice-rs app: `chalice-rs local` serves it, `chalice-rs deploy` ships it.
+const GITIGNORE: &str = "/target\n/.cargo/config.toml\n";
+
+const LIB_RS: &str = r#"//! A chalice-rs app: `chalice-rs local` serves it, `chalice-rs deploy` ships it.
+//!
+//! The app is a library so that tests under `tests/` see its routes: `src/main.rs` only runs
+//! it, and `tests/api.rs` sends requests through `chalice_runtime::test::Client`.
 
 use chalice_runtime::{App, AuthRequest, AuthResponse, Request, app};
 use serde_json::{Value, json};
+
+/// The app; `main` runs it and tests send requests to it.
+pub fn app() -> App {
+    App::new("{{app_name}}")
+}
 
 /// Allows the token `allow` on every route; anything else is denied (403).
 #[app::authorizer]
@@ -127,13 +148,56 @@ fn private(req: &Request) -> Value {
     json!({"principal": req.context.authorizer.fields.get("principalId")})
 }
 
+#[cfg(test)]
+mod tests {
+    use chalice_runtime::test::Client;
+
+    #[tokio::test]
+    async fn the_authorizer_allows_only_its_token() {
+        let client = Client::new(super::app());
+        let policy = client.authorizer("token_auth").token("allow").invoke().await.unwrap();
+        assert_eq!(policy["principalId"], "user");
+        assert_eq!(policy["policyDocument"]["Statement"][0]["Effect"], "Allow");
+        // Any other token gets a policy that allows nothing: API Gateway answers 403.
+        let denied = client.get("/private").header("Authorization", "deny").send().await;
+        assert_eq!(denied.status, 403);
+    }
+}
+"#;
+
+const MAIN_RS: &str = r#"//! Runs the app: as a Lambda function on AWS, or as `chalice-rs local` asks.
+
 /// mimalloc: a request makes a few hundred small allocations, which glibc's malloc serves
 /// slower. Any other allocator works.
 #[global_allocator]
 static ALLOCATOR: chalice_runtime::MiMalloc = chalice_runtime::MiMalloc;
 
 fn main() {
-    App::new("{{app_name}}").run()
+    {{crate}}::app().run()
+}
+"#;
+
+const API_TEST_RS: &str = r#"//! The API as a client sees it, through chalice-rs's model of API Gateway: authorizers run,
+//! and answers are API Gateway's.
+
+use chalice_runtime::test::Client;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_public_route_answers_anyone() {
+    let client = Client::new({{crate}}::app());
+    let response = client.get("/").send().await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json(), json!({"hello": "world"}));
+}
+
+#[tokio::test]
+async fn the_private_route_needs_the_token() {
+    let client = Client::new({{crate}}::app());
+    let allowed = client.get("/private").header("Authorization", "allow").send().await;
+    assert_eq!(allowed.json(), json!({"principal": "user"}));
+    let missing = client.get("/private").send().await;
+    assert_eq!(missing.status, 401);
 }
 "#;
 
@@ -150,15 +214,23 @@ mod tests {
         let config = crate::config::Config::load(&dir).unwrap();
         assert_eq!(config.app_name(), "hello-app");
         assert!(
-            std::fs::read_to_string(dir.join("src/main.rs"))
+            std::fs::read_to_string(dir.join("src/lib.rs"))
                 .unwrap()
                 .contains("App::new(\"hello-app\")")
         );
-        assert!(
-            std::fs::read_to_string(dir.join("Cargo.toml"))
-                .unwrap()
-                .contains("chalice-runtime")
-        );
+        let read = |path: &str| std::fs::read_to_string(dir.join(path)).unwrap();
+        assert!(read("src/main.rs").contains("hello_app::app().run()"));
+        assert!(read("tests/api.rs").contains("Client::new(hello_app::app())"));
+        let manifest = read("Cargo.toml");
+        assert!(manifest.contains(&format!(
+            "chalice-runtime = \"{}\"",
+            env!("CARGO_PKG_VERSION")
+        )));
+        assert!(manifest.contains("tokio"));
+        // Running from this checkout, the runtime comes from it through a local patch.
+        let patch = read(".cargo/config.toml");
+        assert!(patch.contains("[patch.crates-io]") && patch.contains("chalice-runtime"));
+        assert!(read(".gitignore").contains("/.cargo/config.toml"));
         let again = create(&parent, "hello-app").unwrap_err();
         assert!(again.to_string().contains("already exists"));
         std::fs::remove_dir_all(&parent).unwrap();

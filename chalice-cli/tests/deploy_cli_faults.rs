@@ -258,10 +258,10 @@ fn bad_config_is_refused_naming_file_and_key_before_any_aws_call() {
             "key `lambda_memory_size`: invalid value: integer `-1`",
         ),
         (
-            "unknown-stage",
+            "undeclared-stage-name",
             json!({"app_name": "app", "stages": {"dev": {}}}).to_string(),
-            &["deploy", "--stage", "prod"],
-            "stage `prod` is not declared under `stages` (declared: dev)",
+            &["deploy", "--stage", "pr/od"],
+            "stage `pr/od` cannot be used: a stage name is letters, digits, `-` and `_`",
         ),
         (
             "role-arn",

@@ -117,6 +117,16 @@ pub fn chalice_rs(project: &Path) -> Command {
     command
 }
 
+/// `cargo` run in `project` as a user's shell would, building into [`target_dir`].
+pub fn cargo_in(project: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    without_test_env(&mut command)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .current_dir(project)
+        .stdin(Stdio::null());
+    command
+}
+
 /// [`chalice_rs`] pointed at the AWS emulator at `endpoint` through the standard settings,
 /// with test credentials and no profile or instance metadata: it cannot reach real AWS.
 pub fn chalice_rs_on(project: &Path, endpoint: &str) -> Command {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chalice_rs_tests::cli::{chalice_rs, example, fails_with, succeed, workspace};
+use chalice_rs_tests::cli::{cargo_in, chalice_rs, example, fails_with, succeed, workspace};
 use chalice_rs_tests::local::Served;
 use serde_json::{Value, json};
 
@@ -145,9 +145,15 @@ fn config_mistakes_are_one_clear_error() {
         r#"{"app_name": "x", "stages": {"prod": {}}}"#,
     )
     .unwrap();
+    // An undeclared stage uses the top-level settings and says so (then this project, which has
+    // no source, fails to build); a stage no config could declare is refused.
     fails_with(
         chalice_rs(&dir).arg("local"),
-        "stage `dev` is not declared under `stages` (declared: prod)",
+        "Stage `dev` is not declared under `stages` in",
+    );
+    fails_with(
+        chalice_rs(&dir).args(["local", "--stage", "q a"]),
+        "stage `q a` cannot be used: a stage name is letters, digits",
     );
     fails_with(
         chalice_rs(&dir.join("nope")).arg("local"),
@@ -195,16 +201,23 @@ fn a_new_project_builds_and_serves_and_a_broken_one_says_why() {
     let (code, _) = served.stop();
     assert_eq!(code, Some(0));
 
+    // The generated unit test and integration test pass.
+    let tests = succeed(cargo_in(&project).arg("test"));
+    let summary = String::from_utf8_lossy(&tests.stdout);
+    assert!(
+        summary.contains("test tests::the_authorizer_allows_only_its_token ... ok")
+            && summary.contains("test the_private_route_needs_the_token ... ok"),
+        "{summary}"
+    );
+
     // The stage's `api_keys` and `stage_variables` reach the local server.
-    let main_rs = project.join("src/main.rs");
-    let source = std::fs::read_to_string(&main_rs).unwrap();
+    let lib_rs = project.join("src/lib.rs");
+    let source = std::fs::read_to_string(&lib_rs).unwrap();
     std::fs::write(
-        &main_rs,
-        source.replace(
-            "fn main() {",
-            "#[app::route(\"/keyed\", api_key_required = true)]\n\
-             fn keyed(req: &Request) -> Value {\n    json!({\"env\": req.stage_vars.get(\"env\")})\n}\n\n\
-             fn main() {",
+        &lib_rs,
+        format!(
+            "{source}\n#[app::route(\"/keyed\", api_key_required = true)]\n\
+             fn keyed(req: &Request) -> Value {{\n    json!({{\"env\": req.stage_vars.get(\"env\")}})\n}}\n"
         ),
     )
     .unwrap();
@@ -237,11 +250,11 @@ fn a_new_project_builds_and_serves_and_a_broken_one_says_why() {
     let (code, _) = served.stop();
     assert_eq!(code, Some(0));
     std::fs::write(&config_path, config).unwrap();
-    std::fs::write(&main_rs, &source).unwrap();
+    std::fs::write(&lib_rs, &source).unwrap();
 
     // The app and the config must agree on the name.
     std::fs::write(
-        &main_rs,
+        &lib_rs,
         source.replace("App::new(\"hello\")", "App::new(\"other\")"),
     )
     .unwrap();
@@ -250,7 +263,7 @@ fn a_new_project_builds_and_serves_and_a_broken_one_says_why() {
         "the app is named \"other\" (App::new in the code) but",
     );
     // A compile error is reported as such.
-    std::fs::write(&main_rs, "fn main() { let x: u32 = \"no\"; }\n").unwrap();
+    std::fs::write(&lib_rs, "pub fn app() { let x: u32 = \"no\"; }\n").unwrap();
     fails_with(
         chalice_rs(&project).arg("local"),
         "failed to build (the compiler's errors are above)",
