@@ -18,6 +18,9 @@ struct Cli {
     /// The project directory (its Cargo package and `.chalice/config.json`).
     #[arg(long, global = true, default_value = ".")]
     project_dir: PathBuf,
+    /// On failure, print the whole error (AWS's full answer) rather than its summary.
+    #[arg(long, global = true)]
+    debug: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -293,11 +296,18 @@ fn run(cli: Cli) -> Result<i32> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let debug = cli.debug;
+    match run(cli) {
         Ok(0) => ExitCode::SUCCESS,
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(error) => {
             eprintln!("error: {error}");
+            match error.detail() {
+                Some(detail) if debug => eprintln!("the whole error: {detail}"),
+                Some(_) => eprintln!("(--debug prints the whole error)"),
+                None => {}
+            }
             ExitCode::FAILURE
         }
     }

@@ -377,3 +377,54 @@ fn errors_never_print_credentials() {
         assert!(proxy.requests() > 0);
     }
 }
+
+/// An unreachable endpoint and missing credentials are one line saying the cause and the
+/// remedy; `--debug` adds the SDK's whole report.
+#[test]
+fn aws_setup_failures_are_one_line_with_their_remedy() {
+    let project = TestProject::new("demoauth", &["setup"]);
+    let home = project.dir.join("empty-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let unreachable = "http://127.0.0.1:1";
+    let output = run(&mut cli(
+        &project.dir,
+        unreachable,
+        &["delete", "--stage", "setup"],
+    ));
+    let text = stderr(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("cannot reach AWS at http://127.0.0.1:1 (AWS_ENDPOINT_URL)")
+            && text.contains("(--debug prints the whole error)")
+            && !text.contains("DispatchFailure"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let debug = stderr(&run(&mut cli(
+        &project.dir,
+        unreachable,
+        &["--debug", "delete", "--stage", "setup"],
+    )));
+    assert!(
+        debug.contains("the whole error: ") && debug.contains("DispatchFailure"),
+        "{debug}"
+    );
+
+    let output = run(
+        cli(&project.dir, &endpoint(), &["delete", "--stage", "setup"])
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("HOME", &home)
+            .env("AWS_CONFIG_FILE", home.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials")),
+    );
+    let text = stderr(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "no AWS credentials were found: use a profile (`--profile NAME` or AWS_PROFILE)"
+        ),
+        "{text}"
+    );
+}

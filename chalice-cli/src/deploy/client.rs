@@ -13,7 +13,6 @@ use aws_config::retry::RetryConfig;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::desired::Account;
@@ -92,9 +91,10 @@ impl Aws {
     }
 }
 
-/// An AWS error as the deployer reports it: what was being done, then the SDK's whole story.
+/// An AWS error as the deployer reports it: what was being done, then the cause in one line
+/// (the SDK's whole story behind `--debug`).
 pub(super) fn failed(what: impl std::fmt::Display, error: impl std::error::Error) -> Error {
-    Error::new(format!("{what}: {}", DisplayErrorContext(error)))
+    super::aws_failure::explain(what, error)
 }
 
 /// A call's answer, or `None` when AWS says the thing is not there (`is_missing` picks that
