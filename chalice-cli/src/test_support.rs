@@ -86,3 +86,73 @@ pub fn demoauth() -> Manifest {
         vec![builtin("demo_auth")],
     )
 }
+
+/// The HTTP API example (`examples/http-api`), as its binary prints its manifest: a JWT
+/// authorizer `jwt`, a built-in simple-response Lambda authorizer `gate` and an IAM route.
+/// On an HTTP API a Lambda authorizer is always `REQUEST` with its identity sources in
+/// Chalice's short form (`header.X-Token`); the renderers write API Gateway's
+/// `$request.header.X-Token`.
+pub fn httpapi1() -> Manifest {
+    let view = |route: ManifestRoute, name: &str| ManifestRoute {
+        view_name: name.to_owned(),
+        ..route
+    };
+    Manifest {
+        api_kind: ApiKind::Http,
+        ..manifest(
+            "httpapi1",
+            vec![
+                view(route("/admin", &["GET"]), "admin"),
+                view(route("/health", &["GET"]), "health"),
+                view(authorized("/orders", &["POST"], "jwt", &["orders/write"]), "create_order"),
+                view(authorized("/orders/{id}", &["GET"], "jwt", &["orders/read"]), "get_order"),
+                view(authorized("/profile", &["GET"], "gate", &[]), "profile"),
+            ]
+            .into_iter()
+            .map(|route| match route.view_name.as_str() {
+                "admin" => ManifestRoute {
+                    authorizer: Some("sigv4".to_owned()),
+                    ..route
+                },
+                _ => route,
+            })
+            .collect(),
+            vec![
+                ManifestAuthorizer::Builtin {
+                    name: "gate".to_owned(),
+                    function: "gate".to_owned(),
+                    auth_type: "REQUEST".to_owned(),
+                    header: "Authorization".to_owned(),
+                    ttl_seconds: None,
+                    execution_role: None,
+                    identity_sources: vec!["header.X-Token".to_owned()],
+                    simple_responses: true,
+                },
+                ManifestAuthorizer::Iam {
+                    name: "sigv4".to_owned(),
+                },
+                ManifestAuthorizer::Jwt {
+                    name: "jwt".to_owned(),
+                    issuer: "https://issuer.example.com".to_owned(),
+                    audiences: vec!["orders-api".to_owned()],
+                    identity_source: "$request.header.Authorization".to_owned(),
+                    scopes: Vec::new(),
+                },
+            ],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_http_api_fixture_reads_back_as_the_example_prints_it() {
+        let fixture = httpapi1();
+        let text = serde_json::to_string(&fixture).unwrap();
+        let read: Manifest = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, fixture);
+        assert!(text.contains(r#""api_kind":"http""#), "{text}");
+    }
+}

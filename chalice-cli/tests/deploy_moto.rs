@@ -648,9 +648,12 @@ fn the_cli_deploys_prints_the_url_and_deletes() {
             .output()
             .unwrap()
     };
-    let unknown = run(&["deploy", "--stage", "nope"]);
-    assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("stage `nope` is not declared"));
+    // An undeclared stage would use the top-level settings; one whose name cannot become AWS
+    // names is refused before any AWS call.
+    let invalid = run(&["deploy", "--stage", "no pe"]);
+    let stderr = String::from_utf8_lossy(&invalid.stderr);
+    assert!(!invalid.status.success(), "{stderr}");
+    assert!(stderr.contains("stage `no pe` cannot be used"), "{stderr}");
     let deployed = run(&["deploy"]);
     let stderr = String::from_utf8_lossy(&deployed.stderr);
     assert!(deployed.status.success(), "{stderr}");
