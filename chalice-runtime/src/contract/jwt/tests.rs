@@ -201,6 +201,11 @@ fn client_id_counts_only_when_aud_is_absent() {
         )
         .is_ok()
     );
+    // An `aud` of another type is still the token's audience: `client_id` does not stand in.
+    assert_invalid(
+        check(&with(json!({"aud": 5, "client_id": "orders-api"})), &[]),
+        "the token does not have a valid audience",
+    );
 }
 
 #[test]
@@ -365,6 +370,28 @@ fn bad_jwks_documents_say_what_is_wrong() {
     );
     let error = JwkSet::load("/nonexistent/jwks.json").unwrap_err();
     assert!(error.starts_with("/nonexistent/jwks.json: "), "{error}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever a client sends is answered, never a panic.
+    #[test]
+    fn any_identity_is_answered(identity in "(Bearer )?[A-Za-z0-9_.=-]{0,60}") {
+        let _ = check(&identity, &["orders/read"]);
+    }
+
+    /// Changing any one character of a valid token makes it invalid.
+    #[test]
+    fn a_token_changed_anywhere_is_refused(position in 0usize..1000, replacement in "[A-Za-z0-9_.-]") {
+        let token = signer().sign(&claims());
+        let position = position % token.len();
+        let original = &token[position..=position];
+        proptest::prop_assume!(original != replacement);
+        let changed = format!("{}{replacement}{}", &token[..position], &token[position + 1..]);
+        let rejection = check(&changed, &[]).unwrap_err();
+        proptest::prop_assert_eq!(rejection.status(), 401);
+    }
 }
 
 /// A second key, to sign tokens the test JWKS must not accept.
