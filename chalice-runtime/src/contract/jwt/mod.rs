@@ -111,6 +111,39 @@ pub fn verify(
     Ok(VerifiedJwt { claims, scopes })
 }
 
+/// The local server's start-up notes about JWT keys: one per issuer the app's JWT authorizers
+/// name (see [`jwt_issuer_note`]), and one per issuer the stage's `jwks` names that no
+/// authorizer uses, which is most often a typo (a trailing `/` is the usual one): its tokens
+/// would otherwise go unverified without a word.
+pub fn jwks_notes<'a>(
+    app_issuers: impl IntoIterator<Item = &'a str>,
+    configured: &std::collections::BTreeMap<String, std::sync::Arc<JwkSet>>,
+) -> Vec<String> {
+    let mut app_issuers: Vec<&str> = app_issuers.into_iter().collect();
+    app_issuers.sort_unstable();
+    app_issuers.dedup();
+    let mut notes: Vec<String> = app_issuers
+        .iter()
+        .filter_map(|issuer| jwt_issuer_note(issuer, configured.contains_key(*issuer)))
+        .collect();
+    for issuer in configured.keys() {
+        if app_issuers.contains(&issuer.as_str()) {
+            continue;
+        }
+        let near = app_issuers
+            .iter()
+            .find(|known| known.trim_end_matches('/') == issuer.trim_end_matches('/'));
+        notes.push(match near {
+            Some(known) => format!(
+                "`jwks` names issuer `{issuer}`, which no JWT authorizer uses; did you mean \
+                 `{known}`? API Gateway compares issuers exactly"
+            ),
+            None => format!("`jwks` names issuer `{issuer}`, which no JWT authorizer uses"),
+        });
+    }
+    notes
+}
+
 /// The local server's start-up note about the tokens of `issuer`: verified against its JWKS,
 /// or, without one, that signatures are not checked and how to configure the keys.
 pub fn jwt_issuer_note(issuer: &str, has_keys: bool) -> Option<String> {

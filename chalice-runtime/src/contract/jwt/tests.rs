@@ -335,6 +335,32 @@ fn the_start_up_note_says_whether_signatures_are_checked() {
 }
 
 #[test]
+fn configured_keys_that_no_authorizer_uses_are_pointed_out() {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    let keys = Arc::new(signer().jwk_set());
+    let configured = BTreeMap::from([
+        (ISSUER.to_owned(), keys.clone()),
+        ("https://pool.example.com/".to_owned(), keys.clone()),
+        ("https://unused.example.com".to_owned(), keys),
+    ]);
+    let notes = jwks_notes([ISSUER, "https://pool.example.com", ISSUER], &configured);
+    assert_eq!(notes.len(), 4, "{notes:#?}");
+    assert!(notes[0].contains("`https://issuer.example.com`: tokens are verified"));
+    assert!(notes[1].contains("`https://pool.example.com`: token signatures are NOT verified"));
+    assert!(
+        notes[2].contains("issuer `https://pool.example.com/`, which no JWT authorizer uses; did you mean `https://pool.example.com`?"),
+        "{}",
+        notes[2]
+    );
+    assert_eq!(
+        notes[3],
+        "`jwks` names issuer `https://unused.example.com`, which no JWT authorizer uses"
+    );
+    assert!(jwks_notes([], &BTreeMap::new()).is_empty());
+}
+
+#[test]
 fn bad_jwks_documents_say_what_is_wrong() {
     for (text, expected) in [
         ("nope", "not JSON"),
