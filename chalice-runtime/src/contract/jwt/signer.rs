@@ -3,7 +3,8 @@
 //! would verify the identity provider's.
 //!
 //! The signer reads the PEM armour itself and hands the DER to `rsa`, so the library needs
-//! no PEM feature: nothing of it reaches an app's Lambda binary, whose code never calls it.
+//! neither a cargo feature nor `rsa`'s `pem` feature for it: an app's Lambda binary depends on
+//! nothing more for the signer's sake.
 
 use std::fmt;
 use std::path::Path;
