@@ -13,7 +13,7 @@ mod events;
 mod routing;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderName, Method};
 use serde_json::Value;
 
-pub use cognito::Jwks;
+pub use crate::contract::jwt::JwkSet;
+
+/// The name [`JwkSet`] had when only Cognito tokens were verified.
+pub type Jwks = JwkSet;
 
 use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
 use crate::contract::arn::{ApiArn, MethodArn};
@@ -66,6 +69,9 @@ pub struct GatewayConfig {
     pub unemulated: Unemulated,
     /// The user pools' keys: Cognito tokens are verified against them when given.
     pub cognito_jwks: Option<std::sync::Arc<Jwks>>,
+    /// JWT issuers' keys, by issuer URL: an HTTP API's JWT authorizer verifies its issuer's
+    /// token signatures against them when given.
+    pub jwks: BTreeMap<String, Arc<JwkSet>>,
 }
 
 impl Default for GatewayConfig {
@@ -79,6 +85,7 @@ impl Default for GatewayConfig {
             api_keys: ApiKeys::Any,
             unemulated: Unemulated::Allow,
             cognito_jwks: None,
+            jwks: BTreeMap::new(),
         }
     }
 }
@@ -88,6 +95,11 @@ impl GatewayConfig {
     pub fn with_stage(mut self, stage: impl Into<String>) -> Self {
         self.stage = stage.into();
         self
+    }
+
+    /// The keys of the JWT issuer `issuer`, when the stage config names a JWKS for it.
+    pub fn jwks_for(&self, issuer: &str) -> Option<&JwkSet> {
+        self.jwks.get(issuer).map(Arc::as_ref)
     }
 
     /// What every request's `requestContext` takes from the stage.
