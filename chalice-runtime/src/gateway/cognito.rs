@@ -58,6 +58,14 @@ impl Jwks {
         Ok(Jwks { keys })
     }
 
+    /// The RSA key with id `kid`.
+    pub(crate) fn key(&self, kid: &str) -> Option<&RsaPublicKey> {
+        self.keys
+            .iter()
+            .find(|(id, _)| id == kid)
+            .map(|(_, key)| key)
+    }
+
     /// Reads a JWKS file; the error names the file.
     pub fn load(path: &Path) -> Result<Jwks, String> {
         let text = std::fs::read_to_string(path)
