@@ -10,6 +10,7 @@
 pub(crate) mod arn;
 mod authorizer_output;
 pub(crate) mod headers;
+pub mod http_api_answer;
 pub(crate) mod identity;
 pub(crate) mod policy;
 pub(crate) mod responses;

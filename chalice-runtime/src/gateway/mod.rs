@@ -281,6 +281,8 @@ pub struct Gateway {
     /// Each built-in authorizer's token header, parsed once: a header looked up by its name as
     /// text has that text parsed and hashed on every request.
     token_headers: Vec<(&'static BuiltinAuthorizer, HeaderName)>,
+    /// Each built-in authorizer's identity sources on an HTTP API, worked out once.
+    http_identity_sources: Vec<(&'static BuiltinAuthorizer, Vec<String>)>,
 }
 
 type Refusal = (Response, AuthDecision);
@@ -333,11 +335,22 @@ impl Gateway {
                 _ => None,
             })
             .collect();
+        let http_identity_sources = registry
+            .authorizers()
+            .iter()
+            .filter_map(|kind| match kind {
+                AuthorizerKind::Builtin(builtin) => {
+                    Some((*builtin, builtin.http_identity_sources()))
+                }
+                _ => None,
+            })
+            .collect();
         Gateway {
             registry,
             config,
             stage_names,
             token_headers,
+            http_identity_sources,
             // In the registry's order (sorted by path): sibling `{param}` resources are tried
             // in the same order on every run.
             routes: RouteTable::new(registry.routes().iter().map(Route::path)),

@@ -15,6 +15,7 @@ use rsa::signature::Verifier as _;
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
+use super::super::cognito::claims_for_context;
 use super::super::{AuthDecision, Authorized, Gateway};
 use super::events::HttpMatched;
 use crate::authorizer::JwtAuthorizer;
@@ -76,17 +77,8 @@ impl Gateway {
                     .get("sub")
                     .and_then(Value::as_str)
                     .map(Arc::from);
-                let claims: Map<String, Value> = verified
-                    .claims
-                    .into_iter()
-                    .map(|(name, value)| {
-                        let text = match value {
-                            Value::String(text) => text,
-                            other => other.to_string(),
-                        };
-                        (name, Value::String(text))
-                    })
-                    .collect();
+                // API Gateway hands every claim over as a string, as for Cognito tokens.
+                let claims = claims_for_context(verified.claims);
                 let scopes = (!verified.scopes.is_empty()).then_some(verified.scopes);
                 let context = HashMap::from([(
                     "jwt".to_owned(),

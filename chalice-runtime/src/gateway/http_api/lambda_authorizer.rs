@@ -32,7 +32,14 @@ impl Gateway {
         request: &HttpMatched<'_>,
         route_arn: MethodArn<'_>,
     ) -> Authorized {
-        let sources = builtin.http_identity_sources();
+        let sources: Cow<'_, [String]> = match self
+            .http_identity_sources
+            .iter()
+            .find(|(known, _)| std::ptr::eq(*known, builtin))
+        {
+            Some((_, sources)) => Cow::Borrowed(sources),
+            None => Cow::Owned(builtin.http_identity_sources()),
+        };
         let identity: Vec<Cow<'_, str>> = sources
             .iter()
             .map(|source| identity_value(&request.request, source).ok_or_else(unauthorized))
