@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::net::SocketAddr;
 
+use crate::api_kind::ApiKind;
 use crate::gateway::{ApiKeys, GatewayConfig, JwkSet, Jwks, Unemulated};
 use crate::local::{Limits, LocalConfig, LocalServer};
 use crate::manifest::Manifest;
@@ -19,6 +20,7 @@ pub const LOCAL_ARG: &str = "--chalice-local";
 #[derive(Debug, Clone)]
 pub struct App {
     name: String,
+    kind: ApiKind,
 }
 
 /// How the binary was asked to run.
@@ -144,7 +146,18 @@ fn load_jwks(
 impl App {
     /// The app named `name`, which must be the config's `app_name`.
     pub fn new(name: impl Into<String>) -> Self {
-        App { name: name.into() }
+        App {
+            name: name.into(),
+            kind: ApiKind::Rest,
+        }
+    }
+
+    /// Makes the app an HTTP API (API Gateway v2): payload format 2.0, JWT and Lambda (2.0)
+    /// authorizers. The manifest, the test client, the local server and the Lambda dispatch
+    /// all read the kind from here.
+    pub fn http_api(mut self) -> Self {
+        self.kind = ApiKind::Http;
+        self
     }
 
     /// The name.
@@ -152,14 +165,20 @@ impl App {
         &self.name
     }
 
-    /// The routes and authorizers, or the conflict that makes them unusable.
+    /// The API Gateway product that serves the app.
+    pub fn api_kind(&self) -> ApiKind {
+        self.kind
+    }
+
+    /// The routes and authorizers, or the conflict that makes them unusable (including an
+    /// authorizer or setting the app's API kind does not have).
     pub fn registry(&self) -> Result<&'static Registry, &'static RegistryError> {
-        Registry::global()
+        Registry::for_kind(self.kind)
     }
 
     /// The manifest the CLI deploys from.
     pub fn manifest(&self) -> Result<Manifest, &'static RegistryError> {
-        Ok(Manifest::new(&self.name, self.registry()?))
+        Ok(Manifest::for_kind(&self.name, self.kind, self.registry()?))
     }
 
     /// Runs the app as its arguments ask: `--chalice-manifest` prints the manifest;
@@ -186,7 +205,7 @@ impl App {
             Ok(registry) => registry,
             // Under Lambda even an app conflict is reported to the Runtime API, as init error.
             Err(error) if mode == Mode::Lambda => {
-                return crate::lambda::run(&self.name, Err(error));
+                return crate::lambda::run(&self.name, self.kind, Err(error));
             }
             Err(error) => {
                 eprintln!("chalice-rs: app `{}`: {error}", self.name);
@@ -195,7 +214,7 @@ impl App {
         };
         match mode {
             Mode::Manifest => self.print_manifest(registry),
-            Mode::Lambda => crate::lambda::run(&self.name, Ok(registry)),
+            Mode::Lambda => crate::lambda::run(&self.name, self.kind, Ok(registry)),
             Mode::Local {
                 addr,
                 stage,
@@ -225,6 +244,7 @@ impl App {
                     ApiKeys::Only(api_keys)
                 };
                 let gateway = GatewayConfig {
+                    api_kind: self.kind,
                     unemulated,
                     cognito_jwks,
                     jwks,
@@ -253,7 +273,7 @@ impl App {
     }
 
     fn print_manifest(&self, registry: &Registry) -> i32 {
-        let manifest = Manifest::new(&self.name, registry);
+        let manifest = Manifest::for_kind(&self.name, self.kind, registry);
         let mut stdout = std::io::stdout().lock();
         let written = serde_json::to_writer_pretty(&mut stdout, &manifest)
             .map_err(std::io::Error::from)

@@ -11,6 +11,7 @@
 pub(crate) mod arn;
 mod authorizer_output;
 pub(crate) mod headers;
+pub mod http_api_answer;
 pub(crate) mod identity;
 pub mod jwt;
 pub(crate) mod policy;
