@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::insert_unique;
 use crate::error::{Error, Result};
-use crate::model::{Function, Model, Role, role};
+use crate::model::{self, Function, Model, Role, role};
 use crate::naming;
 use crate::openapi::{Api, Uris};
 
@@ -18,7 +18,15 @@ pub const REST_API_ID: &str = "RestAPI";
 
 /// The SAM template of `model`.
 pub fn template(model: &Model) -> Result<Value> {
-    let definition = Api::of(&model.api, &Uris::CloudFormation)?.swagger();
+    let api = match &model.api {
+        model::Api::Rest(api) => api,
+        model::Api::Http(_) => {
+            return Err(Error::new(
+                "packaging an HTTP API as SAM is not supported yet".to_owned(),
+            ));
+        }
+    };
+    let definition = Api::of(api, &Uris::CloudFormation)?.swagger();
     let mut resources = Map::new();
     let mut roles_done: Vec<&str> = Vec::new();
     let mut api_handler = None;
@@ -64,7 +72,7 @@ pub fn template(model: &Model) -> Result<Value> {
             insert_unique(&mut resources, id, resource, "SAM template")?;
         }
     }
-    let settings = &model.api.settings;
+    let settings = &api.settings;
     let mut api_properties = Map::new();
     api_properties.insert(
         "EndpointConfiguration".into(),
