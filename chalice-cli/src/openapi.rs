@@ -37,7 +37,8 @@ pub enum Uris {
 }
 
 impl Uris {
-    fn api_handler(&self) -> Result<Value> {
+    /// The API handler's invocation URI.
+    pub fn api_handler(&self) -> Result<Value> {
         Ok(match self {
             Uris::Arns {
                 region,
@@ -56,7 +57,8 @@ impl Uris {
         })
     }
 
-    fn authorizer(&self, name: &str) -> Result<Value> {
+    /// The invocation URI of the built-in authorizer `name`'s function.
+    pub fn authorizer(&self, name: &str) -> Result<Value> {
         Ok(match self {
             Uris::Arns {
                 region,

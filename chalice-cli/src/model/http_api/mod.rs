@@ -320,11 +320,17 @@ fn cors(routes: &[ManifestRoute]) -> Option<Cors> {
         return None;
     }
     let split = |list: &str| list.split(',').map(str::to_owned).collect();
+    // A CORS route answering every method allows them all (API Gateway's `*`, not `ANY`).
+    let allow_methods = if methods.iter().any(|m| m == "ANY") {
+        vec!["*".to_owned()]
+    } else {
+        split(&chalice_runtime::cors::allow_methods(
+            methods.iter().map(String::as_str),
+        ))
+    };
     Some(Cors {
         allow_origins: vec![chalice_runtime::cors::ALLOW_ORIGIN.to_owned()],
-        allow_methods: split(&chalice_runtime::cors::allow_methods(
-            methods.iter().map(String::as_str),
-        )),
+        allow_methods,
         allow_headers: split(chalice_runtime::cors::ALLOW_HEADERS),
     })
 }

@@ -277,3 +277,16 @@ fn cors_is_one_configuration_for_the_api() {
         })
     );
 }
+
+#[test]
+fn a_cors_route_of_any_method_allows_every_method() {
+    let api = http(
+        vec![ManifestRoute {
+            cors: true,
+            ..route("/{proxy+}", &["ANY"])
+        }],
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(api.cors.unwrap().allow_methods, ["*"]);
+}
