@@ -2,6 +2,9 @@
 //! roles, functions, REST API (its body the Swagger document, with
 //! `${aws_lambda_function.<name>.invoke_arn}` URIs) and invoke permissions as the SAM template.
 //!
+//! An HTTP API app gets the same roles and functions and its `aws_apigatewayv2_*` resources
+//! instead (see [`http`]).
+//!
 //! Terraform reads every JSON string as a template, so literal text that may hold `${` or `%{`
 //! (IAM policy variables such as `${aws:username}`, environment values) is escaped.
 
@@ -9,26 +12,27 @@ use serde_json::{Map, Value, json};
 
 use super::{DEPLOYMENT_ZIP, insert_unique};
 use crate::error::{Error, Result};
-use crate::model::{self, Function, Model, Role, role};
+use crate::model::{self, Function, Model, RestApi, Role, role};
 use crate::naming;
 use crate::openapi::{Api, Uris};
 
 /// The REST API's resource name.
 pub const REST_API: &str = "rest_api";
 
+pub mod http;
+
 /// The Terraform configuration of `model`.
 pub fn template(model: &Model) -> Result<Value> {
     for function in &model.functions {
         check_identifier(&function.name)?;
     }
-    let api = match &model.api {
-        model::Api::Rest(api) => api,
-        model::Api::Http(_) => {
-            return Err(Error::new(
-                "packaging an HTTP API for Terraform is not supported yet".to_owned(),
-            ));
-        }
-    };
+    match &model.api {
+        model::Api::Rest(api) => rest_template(model, api),
+        model::Api::Http(api) => http::template(model, api),
+    }
+}
+
+fn rest_template(model: &Model, api: &RestApi) -> Result<Value> {
     let swagger = Api::of(api, &Uris::Terraform)?.swagger();
     let references: Vec<String> = model
         .functions
@@ -38,40 +42,7 @@ pub fn template(model: &Model) -> Result<Value> {
     let swagger = escape_except(&swagger, &references);
     let swagger_text = serde_json::to_string(&swagger)
         .map_err(|error| Error::new(format!("cannot serialize the API definition: {error}")))?;
-
-    let mut roles = Map::new();
-    let mut role_policies = Map::new();
-    for role in &model.roles {
-        roles.insert(
-            role.resource_name.clone(),
-            json!({
-                "name": role.role_name,
-                "assume_role_policy": role::trust_policy().to_string()
-            }),
-        );
-        role_policies.insert(
-            role.resource_name.clone(),
-            json!({
-                "name": format!("{}Policy", role.resource_name),
-                "policy": escape_except(&role.policy, &[]).to_string(),
-                "role": format!("${{aws_iam_role.{}.id}}", role.resource_name)
-            }),
-        );
-    }
-    let mut log_groups = Map::new();
-    let mut functions = Map::new();
-    for function in &model.functions {
-        if let Some(days) = function.log_retention_in_days {
-            log_groups.insert(
-                format!("{}-log-group", function.name),
-                json!({
-                    "name": format!("/aws/lambda/{}", function.function_name),
-                    "retention_in_days": days
-                }),
-            );
-        }
-        functions.insert(function.name.clone(), function_resource(model, function));
-    }
+    let mut resource = function_resources(model);
 
     let mut rest_api = Map::new();
     rest_api.insert("body".into(), json!("${local.chalice_api_swagger}"));
@@ -104,25 +75,11 @@ pub fn template(model: &Model) -> Result<Value> {
         insert_unique(
             &mut permissions,
             name,
-            json!({
-                "function_name": format!("${{aws_lambda_function.{}.arn}}", function.name),
-                "action": "lambda:InvokeFunction",
-                "principal": "apigateway.amazonaws.com",
-                "source_arn": source_arn
-            }),
+            invoke_permission(function, &source_arn),
             "Terraform configuration",
         )?;
     }
 
-    let mut resource = Map::new();
-    if !roles.is_empty() {
-        resource.insert("aws_iam_role".into(), Value::Object(roles));
-        resource.insert("aws_iam_role_policy".into(), Value::Object(role_policies));
-    }
-    if !log_groups.is_empty() {
-        resource.insert("aws_cloudwatch_log_group".into(), Value::Object(log_groups));
-    }
-    resource.insert("aws_lambda_function".into(), Value::Object(functions));
     resource.insert(
         "aws_api_gateway_rest_api".into(),
         json!({ REST_API: rest_api }),
@@ -158,6 +115,64 @@ pub fn template(model: &Model) -> Result<Value> {
             "RestAPIId": {"value": rest_api_ref("id")}
         }
     }))
+}
+
+/// The `resource` block's roles, role policies, log groups and functions, in Chalice's order;
+/// the API's resources follow.
+fn function_resources(model: &Model) -> Map<String, Value> {
+    let mut roles = Map::new();
+    let mut role_policies = Map::new();
+    for role in &model.roles {
+        roles.insert(
+            role.resource_name.clone(),
+            json!({
+                "name": role.role_name,
+                "assume_role_policy": role::trust_policy().to_string()
+            }),
+        );
+        role_policies.insert(
+            role.resource_name.clone(),
+            json!({
+                "name": format!("{}Policy", role.resource_name),
+                "policy": escape_except(&role.policy, &[]).to_string(),
+                "role": format!("${{aws_iam_role.{}.id}}", role.resource_name)
+            }),
+        );
+    }
+    let mut log_groups = Map::new();
+    let mut functions = Map::new();
+    for function in &model.functions {
+        if let Some(days) = function.log_retention_in_days {
+            log_groups.insert(
+                format!("{}-log-group", function.name),
+                json!({
+                    "name": format!("/aws/lambda/{}", function.function_name),
+                    "retention_in_days": days
+                }),
+            );
+        }
+        functions.insert(function.name.clone(), function_resource(model, function));
+    }
+    let mut resource = Map::new();
+    if !roles.is_empty() {
+        resource.insert("aws_iam_role".into(), Value::Object(roles));
+        resource.insert("aws_iam_role_policy".into(), Value::Object(role_policies));
+    }
+    if !log_groups.is_empty() {
+        resource.insert("aws_cloudwatch_log_group".into(), Value::Object(log_groups));
+    }
+    resource.insert("aws_lambda_function".into(), Value::Object(functions));
+    resource
+}
+
+/// The `aws_lambda_permission` letting API Gateway invoke `function` from `source_arn`.
+fn invoke_permission(function: &Function, source_arn: &str) -> Value {
+    json!({
+        "function_name": format!("${{aws_lambda_function.{}.arn}}", function.name),
+        "action": "lambda:InvokeFunction",
+        "principal": "apigateway.amazonaws.com",
+        "source_arn": source_arn
+    })
 }
 
 fn function_resource(model: &Model, function: &Function) -> Value {
@@ -217,7 +232,7 @@ fn check_identifier(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::new(format!(
-            "the built-in authorizer `{name}` cannot name a Terraform resource (start it with a letter or `_`; use letters, digits, `_` and `-`)"
+            "the authorizer `{name}` cannot name a Terraform resource (start it with a letter or `_`; use letters, digits, `_` and `-`)"
         )))
     }
 }

@@ -67,3 +67,90 @@ fn a_variants_sam_template_passes_cfn_lint_and_matches_its_snapshot() {
             .is_none()
     );
 }
+
+#[test]
+fn the_examples_terraform_configuration_matches_its_snapshot() {
+    let config = terraform::template(&example()).unwrap();
+    assert_snapshot(SNAPSHOTS, "httpapi1.tf.json", &config);
+    let resource = &config["resource"];
+    assert_eq!(
+        resource["aws_lambda_permission"]["gate_invoke"]["source_arn"],
+        "${aws_apigatewayv2_api.http_api.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.gate.id}"
+    );
+    assert_eq!(
+        resource["aws_lambda_permission"]["http_api_invoke"]["source_arn"],
+        "${aws_apigatewayv2_api.http_api.execution_arn}/*"
+    );
+    assert_eq!(
+        config["output"]["EndpointURL"]["value"],
+        "${aws_apigatewayv2_stage.http_api.invoke_url}"
+    );
+}
+
+#[test]
+fn a_variants_terraform_configuration_matches_its_snapshot() {
+    let config = terraform::template(&variants()).unwrap();
+    assert_snapshot(SNAPSHOTS, "variants-http.tf.json", &config);
+    let resource = &config["resource"];
+    assert_eq!(
+        resource["aws_apigatewayv2_stage"]["http_api"]["stage_variables"],
+        json!({"tier": "gold"})
+    );
+    assert_eq!(
+        resource["aws_apigatewayv2_authorizer"]["ext"]["authorizer_credentials_arn"],
+        "arn:aws:iam::123456789012:role/invoke"
+    );
+    assert!(
+        resource["aws_lambda_permission"]
+            .get("ext_invoke")
+            .is_none()
+    );
+}
+
+#[test]
+fn terraform_escapes_user_text_and_checks_authorizer_names() {
+    let mut manifest = httpapi1();
+    if let chalice_runtime::manifest::ManifestAuthorizer::Jwt { audiences, .. } =
+        &mut manifest.authorizers[2]
+    {
+        audiences.push("${var.secret}".into());
+    }
+    let config = Config::parse(
+        r#"{"app_name": "httpapi1", "stages": {"dev": {"stage_variables": {"v": "%{x}"}}}}"#,
+        Path::new("config.json"),
+    )
+    .unwrap();
+    let model = Model::resolve_with(&manifest, &config.stage("dev").unwrap(), &|file| {
+        Err(Error::new(format!("{file}: not expected")))
+    })
+    .unwrap();
+    let resource = &terraform::template(&model).unwrap()["resource"];
+    assert_eq!(
+        resource["aws_apigatewayv2_authorizer"]["jwt"]["jwt_configuration"]["audience"],
+        json!(["orders-api", "$${var.secret}"])
+    );
+    assert_eq!(
+        resource["aws_apigatewayv2_stage"]["http_api"]["stage_variables"]["v"],
+        "%%{x}"
+    );
+    let mut manifest = httpapi1();
+    if let chalice_runtime::manifest::ManifestAuthorizer::Jwt { name, .. } =
+        &mut manifest.authorizers[2]
+    {
+        *name = "9jwt".into();
+    }
+    for route in &mut manifest.routes {
+        if route.authorizer.as_deref() == Some("jwt") {
+            route.authorizer = Some("9jwt".into());
+        }
+    }
+    let model = Model::resolve_with(&manifest, &config.stage("dev").unwrap(), &|file| {
+        Err(Error::new(format!("{file}: not expected")))
+    })
+    .unwrap();
+    let error = terraform::template(&model).unwrap_err().to_string();
+    assert!(
+        error.starts_with("the authorizer `9jwt` cannot name a Terraform resource"),
+        "{error}"
+    );
+}
