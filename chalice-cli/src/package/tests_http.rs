@@ -154,3 +154,23 @@ fn terraform_escapes_user_text_and_checks_authorizer_names() {
         "{error}"
     );
 }
+
+#[test]
+fn an_http_app_without_routes_has_nothing_to_package() {
+    let manifest = chalice_runtime::manifest::Manifest {
+        routes: Vec::new(),
+        ..httpapi1()
+    };
+    let config = Config::parse(
+        r#"{"app_name": "httpapi1", "stages": {"dev": {}}}"#,
+        Path::new("config.json"),
+    )
+    .unwrap();
+    let error = resolve(&manifest, &config.stage("dev").unwrap(), Path::new("."))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "the app `httpapi1` has no routes, so there is no HTTP API to package"
+    );
+}
