@@ -6,8 +6,8 @@
 //! REST-only settings are errors naming the config key or route, as API Gateway has no
 //! equivalent: API keys (`api_keys`, `api_key_required`), `minimum_compression_size`,
 //! `api_gateway_policy_file`, `api_gateway_endpoint_vpce` and an endpoint type other than
-//! REGIONAL (HTTP APIs are regional). Documented no-ops: binary media types (payload 2.0 says
-//! `isBase64Encoded` itself) and a route's content types (an HTTP API passes every body on).
+//! REGIONAL (HTTP APIs are regional). A documented no-op: binary media types (payload 2.0 says
+//! `isBase64Encoded` itself).
 
 pub mod authorizer;
 
