@@ -197,6 +197,15 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         read_policy,
     } = inputs;
     let model = Model::resolve_with(manifest, stage, read_policy)?;
+    let api = match &model.api {
+        model::Api::Rest(api) => desired_api(api),
+        model::Api::Http(_) => {
+            return Err(crate::error::Error::new(format!(
+                "the app `{}` is an HTTP API, which `deploy` cannot deploy yet; `package` it and deploy the template",
+                model.app
+            )));
+        }
+    };
     Ok(Desired {
         tags: BTreeMap::from([
             (APP_TAG.to_owned(), model.app.clone()),
@@ -210,7 +219,7 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         functions: model.functions,
         architecture: model.architecture,
         code_sha256: code_sha256.to_owned(),
-        api: desired_api(&model.api),
+        api,
     })
 }
 

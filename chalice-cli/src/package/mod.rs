@@ -92,12 +92,12 @@ pub fn write_json(path: &Path, doc: &Value) -> Result<()> {
 }
 
 /// The model of `manifest` on `stage`, policy files read from the project's `.chalice/`; an
-/// app without routes has no REST API, so nothing to package.
+/// app without routes has no API, so nothing to package.
 pub fn resolve(manifest: &Manifest, stage: &Stage<'_>, project_dir: &Path) -> Result<Model> {
     if manifest.routes.is_empty() {
         return Err(Error::new(format!(
-            "the app `{}` has no routes, so there is no REST API to package",
-            manifest.app_name
+            "the app `{}` has no routes, so there is no {} to package",
+            manifest.app_name, manifest.api_kind
         )));
     }
     Model::resolve(manifest, stage, project_dir)
@@ -122,3 +122,5 @@ fn insert_unique(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_http;

@@ -2,6 +2,9 @@
 //! roles, functions, REST API (its body the Swagger document, with
 //! `${aws_lambda_function.<name>.invoke_arn}` URIs) and invoke permissions as the SAM template.
 //!
+//! An HTTP API app gets the same roles and functions and its `aws_apigatewayv2_*` resources
+//! instead (see [`http`]).
+//!
 //! Terraform reads every JSON string as a template, so literal text that may hold `${` or `%{`
 //! (IAM policy variables such as `${aws:username}`, environment values) is escaped.
 
@@ -9,19 +12,28 @@ use serde_json::{Map, Value, json};
 
 use super::{DEPLOYMENT_ZIP, insert_unique};
 use crate::error::{Error, Result};
-use crate::model::{Function, Model, Role, role};
+use crate::model::{self, Function, Model, RestApi, Role, role};
 use crate::naming;
 use crate::openapi::{Api, Uris};
 
 /// The REST API's resource name.
 pub const REST_API: &str = "rest_api";
 
+pub mod http;
+
 /// The Terraform configuration of `model`.
 pub fn template(model: &Model) -> Result<Value> {
     for function in &model.functions {
         check_identifier(&function.name)?;
     }
-    let swagger = Api::of(&model.api, &Uris::Terraform)?.swagger();
+    match &model.api {
+        model::Api::Rest(api) => rest_template(model, api),
+        model::Api::Http(api) => http::template(model, api),
+    }
+}
+
+fn rest_template(model: &Model, api: &RestApi) -> Result<Value> {
+    let swagger = Api::of(api, &Uris::Terraform)?.swagger();
     let references: Vec<String> = model
         .functions
         .iter()
@@ -30,7 +42,84 @@ pub fn template(model: &Model) -> Result<Value> {
     let swagger = escape_except(&swagger, &references);
     let swagger_text = serde_json::to_string(&swagger)
         .map_err(|error| Error::new(format!("cannot serialize the API definition: {error}")))?;
+    let mut resource = function_resources(model);
 
+    let mut rest_api = Map::new();
+    rest_api.insert("body".into(), json!("${local.chalice_api_swagger}"));
+    rest_api.insert("name".into(), swagger["info"]["title"].clone());
+    rest_api.insert(
+        "binary_media_types".into(),
+        swagger["x-amazon-apigateway-binary-media-types"].clone(),
+    );
+    rest_api.insert(
+        "endpoint_configuration".into(),
+        json!({"types": [api.settings.endpoint_type.as_str()]}),
+    );
+    if let Some(policy) = swagger.get("x-amazon-apigateway-policy") {
+        rest_api.insert("policy".into(), json!(policy.to_string()));
+    }
+    if let Some(size) = api.settings.minimum_compression_size {
+        rest_api.insert("minimum_compression_size".into(), json!(size));
+    }
+    let rest_api_ref =
+        |attribute: &str| format!("${{aws_api_gateway_rest_api.{REST_API}.{attribute}}}");
+
+    let mut permissions = Map::new();
+    let source_arn = format!("{}/*", rest_api_ref("execution_arn"));
+    for function in model.invoked_by_api() {
+        let name = if function.is_api_handler() {
+            format!("{REST_API}_invoke")
+        } else {
+            format!("{}_invoke", function.name)
+        };
+        insert_unique(
+            &mut permissions,
+            name,
+            invoke_permission(function, &source_arn),
+            "Terraform configuration",
+        )?;
+    }
+
+    resource.insert(
+        "aws_api_gateway_rest_api".into(),
+        json!({ REST_API: rest_api }),
+    );
+    // A new deployment whenever the definition changes; the stage points at the latest.
+    resource.insert(
+        "aws_api_gateway_deployment".into(),
+        json!({ REST_API: {
+            "rest_api_id": rest_api_ref("id"),
+            "triggers": {"redeployment": "${md5(local.chalice_api_swagger)}"},
+            "lifecycle": {"create_before_destroy": true}
+        }}),
+    );
+    resource.insert(
+        "aws_api_gateway_stage".into(),
+        json!({ REST_API: {
+            "rest_api_id": rest_api_ref("id"),
+            "deployment_id": format!("${{aws_api_gateway_deployment.{REST_API}.id}}"),
+            "stage_name": api.settings.stage_name
+        }}),
+    );
+    resource.insert("aws_lambda_permission".into(), Value::Object(permissions));
+
+    Ok(json!({
+        "resource": resource,
+        "locals": {"chalice_api_swagger": swagger_text},
+        "terraform": {
+            "required_version": ">= 1.0",
+            "required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.26"}}
+        },
+        "output": {
+            "EndpointURL": {"value": format!("${{aws_api_gateway_stage.{REST_API}.invoke_url}}")},
+            "RestAPIId": {"value": rest_api_ref("id")}
+        }
+    }))
+}
+
+/// The `resource` block's roles, role policies, log groups and functions, in Chalice's order;
+/// the API's resources follow.
+fn function_resources(model: &Model) -> Map<String, Value> {
     let mut roles = Map::new();
     let mut role_policies = Map::new();
     for role in &model.roles {
@@ -64,48 +153,6 @@ pub fn template(model: &Model) -> Result<Value> {
         }
         functions.insert(function.name.clone(), function_resource(model, function));
     }
-
-    let mut rest_api = Map::new();
-    rest_api.insert("body".into(), json!("${local.chalice_api_swagger}"));
-    rest_api.insert("name".into(), swagger["info"]["title"].clone());
-    rest_api.insert(
-        "binary_media_types".into(),
-        swagger["x-amazon-apigateway-binary-media-types"].clone(),
-    );
-    rest_api.insert(
-        "endpoint_configuration".into(),
-        json!({"types": [model.api.settings.endpoint_type.as_str()]}),
-    );
-    if let Some(policy) = swagger.get("x-amazon-apigateway-policy") {
-        rest_api.insert("policy".into(), json!(policy.to_string()));
-    }
-    if let Some(size) = model.api.settings.minimum_compression_size {
-        rest_api.insert("minimum_compression_size".into(), json!(size));
-    }
-    let rest_api_ref =
-        |attribute: &str| format!("${{aws_api_gateway_rest_api.{REST_API}.{attribute}}}");
-
-    let mut permissions = Map::new();
-    let source_arn = format!("{}/*", rest_api_ref("execution_arn"));
-    for function in model.invoked_by_api() {
-        let name = if function.is_api_handler() {
-            format!("{REST_API}_invoke")
-        } else {
-            format!("{}_invoke", function.name)
-        };
-        insert_unique(
-            &mut permissions,
-            name,
-            json!({
-                "function_name": format!("${{aws_lambda_function.{}.arn}}", function.name),
-                "action": "lambda:InvokeFunction",
-                "principal": "apigateway.amazonaws.com",
-                "source_arn": source_arn
-            }),
-            "Terraform configuration",
-        )?;
-    }
-
     let mut resource = Map::new();
     if !roles.is_empty() {
         resource.insert("aws_iam_role".into(), Value::Object(roles));
@@ -115,41 +162,17 @@ pub fn template(model: &Model) -> Result<Value> {
         resource.insert("aws_cloudwatch_log_group".into(), Value::Object(log_groups));
     }
     resource.insert("aws_lambda_function".into(), Value::Object(functions));
-    resource.insert(
-        "aws_api_gateway_rest_api".into(),
-        json!({ REST_API: rest_api }),
-    );
-    // A new deployment whenever the definition changes; the stage points at the latest.
-    resource.insert(
-        "aws_api_gateway_deployment".into(),
-        json!({ REST_API: {
-            "rest_api_id": rest_api_ref("id"),
-            "triggers": {"redeployment": "${md5(local.chalice_api_swagger)}"},
-            "lifecycle": {"create_before_destroy": true}
-        }}),
-    );
-    resource.insert(
-        "aws_api_gateway_stage".into(),
-        json!({ REST_API: {
-            "rest_api_id": rest_api_ref("id"),
-            "deployment_id": format!("${{aws_api_gateway_deployment.{REST_API}.id}}"),
-            "stage_name": model.api.settings.stage_name
-        }}),
-    );
-    resource.insert("aws_lambda_permission".into(), Value::Object(permissions));
+    resource
+}
 
-    Ok(json!({
-        "resource": resource,
-        "locals": {"chalice_api_swagger": swagger_text},
-        "terraform": {
-            "required_version": ">= 1.0",
-            "required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.26"}}
-        },
-        "output": {
-            "EndpointURL": {"value": format!("${{aws_api_gateway_stage.{REST_API}.invoke_url}}")},
-            "RestAPIId": {"value": rest_api_ref("id")}
-        }
-    }))
+/// The `aws_lambda_permission` letting API Gateway invoke `function` from `source_arn`.
+fn invoke_permission(function: &Function, source_arn: &str) -> Value {
+    json!({
+        "function_name": format!("${{aws_lambda_function.{}.arn}}", function.name),
+        "action": "lambda:InvokeFunction",
+        "principal": "apigateway.amazonaws.com",
+        "source_arn": source_arn
+    })
 }
 
 fn function_resource(model: &Model, function: &Function) -> Value {
@@ -209,7 +232,7 @@ fn check_identifier(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::new(format!(
-            "the built-in authorizer `{name}` cannot name a Terraform resource (start it with a letter or `_`; use letters, digits, `_` and `-`)"
+            "the authorizer `{name}` cannot name a Terraform resource (start it with a letter or `_`; use letters, digits, `_` and `-`)"
         )))
     }
 }
