@@ -220,8 +220,24 @@ impl Executor<'_> {
     pub(super) async fn add_permission(&self, function_name: &str, what: &str) -> Result<Effect> {
         let desired = self.desired(what)?;
         let api = self.ids.api()?;
-        let statement = statement_id(api);
-        let source = source_arn(desired, api);
+        self.grant_api(
+            function_name,
+            statement_id(api),
+            &source_arn(desired, api),
+            what,
+        )
+        .await
+    }
+
+    /// Lets API Gateway invoke a function from `source` (an ARN of the API's), by a statement
+    /// `statement` naming what it is for.
+    pub(super) async fn grant_api(
+        &self,
+        function_name: &str,
+        statement: String,
+        source: &str,
+        what: &str,
+    ) -> Result<Effect> {
         let add = self
             .aws
             .lambda_once
@@ -230,7 +246,7 @@ impl Executor<'_> {
             .statement_id(&statement)
             .action("lambda:InvokeFunction")
             .principal("apigateway.amazonaws.com")
-            .source_arn(&source);
+            .source_arn(source);
         let added = create_or_adopt(
             what,
             || async {
@@ -248,7 +264,7 @@ impl Executor<'_> {
                 }
             },
             || async {
-                let granted = observe::has_api_permission(self.aws, function_name, &source).await?;
+                let granted = observe::has_api_permission(self.aws, function_name, source).await?;
                 Ok(granted.then(|| statement.clone()))
             },
         )
@@ -283,7 +299,7 @@ impl Executor<'_> {
 
 /// The id of the statement that lets API `api` invoke a function: naming the API makes a
 /// retried grant a conflict, not a second statement.
-fn statement_id(api: &str) -> String {
+pub(super) fn statement_id(api: &str) -> String {
     format!("chalice-rs-apigateway-{api}")
 }
 
