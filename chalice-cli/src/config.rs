@@ -326,6 +326,11 @@ impl Stage<'_> {
             .unwrap_or(EndpointType::Edge)
     }
 
+    /// The endpoint type the config sets, if it sets one (HTTP APIs are only REGIONAL).
+    pub fn endpoint_type_setting(&self) -> Option<EndpointType> {
+        self.stage_value(|s| s.api_gateway_endpoint_type)
+    }
+
     /// `minimum_compression_size`.
     pub fn minimum_compression_size(&self) -> Option<u32> {
         self.stage_value(|s| s.minimum_compression_size)

@@ -97,9 +97,10 @@ enum Command {
         /// The Chalice stage whose config applies (resource policy, VPC endpoints).
         #[arg(long, default_value = "dev")]
         stage: String,
-        /// Swagger 2.0 (what API Gateway imports, as Chalice writes it) or OpenAPI 3.0.
-        #[arg(long, value_enum, default_value_t = SpecFormat::Swagger)]
-        format: SpecFormat,
+        /// Swagger 2.0 (what API Gateway imports, as Chalice writes it) or OpenAPI 3.0;
+        /// default swagger for a REST API, openapi3 for an HTTP API.
+        #[arg(long, value_enum)]
+        format: Option<SpecFormat>,
         /// How the Lambda URIs are written: `{..._lambda_arn}` placeholders (as Chalice's
         /// generate-models), CloudFormation Fn::Sub, or Terraform interpolations.
         #[arg(long, value_enum, default_value_t = UriStyle::Templated)]
@@ -277,11 +278,11 @@ fn run(cli: Cli) -> Result<i32> {
                 UriStyle::Cloudformation => Uris::CloudFormation,
                 UriStyle::Terraform => Uris::Terraform,
             };
-            let api = openapi::for_project(&project, &stage, &uris)?;
-            let doc = match format {
-                SpecFormat::Swagger => api.swagger(),
-                SpecFormat::Openapi3 => api.openapi3(),
-            };
+            let definition = openapi::for_project(&project, &stage, &uris)?;
+            let doc = definition.document(format.map(|format| match format {
+                SpecFormat::Swagger => openapi::SpecFormat::Swagger,
+                SpecFormat::Openapi3 => openapi::SpecFormat::Openapi3,
+            }))?;
             match output {
                 Some(path) => package::write_json(&path, &doc)?,
                 None => {

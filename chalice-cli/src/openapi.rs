@@ -10,9 +10,15 @@ use chalice_runtime::manifest::Manifest;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
-use crate::model::{ApiSettings, Authorizer, AuthorizerKind, Method, Preflight, RestApi, Target};
+use crate::model::{
+    self, ApiSettings, Authorizer, AuthorizerKind, Method, Preflight, RestApi, Target,
+};
 use crate::naming;
 use crate::project::{Profile, Project};
+
+pub mod http;
+
+pub use self::http::HttpDefinition;
 
 const LAMBDA_PATH: &str = "lambda:path/2015-03-31/functions";
 
@@ -37,7 +43,8 @@ pub enum Uris {
 }
 
 impl Uris {
-    fn api_handler(&self) -> Result<Value> {
+    /// The API handler's invocation URI.
+    pub fn api_handler(&self) -> Result<Value> {
         Ok(match self {
             Uris::Arns {
                 region,
@@ -56,7 +63,8 @@ impl Uris {
         })
     }
 
-    fn authorizer(&self, name: &str) -> Result<Value> {
+    /// The invocation URI of the built-in authorizer `name`'s function.
+    pub fn authorizer(&self, name: &str) -> Result<Value> {
         Ok(match self {
             Uris::Arns {
                 region,
@@ -103,11 +111,57 @@ pub fn invocation_uri(region: &str, lambda_arn: &str) -> Result<String> {
 /// The API of the project's app on `stage`, for `generate-openapi`: the config is checked,
 /// then a debug build gives the manifest (the document does not depend on the build profile).
 /// Only the model's API is resolved, so the functions' IAM policy files need not exist.
-pub fn for_project(project: &Project, stage: &str, uris: &Uris) -> Result<Api> {
+pub fn for_project(project: &Project, stage: &str, uris: &Uris) -> Result<Definition> {
     let stage = project.config().stage(stage)?;
-    let settings = ApiSettings::for_stage(&stage, project.dir())?;
+    ApiSettings::for_stage(&stage, project.dir())?;
     let app = project.build(Profile::Debug, None)?;
-    Api::of(&RestApi::new(&app.manifest, settings)?, uris)
+    let chalice_dir = project.dir().join(".chalice");
+    let api = model::Api::resolve(&app.manifest, &stage, &|file| {
+        model::read_json(&chalice_dir.join(file))
+    })?;
+    Definition::of(&api, uris)
+}
+
+/// The document formats `generate-openapi` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecFormat {
+    /// Swagger 2.0 (REST APIs).
+    Swagger,
+    /// OpenAPI 3.0.
+    Openapi3,
+}
+
+/// The definition of either kind of API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Definition {
+    /// A REST API's.
+    Rest(Api),
+    /// An HTTP API's.
+    Http(HttpDefinition),
+}
+
+impl Definition {
+    /// The definition of the model's `api`, its Lambda URIs from `uris`.
+    pub fn of(api: &model::Api, uris: &Uris) -> Result<Definition> {
+        Ok(match api {
+            model::Api::Rest(api) => Definition::Rest(Api::of(api, uris)?),
+            model::Api::Http(api) => Definition::Http(HttpDefinition::of(api, uris)?),
+        })
+    }
+
+    /// The document in `format`; without one, Swagger 2.0 for a REST API (as Chalice) and
+    /// OpenAPI 3.0 for an HTTP API, the only format API Gateway documents its HTTP API
+    /// extensions in.
+    pub fn document(&self, format: Option<SpecFormat>) -> Result<Value> {
+        match (self, format) {
+            (Definition::Rest(api), None | Some(SpecFormat::Swagger)) => Ok(api.swagger()),
+            (Definition::Rest(api), Some(SpecFormat::Openapi3)) => Ok(api.openapi3()),
+            (Definition::Http(api), None | Some(SpecFormat::Openapi3)) => Ok(api.openapi3()),
+            (Definition::Http(_), Some(SpecFormat::Swagger)) => Err(Error::new(
+                "the app is an HTTP API, whose JWT and Lambda authorizers API Gateway describes in OpenAPI 3.0 only: use `--format openapi3` (the default for an HTTP API)",
+            )),
+        }
+    }
 }
 
 /// The API with its Lambda URIs, ready to be written in either format.

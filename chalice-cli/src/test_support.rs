@@ -149,6 +149,102 @@ pub fn httpapi1() -> Manifest {
     }
 }
 
+/// An HTTP API app with what the example lacks: CORS, an existing Lambda authorizer with an
+/// invoke role and two identity sources, an uncached policy-answering built-in one, a greedy
+/// `ANY` route whose scopes API Gateway ignores.
+pub fn http_variants() -> Manifest {
+    let cors = |route: ManifestRoute| ManifestRoute {
+        cors: true,
+        ..route
+    };
+    Manifest {
+        api_kind: ApiKind::Http,
+        ..manifest(
+            "variants",
+            vec![
+                cors(route("/items", &["GET", "PUT"])),
+                authorized("/ext/{proxy+}", &["ANY"], "ext", &["ignored"]),
+                authorized("/policy", &["DELETE"], "policy_auth", &[]),
+            ],
+            vec![
+                ManifestAuthorizer::Custom {
+                    name: "ext".into(),
+                    authorizer_uri: "arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:123456789012:function:ext/invocations".into(),
+                    auth_type: "REQUEST".into(),
+                    header: "Authorization".into(),
+                    ttl_seconds: 60,
+                    invoke_role_arn: Some("arn:aws:iam::123456789012:role/invoke".into()),
+                    identity_sources: vec![
+                        "querystring.key".into(),
+                        "context.identity.sourceIp".into(),
+                    ],
+                    scopes: Vec::new(),
+                    simple_responses: true,
+                },
+                ManifestAuthorizer::Builtin {
+                    name: "policy_auth".into(),
+                    function: "policy_auth".into(),
+                    auth_type: "REQUEST".into(),
+                    header: "Authorization".into(),
+                    ttl_seconds: Some(0),
+                    execution_role: None,
+                    identity_sources: vec!["stageVariables.tier".into()],
+                    simple_responses: false,
+                },
+            ],
+        )
+    }
+}
+
+/// Writes `doc` as `package` and `generate-openapi --output` do (two-space indent, newline at
+/// the end) under `name` in a scratch directory of this process; the path.
+pub fn written(name: &str, doc: &Value) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("chalice-rs-written-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    crate::package::write_json(&path, doc).unwrap();
+    path
+}
+
+/// Compares the file written for `doc` with `<snapshots>/<name>` (a directory under the crate),
+/// or writes it there with `UPDATE_SNAPSHOTS=1`.
+#[track_caller]
+pub fn assert_snapshot(snapshots: &str, name: &str, doc: &Value) {
+    let actual = std::fs::read_to_string(written(name, doc)).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(snapshots)
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_SNAPSHOTS=1 writes it)", path.display()));
+    assert!(
+        actual == expected,
+        "{name} differs from {}\n--- actual ---\n{actual}",
+        path.display()
+    );
+}
+
+/// Runs the package tool `tool` (`cfn-lint`, `openapi-spec-validator`) on the file written
+/// for `doc`, failing with its output unless it passes.
+#[track_caller]
+pub fn assert_tool_passes(tool: &str, name: &str, doc: &Value) {
+    let path = written(name, doc);
+    let output = std::process::Command::new(chalice_testkit::venv::package_tools().join(tool))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{tool} {} failed ({}):\n{}\n{}",
+        path.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use crate::config::{Architecture, EndpointType, Stage};
 use crate::error::Result;
 use crate::model::{self, Model, Resource, RestApi};
 
+use super::desired_http;
 pub use super::desired_http::{DesiredHttpApi, HTTP_API};
 pub use crate::model::{DEFAULT_ROLE, Function, ManagedRole, Role, Target as AuthorizerTarget};
 pub use crate::naming::{RUNTIME, TAG_APP as APP_TAG, TAG_STAGE as STAGE_TAG};
@@ -239,6 +240,10 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         read_policy,
     } = inputs;
     let model = Model::resolve_with(manifest, stage, read_policy)?;
+    let api = match &model.api {
+        model::Api::Rest(api) => Api::Rest(desired_api(api)),
+        model::Api::Http(api) => Api::Http(desired_http::desired_http_api(api)),
+    };
     Ok(Desired {
         tags: BTreeMap::from([
             (APP_TAG.to_owned(), model.app.clone()),
@@ -252,7 +257,7 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         functions: model.functions,
         architecture: model.architecture,
         code_sha256: code_sha256.to_owned(),
-        api: Api::Rest(desired_api(&model.api)),
+        api,
     })
 }
 

@@ -5,13 +5,15 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::http_api::{self, HttpApi};
+
 pub use crate::model::Target as AuthorizerTarget;
+pub use crate::model::http_api::{
+    Cors, INTEGRATION_METHOD, INTEGRATION_TYPE, PAYLOAD_FORMAT_VERSION,
+};
 
 /// The record name of the HTTP API.
 pub const HTTP_API: &str = "http_api";
-
-/// The payload format of the API handler's integration and of Lambda authorizers.
-pub const PAYLOAD_FORMAT_VERSION: &str = "2.0";
 
 /// The HTTP API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +22,12 @@ pub struct DesiredHttpApi {
     pub name: String,
     /// The stage, deployed automatically on every change.
     pub stage_name: String,
+    /// The stage's variables.
+    pub stage_variables: BTreeMap<String, String>,
+    /// The API's tags.
+    pub tags: BTreeMap<String, String>,
+    /// The API-wide CORS configuration, if any route asks for CORS.
+    pub cors: Option<Cors>,
     /// The routes by route key (`GET /orders/{id}`), each proxied to the API handler.
     pub routes: BTreeMap<String, DesiredRoute>,
     /// The authorizers API Gateway holds (IAM needs none), in the model's order.
@@ -95,5 +103,54 @@ impl DesiredHttpApi {
     /// The authorizer `name`.
     pub fn authorizer(&self, name: &str) -> Option<&DesiredHttpAuthorizer> {
         self.authorizers.iter().find(|a| a.name == name)
+    }
+}
+
+/// The HTTP API the model resolved, spelt for the apigatewayv2 calls.
+pub fn desired_http_api(api: &HttpApi) -> DesiredHttpApi {
+    let routes = api
+        .routes
+        .iter()
+        .map(|route| {
+            let spec = DesiredRoute {
+                authorization_type: route.authorization_type.as_str().to_owned(),
+                authorizer: route.gateway_authorizer().map(str::to_owned),
+                scopes: route.authorization_scopes().to_vec(),
+            };
+            (route.route_key(), spec)
+        })
+        .collect();
+    let authorizers = api
+        .gateway_authorizers()
+        .filter_map(|authorizer| {
+            let kind = match &authorizer.kind {
+                http_api::HttpAuthorizerKind::Iam => return None,
+                http_api::HttpAuthorizerKind::Jwt(jwt) => HttpAuthorizerKind::Jwt {
+                    issuer: jwt.issuer.clone(),
+                    audiences: jwt.audiences.clone(),
+                    identity_source: jwt.identity_source.clone(),
+                },
+                http_api::HttpAuthorizerKind::Lambda(lambda) => HttpAuthorizerKind::Lambda {
+                    target: lambda.target.clone(),
+                    identity_sources: lambda.identity_sources.clone(),
+                    ttl_seconds: lambda.ttl_seconds,
+                    simple_responses: lambda.simple_responses,
+                    credentials: lambda.credentials.clone(),
+                },
+            };
+            Some(DesiredHttpAuthorizer {
+                name: authorizer.name.clone(),
+                kind,
+            })
+        })
+        .collect();
+    DesiredHttpApi {
+        name: api.name.clone(),
+        stage_name: api.settings.stage_name.clone(),
+        stage_variables: api.settings.stage_variables.clone(),
+        tags: api.settings.tags.clone(),
+        cors: api.cors.clone(),
+        routes,
+        authorizers,
     }
 }

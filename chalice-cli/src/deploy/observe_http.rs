@@ -8,10 +8,10 @@ use aws_sdk_apigatewayv2::operation::get_authorizer::GetAuthorizerOutput;
 use aws_sdk_apigatewayv2::types::{Integration, Route};
 
 use super::client::{Aws, failed, unless_missing};
-use super::desired_http::HTTP_API;
+use super::desired_http::{Cors, HTTP_API};
 use super::observed::Twin;
 use super::observed_http::{
-    ObservedHttpApi, ObservedHttpAuthorizer, ObservedIntegration, ObservedRoute,
+    ObservedHttpApi, ObservedHttpAuthorizer, ObservedIntegration, ObservedRoute, ObservedStage,
 };
 use super::record::Record;
 use crate::error::Result;
@@ -114,6 +114,11 @@ pub async fn read_http_api(aws: &Aws, id: &str, record: &Record) -> Result<Obser
         .tags()
         .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
+    let cors = api.cors_configuration().map(|cors| Cors {
+        allow_origins: cors.allow_origins().to_vec(),
+        allow_methods: cors.allow_methods().to_vec(),
+        allow_headers: cors.allow_headers().to_vec(),
+    });
     let routes = list_routes(aws, id).await?;
     let (routes, twin_routes) = pick_routes(&routes);
     let mut ids: BTreeSet<String> = recorded_authorizers(record).into_values().collect();
@@ -144,11 +149,21 @@ pub async fn read_http_api(aws: &Aws, id: &str, record: &Record) -> Result<Obser
         .map_err(|e| failed(format!("reading the stages of HTTP API {id}"), e))?
         .items()
         .iter()
-        .filter_map(|s| Some((s.stage_name()?.to_owned(), s.auto_deploy() == Some(true))))
+        .filter_map(|s| {
+            let stage = ObservedStage {
+                auto_deploy: s.auto_deploy() == Some(true),
+                variables: s
+                    .stage_variables()
+                    .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            };
+            Some((s.stage_name()?.to_owned(), stage))
+        })
         .collect();
     Ok(ObservedHttpApi {
         id: id.to_owned(),
         tags,
+        cors,
         routes,
         twin_routes,
         authorizers,

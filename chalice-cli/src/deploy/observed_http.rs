@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::desired_http::Cors;
 use super::observed::Twin;
 
 /// The HTTP API.
@@ -11,6 +12,8 @@ pub struct ObservedHttpApi {
     pub id: String,
     /// Its tags.
     pub tags: BTreeMap<String, String>,
+    /// Its CORS configuration.
+    pub cors: Option<Cors>,
     /// The routes by route key.
     pub routes: BTreeMap<String, ObservedRoute>,
     /// Routes of a key another one already has: twins of a create whose answer was lost.
@@ -21,8 +24,17 @@ pub struct ObservedHttpApi {
     pub twin_authorizers: Vec<Twin>,
     /// Every integration.
     pub integrations: Vec<ObservedIntegration>,
-    /// The names of its stages, each with whether it deploys itself.
-    pub stages: BTreeMap<String, bool>,
+    /// Its stages by name.
+    pub stages: BTreeMap<String, ObservedStage>,
+}
+
+/// One stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservedStage {
+    /// Whether it deploys every change by itself.
+    pub auto_deploy: bool,
+    /// Its variables.
+    pub variables: BTreeMap<String, String>,
 }
 
 /// One route.

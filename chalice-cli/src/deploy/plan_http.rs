@@ -7,11 +7,13 @@ use std::fmt;
 
 use super::desired::Desired;
 use super::desired_http::{
-    DesiredHttpApi, DesiredHttpAuthorizer, DesiredRoute, HttpAuthorizerKind, PAYLOAD_FORMAT_VERSION,
+    DesiredHttpApi, DesiredHttpAuthorizer, DesiredRoute, HttpAuthorizerKind, INTEGRATION_TYPE,
+    PAYLOAD_FORMAT_VERSION,
 };
 use super::observed::{Observed, Twin};
-use super::observed_http::{ObservedHttpApi, ObservedHttpAuthorizer, ObservedRoute};
+use super::observed_http::{ObservedHttpApi, ObservedHttpAuthorizer, ObservedRoute, ObservedStage};
 use super::plan::{Step, proxy_uri, target_uri};
+use crate::model::http_api::{InvokeScope, execution_arn};
 
 /// One change to an HTTP API.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,8 @@ pub enum HttpStep {
     CreateApi,
     /// Make the API's tags the desired ones.
     SetApiTags { remove: Vec<String> },
+    /// Set the API's CORS configuration (or remove it).
+    SetCors,
     /// Create the `AWS_PROXY` integration (payload 2.0) with the API handler.
     CreateIntegration,
     /// Delete a route that changes or goes.
@@ -60,6 +64,7 @@ impl fmt::Display for HttpStep {
             HttpStep::DeleteApi { id } => write!(f, "Deleting HTTP API: {id}"),
             HttpStep::CreateApi => f.write_str("Creating HTTP API"),
             HttpStep::SetApiTags { .. } => f.write_str("Updating tags of HTTP API"),
+            HttpStep::SetCors => f.write_str("Updating CORS configuration of HTTP API"),
             HttpStep::CreateIntegration => f.write_str("Creating integration: API handler"),
             HttpStep::DeleteRoute { key } => write!(f, "Deleting route: {key}"),
             HttpStep::DeleteTwinRoute(twin) => {
@@ -108,14 +113,19 @@ impl fmt::Display for HttpStep {
 /// The SourceArn of the permission that lets HTTP API `api_id` invoke a function: any route
 /// for the API handler, one authorizer for an authorizer's function.
 pub fn http_source_arn(desired: &Desired, api_id: &str, authorizer_id: Option<&str>) -> String {
-    let api = format!(
-        "arn:{}:execute-api:{}:{}:{api_id}",
-        desired.account.partition, desired.region, desired.account.id
+    let execution_arn = execution_arn(
+        &desired.account.partition,
+        &desired.region,
+        &desired.account.id,
+        api_id,
     );
-    match authorizer_id {
-        None => format!("{api}/*"),
-        Some(id) => format!("{api}/authorizers/{id}"),
-    }
+    let scope = match authorizer_id {
+        None => InvokeScope::AnyRoute,
+        Some(_) => InvokeScope::Authorizer(String::new()),
+    };
+    scope.source_arn(&execution_arn, |_| {
+        authorizer_id.unwrap_or_default().to_owned()
+    })
 }
 
 /// The target of a route that calls integration `id`.
@@ -138,15 +148,21 @@ pub fn plan_http_api(
     let actual = observed.http_api.as_ref().unwrap_or(&empty);
     match &observed.http_api {
         None => push(HttpStep::CreateApi),
-        Some(found) if found.tags != desired.tags => push(HttpStep::SetApiTags {
-            remove: found
-                .tags
-                .keys()
-                .filter(|key| !desired.tags.contains_key(*key))
-                .cloned()
-                .collect(),
-        }),
-        Some(_) => {}
+        Some(found) => {
+            if found.tags != api.tags {
+                push(HttpStep::SetApiTags {
+                    remove: found
+                        .tags
+                        .keys()
+                        .filter(|key| !api.tags.contains_key(*key))
+                        .cloned()
+                        .collect(),
+                });
+            }
+            if found.cors != api.cors {
+                push(HttpStep::SetCors);
+            }
+        }
     }
     let integration = kept_integration(desired, actual);
     if integration.is_none() {
@@ -205,14 +221,19 @@ pub fn plan_http_api(
     plan_http_permissions(desired, api, observed, &authorizers, &mut push);
 }
 
-/// The stage deploys itself; other stages go (the config's stage was renamed).
+/// The stage deploys itself, with the desired variables; one that does not is made again (a
+/// stage holds nothing else), and other stages go (the config's stage was renamed).
 fn plan_stages(api: &DesiredHttpApi, actual: &ObservedHttpApi, push: &mut impl FnMut(HttpStep)) {
-    for (name, auto_deploy) in &actual.stages {
-        if *name != api.stage_name || !auto_deploy {
+    let wanted = ObservedStage {
+        auto_deploy: true,
+        variables: api.stage_variables.clone(),
+    };
+    for (name, stage) in &actual.stages {
+        if *name != api.stage_name || *stage != wanted {
             push(HttpStep::DeleteStage { name: name.clone() });
         }
     }
-    if actual.stages.get(&api.stage_name) != Some(&true) {
+    if actual.stages.get(&api.stage_name) != Some(&wanted) {
         push(HttpStep::CreateStage {
             name: api.stage_name.clone(),
         });
@@ -274,7 +295,7 @@ fn plan_http_permissions(
 pub fn kept_integration<'a>(desired: &Desired, actual: &'a ObservedHttpApi) -> Option<&'a str> {
     let uri = proxy_uri(desired).ok();
     let mut fitting = actual.integrations.iter().filter(|i| {
-        i.integration_type == "AWS_PROXY"
+        i.integration_type == INTEGRATION_TYPE
             && i.uri == uri
             && i.payload_format_version.as_deref() == Some(PAYLOAD_FORMAT_VERSION)
     });
@@ -463,6 +484,9 @@ mod tests {
         desired.api = Api::Http(DesiredHttpApi {
             name: "httpapi1".into(),
             stage_name: "api".into(),
+            stage_variables: [("mode".to_owned(), "test".to_owned())].into(),
+            tags: desired.tags.clone(),
+            cors: None,
             routes: [
                 ("GET /admin", route_of("AWS_IAM", None, &[])),
                 ("GET /health", route_of("NONE", None, &[])),
@@ -490,14 +514,21 @@ mod tests {
         let api = http(desired);
         let mut found = ObservedHttpApi {
             id: "h1".into(),
-            tags: desired.tags.clone(),
+            tags: api.tags.clone(),
             integrations: vec![ObservedIntegration {
                 id: "i1".into(),
                 integration_type: "AWS_PROXY".into(),
                 uri: proxy_uri(desired).ok(),
                 payload_format_version: Some("2.0".into()),
             }],
-            stages: [(api.stage_name.clone(), true)].into(),
+            stages: [(
+                api.stage_name.clone(),
+                ObservedStage {
+                    auto_deploy: true,
+                    variables: api.stage_variables.clone(),
+                },
+            )]
+            .into(),
             ..ObservedHttpApi::default()
         };
         for (index, authorizer) in api.authorizers.iter().enumerate() {
@@ -691,7 +722,7 @@ mod tests {
             integration_type: "AWS_PROXY".into(),
             ..ObservedIntegration::default()
         });
-        found.stages.insert("v0".into(), true);
+        found.stages.insert("v0".into(), ObservedStage::default());
         found.twin_routes.push(Twin {
             name: "GET /health".into(),
             id: "r9".into(),
@@ -759,6 +790,80 @@ mod tests {
                 "Deleting Rest API: rest1"
             ]
         );
+    }
+
+    #[test]
+    fn changed_cors_is_set_and_changed_stage_variables_make_the_stage_again() {
+        let before = desired();
+        let observed = deployed(&before);
+        let mut changed = before.clone();
+        let Api::Http(api) = &mut changed.api else {
+            unreachable!()
+        };
+        api.cors = Some(crate::model::http_api::Cors {
+            allow_origins: vec!["*".into()],
+            allow_methods: vec!["GET".into(), "OPTIONS".into()],
+            allow_headers: vec!["Authorization".into()],
+        });
+        api.stage_variables.insert("extra".into(), "1".into());
+        assert_eq!(
+            names(&changed, &observed),
+            [
+                "Updating CORS configuration of HTTP API",
+                "Deleting stage: api",
+                "Creating stage: api"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_example_resolves_to_its_routes_and_authorizers() {
+        let desired = desired::for_test(
+            &crate::test_support::httpapi1(),
+            r#"{"app_name": "httpapi1", "stages": {"dev": {}}}"#,
+            "us-west-2",
+            "aws",
+        );
+        let api = http(&desired);
+        let routes: Vec<(&str, &str, Option<&str>)> = api
+            .routes
+            .iter()
+            .map(|(key, r)| {
+                (
+                    key.as_str(),
+                    r.authorization_type.as_str(),
+                    r.authorizer.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                ("GET /admin", "AWS_IAM", None),
+                ("GET /health", "NONE", None),
+                ("GET /orders/{id}", "JWT", Some("jwt")),
+                ("GET /profile", "CUSTOM", Some("gate")),
+                ("POST /orders", "JWT", Some("jwt")),
+            ]
+        );
+        assert_eq!(api.routes["GET /orders/{id}"].scopes, ["orders/read"]);
+        let names: Vec<&str> = api.authorizers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["gate", "jwt"]);
+        assert_eq!(
+            api.authorizers[0].kind,
+            HttpAuthorizerKind::Lambda {
+                target: AuthorizerTarget::Function("gate".into()),
+                identity_sources: vec!["$request.header.X-Token".into()],
+                ttl_seconds: 300,
+                simple_responses: true,
+                credentials: None,
+            }
+        );
+        let invoked: Vec<&str> = desired
+            .invoked_by_api()
+            .map(|f| f.function_name.as_str())
+            .collect();
+        assert_eq!(invoked, ["httpapi1-dev", "httpapi1-dev-gate"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chalice_runtime::manifest::{Manifest, ManifestRoute};
+use chalice_runtime::manifest::{Manifest, ManifestAuthorizer, ManifestRoute};
 use serde_json::{Value, json};
 
 use super::authorizer::{AuthorizationType, Authorizer};
@@ -192,7 +192,7 @@ impl Method {
             AuthorizationType::CognitoUserPools | AuthorizationType::Custom => {
                 self.authorizer.as_deref()
             }
-            AuthorizationType::None | AuthorizationType::AwsIam => None,
+            AuthorizationType::None | AuthorizationType::AwsIam | AuthorizationType::Jwt => None,
         }
     }
 
@@ -248,11 +248,12 @@ impl RestApi {
     pub fn new(manifest: &Manifest, settings: ApiSettings) -> Result<RestApi> {
         let mut authorizers = Vec::new();
         for declared in &manifest.authorizers {
-            let used = manifest
+            let user = manifest
                 .routes
                 .iter()
-                .any(|route| route.authorizer.as_deref() == Some(declared.name()));
-            authorizers.push(Authorizer::new(declared, used)?);
+                .find(|route| route.authorizer.as_deref() == Some(declared.name()));
+            check_rest_kind(declared, user)?;
+            authorizers.push(Authorizer::new(declared, user.is_some())?);
         }
         let mut methods: Vec<Method> = Vec::new();
         for route in &manifest.routes {
@@ -338,6 +339,35 @@ impl RestApi {
     pub fn gateway_authorizers(&self) -> impl Iterator<Item = &Authorizer> {
         self.authorizers.iter().filter(|a| a.held_by_api())
     }
+}
+
+/// An authorizer only HTTP APIs have (JWT, or a Lambda answering simple responses) is an error
+/// naming it and a route that uses it.
+fn check_rest_kind(declared: &ManifestAuthorizer, user: Option<&ManifestRoute>) -> Result<()> {
+    let what = match declared {
+        ManifestAuthorizer::Jwt { .. } => "is a JWT authorizer",
+        ManifestAuthorizer::Builtin {
+            simple_responses: true,
+            ..
+        }
+        | ManifestAuthorizer::Custom {
+            simple_responses: true,
+            ..
+        } => "answers with simple responses",
+        _ => return Ok(()),
+    };
+    let route = user.map_or(String::new(), |route| {
+        format!(
+            " (route {} {}, view `{}`)",
+            route.methods.join(","),
+            route.path,
+            route.view_name
+        )
+    });
+    Err(Error::new(format!(
+        "authorizer `{}`{route} {what}, which only an HTTP API has: choose one in the app with `App::new(..).http_api()`",
+        declared.name()
+    )))
 }
 
 fn find_authorizer<'a>(
@@ -456,6 +486,38 @@ mod tests {
         assert_eq!(
             error,
             "the manifest has two views for GET /x (the second is `view`)"
+        );
+    }
+
+    #[test]
+    fn http_only_authorizers_are_errors_naming_the_route() {
+        let jwt = ManifestAuthorizer::Jwt {
+            name: "jwt".into(),
+            issuer: "https://issuer.example.com".into(),
+            audiences: vec!["a".into()],
+            identity_source: "$request.header.Authorization".into(),
+            scopes: Vec::new(),
+        };
+        let error = api(vec![authorized("/o", &["GET"], "jwt", &[])], vec![jwt])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "authorizer `jwt` (route GET /o, view `view`) is a JWT authorizer, which only an HTTP API has: choose one in the app with `App::new(..).http_api()`"
+        );
+        let mut simple = custom("gate");
+        if let ManifestAuthorizer::Custom {
+            simple_responses, ..
+        } = &mut simple
+        {
+            *simple_responses = true;
+        }
+        let error = api(vec![], vec![simple]).unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "authorizer `gate` answers with simple responses, which only an HTTP API has"
+            ),
+            "{error}"
         );
     }
 

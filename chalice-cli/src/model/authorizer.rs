@@ -239,6 +239,8 @@ pub enum AuthorizationType {
     CognitoUserPools,
     /// A Lambda authorizer.
     Custom,
+    /// A JWT authorizer (HTTP APIs).
+    Jwt,
 }
 
 impl AuthorizationType {
@@ -249,6 +251,7 @@ impl AuthorizationType {
             AuthorizationType::AwsIam => "AWS_IAM",
             AuthorizationType::CognitoUserPools => "COGNITO_USER_POOLS",
             AuthorizationType::Custom => "CUSTOM",
+            AuthorizationType::Jwt => "JWT",
         }
     }
 }

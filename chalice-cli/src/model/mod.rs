@@ -1,16 +1,18 @@
 //! The app on one stage, resolved once from its manifest and the stage's config: the
-//! functions and their settings, the roles they run as, and the REST API with its methods and
-//! authorizers. As Chalice's application graph and models, it is the one place each decision
+//! functions and their settings, the roles they run as, and the API (a REST API with its
+//! methods, or an HTTP API with its routes) and its authorizers. As Chalice's application graph and models, it is the one place each decision
 //! is made; the SAM and Terraform templates, the OpenAPI document and the deployer only spell
 //! it in their own terms.
 
 pub mod api;
 pub mod authorizer;
 pub mod function;
+pub mod http_api;
 pub mod role;
 
 use std::path::Path;
 
+use chalice_runtime::ApiKind;
 use chalice_runtime::manifest::Manifest;
 
 use crate::config::{Architecture, Stage};
@@ -19,6 +21,7 @@ use crate::error::{Error, Result};
 pub use self::api::{ApiSettings, Method, Preflight, ReadJson, Resource, RestApi, read_json};
 pub use self::authorizer::{AuthorizationType, Authorizer, AuthorizerKind, Target};
 pub use self::function::Function;
+pub use self::http_api::{HttpApi, HttpSettings};
 pub use self::role::{DEFAULT_ROLE, ManagedRole, Role, RoleChoice};
 
 /// The app on one stage.
@@ -35,8 +38,83 @@ pub struct Model {
     /// The roles chalice-rs manages, in order of first use (none when every function names
     /// its own).
     pub roles: Vec<ManagedRole>,
-    /// The REST API.
-    pub api: RestApi,
+    /// The API, of the kind the app chose.
+    pub api: Api,
+}
+
+/// The API that serves the app: API Gateway's REST API or HTTP API, as the app chose in code
+/// (`Manifest.api_kind`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Api {
+    /// A REST API (API Gateway v1).
+    Rest(RestApi),
+    /// An HTTP API (API Gateway v2).
+    Http(HttpApi),
+}
+
+impl Api {
+    /// Which product it is.
+    pub fn kind(&self) -> ApiKind {
+        match self {
+            Api::Rest(_) => ApiKind::Rest,
+            Api::Http(_) => ApiKind::Http,
+        }
+    }
+
+    /// Its name (the app's).
+    pub fn name(&self) -> &str {
+        match self {
+            Api::Rest(api) => &api.name,
+            Api::Http(api) => &api.name,
+        }
+    }
+
+    /// The API Gateway stage it is deployed to.
+    pub fn stage_name(&self) -> &str {
+        match self {
+            Api::Rest(api) => &api.settings.stage_name,
+            Api::Http(api) => &api.settings.stage_name,
+        }
+    }
+
+    /// The REST API, if it is one.
+    pub fn rest(&self) -> Option<&RestApi> {
+        match self {
+            Api::Rest(api) => Some(api),
+            Api::Http(_) => None,
+        }
+    }
+
+    /// The HTTP API, if it is one.
+    pub fn http(&self) -> Option<&HttpApi> {
+        match self {
+            Api::Http(api) => Some(api),
+            Api::Rest(_) => None,
+        }
+    }
+
+    /// The Lambdas the authorizers API Gateway holds call.
+    fn authorizer_targets(&self) -> Vec<&Target> {
+        match self {
+            Api::Rest(api) => api.gateway_authorizers().map(|a| &a.target).collect(),
+            Api::Http(api) => api.authorizer_targets().collect(),
+        }
+    }
+
+    /// The API `manifest` declares on `stage`, of the kind the app chose; files under
+    /// `.chalice/` (the REST API's resource policy) are read by `read`.
+    pub fn resolve(manifest: &Manifest, stage: &Stage<'_>, read: &ReadJson<'_>) -> Result<Api> {
+        Ok(match manifest.api_kind {
+            ApiKind::Rest => Api::Rest(RestApi::new(
+                manifest,
+                ApiSettings::for_stage_with(stage, read)?,
+            )?),
+            ApiKind::Http => Api::Http(HttpApi::new(
+                manifest,
+                HttpSettings::for_stage(stage, &manifest.app_name)?,
+            )?),
+        })
+    }
 }
 
 impl Model {
@@ -93,14 +171,14 @@ impl Model {
                 users().any(|f| f.xray),
             );
         }
-        let settings = ApiSettings::for_stage_with(stage, read)?;
+        let api = Api::resolve(manifest, stage, read)?;
         Ok(Model {
             app: app.clone(),
             stage: stage_name.to_owned(),
             architecture: stage.architecture(),
             functions,
             roles,
-            api: RestApi::new(manifest, settings)?,
+            api,
         })
     }
 
@@ -119,9 +197,10 @@ impl Model {
     /// The functions API Gateway invokes, which each need its permission: the API handler, and
     /// each built-in authorizer whose authorizer the API holds (all of them).
     pub fn invoked_by_api(&self) -> impl Iterator<Item = &Function> {
+        let targets = self.api.authorizer_targets();
         self.functions
             .iter()
-            .filter(|f| f.invoked_by(self.api.gateway_authorizers().map(|a| &a.target)))
+            .filter(move |f| f.invoked_by(targets.iter().copied()))
     }
 }
 
@@ -220,6 +299,33 @@ mod tests {
     }
 
     #[test]
+    fn an_http_app_has_an_http_api_invoking_its_handler_and_lambda_authorizer() {
+        let model = resolve(
+            r#"{"app_name": "httpapi1", "stages": {"dev": {}}}"#,
+            &crate::test_support::httpapi1(),
+        )
+        .unwrap();
+        assert_eq!(model.api.kind(), ApiKind::Http);
+        assert_eq!(
+            (model.api.name(), model.api.stage_name()),
+            ("httpapi1", "api")
+        );
+        assert!(model.api.rest().is_none());
+        let invoked: Vec<&str> = model
+            .invoked_by_api()
+            .map(|f| f.function_name.as_str())
+            .collect();
+        assert_eq!(invoked, ["httpapi1-dev", "httpapi1-dev-gate"]);
+        let error = resolve(
+            r#"{"app_name": "httpapi1", "stages": {"dev": {"minimum_compression_size": 1}}}"#,
+            &crate::test_support::httpapi1(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("`minimum_compression_size`"), "{error}");
+    }
+
+    #[test]
     fn every_function_is_invoked_by_the_api_and_settings_are_the_stages() {
         let app = manifest("app", vec![route("/", &["GET"])], vec![builtin("idle")]);
         let model = resolve(
@@ -233,7 +339,8 @@ mod tests {
             .collect();
         assert_eq!(invoked, ["app-dev", "app-dev-idle"]);
         assert_eq!(model.architecture, Architecture::Arm64);
-        assert_eq!(model.api.settings.stage_name, "v1");
+        assert_eq!(model.api.stage_name(), "v1");
+        assert_eq!(model.api.rest().unwrap().settings.stage_name, "v1");
         assert_eq!((model.app.as_str(), model.stage.as_str()), ("app", "dev"));
     }
 }

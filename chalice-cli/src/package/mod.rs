@@ -122,3 +122,5 @@ fn insert_unique(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_http;

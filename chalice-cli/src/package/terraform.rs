@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{DEPLOYMENT_ZIP, insert_unique};
 use crate::error::{Error, Result};
-use crate::model::{Function, Model, Role, role};
+use crate::model::{self, Function, Model, Role, role};
 use crate::naming;
 use crate::openapi::{Api, Uris};
 
@@ -21,7 +21,15 @@ pub fn template(model: &Model) -> Result<Value> {
     for function in &model.functions {
         check_identifier(&function.name)?;
     }
-    let swagger = Api::of(&model.api, &Uris::Terraform)?.swagger();
+    let api = match &model.api {
+        model::Api::Rest(api) => api,
+        model::Api::Http(_) => {
+            return Err(Error::new(
+                "packaging an HTTP API for Terraform is not supported yet".to_owned(),
+            ));
+        }
+    };
+    let swagger = Api::of(api, &Uris::Terraform)?.swagger();
     let references: Vec<String> = model
         .functions
         .iter()
@@ -74,12 +82,12 @@ pub fn template(model: &Model) -> Result<Value> {
     );
     rest_api.insert(
         "endpoint_configuration".into(),
-        json!({"types": [model.api.settings.endpoint_type.as_str()]}),
+        json!({"types": [api.settings.endpoint_type.as_str()]}),
     );
     if let Some(policy) = swagger.get("x-amazon-apigateway-policy") {
         rest_api.insert("policy".into(), json!(policy.to_string()));
     }
-    if let Some(size) = model.api.settings.minimum_compression_size {
+    if let Some(size) = api.settings.minimum_compression_size {
         rest_api.insert("minimum_compression_size".into(), json!(size));
     }
     let rest_api_ref =
@@ -133,7 +141,7 @@ pub fn template(model: &Model) -> Result<Value> {
         json!({ REST_API: {
             "rest_api_id": rest_api_ref("id"),
             "deployment_id": format!("${{aws_api_gateway_deployment.{REST_API}.id}}"),
-            "stage_name": model.api.settings.stage_name
+            "stage_name": api.settings.stage_name
         }}),
     );
     resource.insert("aws_lambda_permission".into(), Value::Object(permissions));

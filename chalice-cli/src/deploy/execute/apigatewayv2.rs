@@ -15,7 +15,8 @@ use super::{Effect, Executor, gone_unless};
 use crate::deploy::client::{busy_retried, create_or_adopt, delete_or_confirm, failed};
 use crate::deploy::desired::Desired;
 use crate::deploy::desired_http::{
-    DesiredHttpAuthorizer, DesiredRoute, HTTP_API, HttpAuthorizerKind, PAYLOAD_FORMAT_VERSION,
+    Cors, DesiredHttpAuthorizer, DesiredRoute, HTTP_API, HttpAuthorizerKind, INTEGRATION_METHOD,
+    INTEGRATION_TYPE, PAYLOAD_FORMAT_VERSION,
 };
 use crate::deploy::observe_http;
 use crate::deploy::observed::Observed;
@@ -23,6 +24,7 @@ use crate::deploy::plan::{proxy_uri, rest_api_url, target_uri};
 use crate::deploy::plan_http::{HttpStep, http_source_arn, kept_integration, route_target};
 use crate::deploy::record::Record;
 use crate::error::{Error, Result};
+use crate::model::http_api::PROTOCOL_TYPE;
 
 /// The ids the executor knows of the HTTP API as it goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,6 +83,7 @@ impl Executor<'_> {
             }
             HttpStep::CreateApi => self.create_http_api(record, what).await,
             HttpStep::SetApiTags { remove } => self.set_http_api_tags(remove, what).await,
+            HttpStep::SetCors => self.set_cors(what).await,
             HttpStep::CreateIntegration => self.create_integration(what).await,
             HttpStep::DeleteRoute { key } => {
                 let id = self.http.routes.remove(key);
@@ -142,8 +145,9 @@ impl Executor<'_> {
             .apigatewayv2_once
             .create_api()
             .name(&api.name)
-            .protocol_type(ProtocolType::Http)
-            .set_tags(Some(desired.tags.clone().into_iter().collect()));
+            .protocol_type(ProtocolType::from(PROTOCOL_TYPE))
+            .set_cors_configuration(api.cors.as_ref().map(cors_configuration))
+            .set_tags(Some(api.tags.clone().into_iter().collect()));
         // Nothing was tagged for the stage when it was observed: one tagged now is this one's.
         let aws = self.aws;
         let id = create_or_adopt(
@@ -166,6 +170,7 @@ impl Executor<'_> {
 
     async fn set_http_api_tags(&self, remove: &[String], what: &str) -> Result<Effect> {
         let desired = self.desired(what)?;
+        let api = desired_http(desired, what)?;
         let arn = http_api_arn(desired, self.http.api()?);
         let v2 = &self.aws.apigatewayv2;
         if !remove.is_empty() {
@@ -180,10 +185,35 @@ impl Executor<'_> {
         let tag = v2
             .tag_resource()
             .resource_arn(&arn)
-            .set_tags(Some(desired.tags.clone().into_iter().collect()));
+            .set_tags(Some(api.tags.clone().into_iter().collect()));
         busy_retried(|| tag.clone().send())
             .await
             .map_err(|e| failed(what, e))?;
+        Ok(Effect::Changed)
+    }
+
+    /// Sets the API's CORS configuration, or removes it.
+    async fn set_cors(&self, what: &str) -> Result<Effect> {
+        let api = desired_http(self.desired(what)?, what)?;
+        let id = self.http.api()?;
+        let v2 = &self.aws.apigatewayv2;
+        match &api.cors {
+            Some(cors) => {
+                let update = v2
+                    .update_api()
+                    .api_id(id)
+                    .cors_configuration(cors_configuration(cors));
+                busy_retried(|| update.clone().send())
+                    .await
+                    .map_err(|e| failed(what, e))?;
+            }
+            None => {
+                let delete = v2.delete_cors_configuration().api_id(id);
+                busy_retried(|| delete.clone().send())
+                    .await
+                    .map_err(|e| failed(what, e))?;
+            }
+        }
         Ok(Effect::Changed)
     }
 
@@ -196,7 +226,8 @@ impl Executor<'_> {
             .apigatewayv2_once
             .create_integration()
             .api_id(api)
-            .integration_type(IntegrationType::AwsProxy)
+            .integration_type(IntegrationType::from(INTEGRATION_TYPE))
+            .integration_method(INTEGRATION_METHOD)
             .integration_uri(&uri)
             .payload_format_version(PAYLOAD_FORMAT_VERSION);
         let id = create_or_adopt(
@@ -405,7 +436,14 @@ impl Executor<'_> {
             .create_stage()
             .api_id(api)
             .stage_name(name)
-            .auto_deploy(true);
+            .auto_deploy(true)
+            .set_stage_variables(Some(
+                desired_http(desired, what)?
+                    .stage_variables
+                    .clone()
+                    .into_iter()
+                    .collect(),
+            ));
         create_or_adopt(
             what,
             || async { created(create.clone().send().await, |o| o.stage_name()) },
@@ -457,6 +495,15 @@ fn desired_http<'a>(
     desired
         .http_api()
         .ok_or_else(|| Error::new(format!("internal: {what}: the app has no HTTP API")))
+}
+
+/// A CORS configuration as API Gateway takes it.
+fn cors_configuration(cors: &Cors) -> aws_sdk_apigatewayv2::types::Cors {
+    aws_sdk_apigatewayv2::types::Cors::builder()
+        .set_allow_origins(Some(cors.allow_origins.clone()))
+        .set_allow_methods(Some(cors.allow_methods.clone()))
+        .set_allow_headers(Some(cors.allow_headers.clone()))
+        .build()
 }
 
 /// The ARN API Gateway tags an HTTP API by.
