@@ -182,6 +182,17 @@ fn remember_observed(desired: &Desired, observed: &observed::Observed, record: &
     }
     if let Some(api) = &observed.http_api {
         record.set(HTTP_API, HTTP_API, "http_api_id", &api.id);
+        let authorizers = api
+            .authorizers
+            .iter()
+            .map(|(name, found)| (name.clone(), Value::String(found.id.clone())))
+            .collect();
+        record.set_json(
+            HTTP_API,
+            HTTP_API,
+            "authorizers",
+            Value::Object(authorizers),
+        );
         if api.stages.contains_key(desired.stage_name()) {
             let url = plan::rest_api_url(&desired.region, &api.id, desired.stage_name());
             record.set(HTTP_API, HTTP_API, "http_api_url", &url);

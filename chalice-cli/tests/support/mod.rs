@@ -180,6 +180,7 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
     pub apigateway: aws_sdk_apigateway::Client,
+    pub apigatewayv2: aws_sdk_apigatewayv2::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -198,6 +199,7 @@ pub async fn clients_via(deployer_endpoint: &str) -> Clients {
         lambda: aws_sdk_lambda::Client::new(&direct),
         iam: aws_sdk_iam::Client::new(&direct),
         apigateway: aws_sdk_apigateway::Client::new(&direct),
+        apigatewayv2: aws_sdk_apigatewayv2::Client::new(&direct),
     }
 }
 
