@@ -3,6 +3,7 @@
 //! every client is given the emulator's endpoint explicitly.
 #![allow(dead_code)] // each test binary uses a part of it
 
+pub mod http_app;
 pub mod inventory;
 pub mod proxy;
 
