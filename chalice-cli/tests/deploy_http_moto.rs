@@ -262,7 +262,21 @@ async fn a_stage_moving_between_rest_and_http_keeps_only_the_api_of_its_kind() {
     assert!(record.get("rest_api").is_none(), "{record:?}");
     let http_url = deploy::url(&project.project(), stage).unwrap();
     assert_ne!(http_url, rest_url);
-    assert!(http_url.contains(record.value("http_api", "http_api_id").unwrap()));
+    let id = record.value("http_api", "http_api_id").unwrap();
+    assert!(http_url.contains(id));
+    // The REST API's grants went with it.
+    let execute = format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{id}");
+    assert_eq!(
+        granted(&clients, &format!("httpapi1-{stage}")).await,
+        [format!("{execute}/*")]
+    );
+    let gate_id = record.get("http_api").unwrap()["authorizers"]["gate"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        granted(&clients, &format!("httpapi1-{stage}-gate")).await,
+        [format!("{execute}/authorizers/{gate_id}")]
+    );
 
     deploy(&project, stage, &clients, &rest).await;
     let found = inventory(&clients, "httpapi1", stage).await;

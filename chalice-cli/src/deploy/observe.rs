@@ -173,11 +173,14 @@ async fn read_function(
     let Some(output) = output.filter(|output| output.configuration().is_some()) else {
         return Ok(None);
     };
-    let api_grants = match api_id {
-        Some(_) => api_grants(aws, function_name).await?,
-        None => BTreeSet::new(),
+    // An HTTP API's deploy also revokes the grants of an API the stage no longer has.
+    let api_grants = if api_id.is_some() || desired.http_api().is_some() {
+        api_grants(aws, function_name).await?
+    } else {
+        BTreeMap::new()
     };
-    let invokable_by_api = api_id.is_some_and(|id| api_grants.contains(&source_arn(desired, id)));
+    let invokable_by_api =
+        api_id.is_some_and(|id| api_grants.contains_key(&source_arn(desired, id)));
     let mut found = observed_function(&output, invokable_by_api);
     found.api_grants = api_grants;
     Ok(Some(found))
@@ -238,17 +241,20 @@ fn observed_function(output: &GetFunctionOutput, invokable_by_api: bool) -> Obse
             .and_then(|t| t.mode())
             .is_some_and(|m| *m == TracingMode::Active),
         invokable_by_api,
-        api_grants: BTreeSet::new(),
+        api_grants: BTreeMap::new(),
     }
 }
 
 /// Whether API Gateway may invoke the function from `source_arn`.
 pub async fn has_api_permission(aws: &Aws, function_name: &str, source_arn: &str) -> Result<bool> {
-    Ok(api_grants(aws, function_name).await?.contains(source_arn))
+    Ok(api_grants(aws, function_name)
+        .await?
+        .contains_key(source_arn))
 }
 
-/// The source ARNs from which the function's resource policy lets API Gateway invoke it.
-pub async fn api_grants(aws: &Aws, function_name: &str) -> Result<BTreeSet<String>> {
+/// The statements of the function's resource policy that let API Gateway invoke it: statement
+/// id by source ARN.
+pub async fn api_grants(aws: &Aws, function_name: &str) -> Result<BTreeMap<String, String>> {
     let policy = unless_missing(
         aws.lambda
             .get_policy()
@@ -263,8 +269,9 @@ pub async fn api_grants(aws: &Aws, function_name: &str) -> Result<BTreeSet<Strin
         .unwrap_or_default())
 }
 
-/// The source ARNs from which a function's resource policy lets API Gateway invoke it.
-fn granted_sources(policy: &str) -> BTreeSet<String> {
+/// The statements of a function's resource policy that let API Gateway invoke it: statement id
+/// by source ARN.
+fn granted_sources(policy: &str) -> BTreeMap<String, String> {
     let policy: Value = serde_json::from_str(policy).unwrap_or(Value::Null);
     let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
     statements
@@ -273,15 +280,20 @@ fn granted_sources(policy: &str) -> BTreeSet<String> {
             s["Action"] == "lambda:InvokeFunction"
                 && s["Principal"]["Service"] == "apigateway.amazonaws.com"
         })
-        .filter_map(|s| s["Condition"]["ArnLike"]["AWS:SourceArn"].as_str())
-        .map(str::to_owned)
+        .filter_map(|s| {
+            let source = s["Condition"]["ArnLike"]["AWS:SourceArn"].as_str()?;
+            Some((
+                source.to_owned(),
+                s["Sid"].as_str().unwrap_or_default().to_owned(),
+            ))
+        })
         .collect()
 }
 
 /// Whether a function's resource policy lets API Gateway invoke it from `source_arn`.
 #[cfg(test)]
 fn allows_api(policy: &str, source_arn: &str) -> bool {
-    granted_sources(policy).contains(source_arn)
+    granted_sources(policy).contains_key(source_arn)
 }
 
 /// The stage's REST API (the recorded one if it still exists, else one tagged for the stage)
@@ -924,7 +936,7 @@ mod tests {
                 security_group_ids: vec!["sg-1".into()],
                 xray: true,
                 invokable_by_api: true,
-                api_grants: BTreeSet::new(),
+                api_grants: BTreeMap::new(),
             }
         );
         // What Lambda leaves out reads as the defaults: x86_64, no tracing, no concurrency.

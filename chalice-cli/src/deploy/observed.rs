@@ -1,6 +1,6 @@
 //! What a stage is on AWS right now, as the deployer reads it before planning.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -88,8 +88,9 @@ pub struct ObservedFunction {
     pub xray: bool,
     /// Whether API Gateway (this API) may invoke it.
     pub invokable_by_api: bool,
-    /// The source ARNs from which its resource policy lets API Gateway invoke it.
-    pub api_grants: BTreeSet<String>,
+    /// The statements of its resource policy that let API Gateway invoke it: statement id by
+    /// source ARN.
+    pub api_grants: BTreeMap<String, String>,
 }
 
 /// APIs of the stage of the kind the app no longer is.

@@ -55,6 +55,11 @@ pub enum HttpStep {
         function_name: String,
         authorizer: Option<String>,
     },
+    /// Revoke a grant chalice-rs made to an API or authorizer the stage no longer has.
+    RevokeInvoke {
+        function_name: String,
+        statement: String,
+    },
 }
 
 impl fmt::Display for HttpStep {
@@ -95,6 +100,13 @@ impl fmt::Display for HttpStep {
             HttpStep::DeleteIntegration { id } => write!(f, "Deleting integration: {id}"),
             HttpStep::DeleteStage { name } => write!(f, "Deleting stage: {name}"),
             HttpStep::CreateStage { name } => write!(f, "Creating stage: {name}"),
+            HttpStep::RevokeInvoke {
+                function_name,
+                statement,
+            } => write!(
+                f,
+                "Revoking a stale grant to invoke: {function_name} ({statement})"
+            ),
             HttpStep::AllowInvoke {
                 function_name,
                 authorizer: None,
@@ -241,7 +253,8 @@ fn plan_stages(api: &DesiredHttpApi, actual: &ObservedHttpApi, push: &mut impl F
 }
 
 /// The API handler may be invoked by any route; a built-in authorizer's function by its
-/// authorizer only (whose id a new or replaced authorizer only has once made).
+/// authorizer only (whose id a new or replaced authorizer only has once made). Grants
+/// chalice-rs made to anything else (an API or authorizer the stage no longer has) go.
 fn plan_http_permissions(
     desired: &Desired,
     api: &DesiredHttpApi,
@@ -249,46 +262,54 @@ fn plan_http_permissions(
     authorizers: &AuthorizerChanges<'_>,
     push: &mut impl FnMut(HttpStep),
 ) {
-    let granted = |function_name: &str, authorizer_id: Option<&str>| {
-        let (Some(found), Some(api)) = (
-            desired
-                .functions
+    let api_id = observed.http_api.as_ref().map(|found| found.id.as_str());
+    for function in desired.invoked_by_api() {
+        let grants = observed
+            .functions
+            .get(&function.name)
+            .map(|found| &found.api_grants);
+        // The one source this function is to be invoked from, if known yet, with its grant.
+        let (authorizer, wanted) = if function.is_api_handler() {
+            (None, api_id.map(|id| http_source_arn(desired, id, None)))
+        } else {
+            let name = api
+                .authorizers
                 .iter()
-                .find(|f| f.function_name == function_name)
-                .and_then(|f| observed.functions.get(&f.name)),
-            &observed.http_api,
-        ) else {
-            return false;
+                .find(|a| {
+                    a.kind.target()
+                        == Some(&super::desired::AuthorizerTarget::Function(
+                            function.name.clone(),
+                        ))
+                })
+                .map(|a| a.name.as_str());
+            let kept = name.and_then(|name| authorizers.kept_ids.get(name).copied());
+            let wanted = api_id
+                .zip(kept)
+                .map(|(id, kept)| http_source_arn(desired, id, Some(kept)));
+            (name, wanted)
         };
-        found
-            .api_grants
-            .contains(&http_source_arn(desired, &api.id, authorizer_id))
-    };
-    if let Some(handler) = desired.api_handler()
-        && !granted(&handler.function_name, None)
-    {
-        push(HttpStep::AllowInvoke {
-            function_name: handler.function_name.clone(),
-            authorizer: None,
-        });
-    }
-    for authorizer in &api.authorizers {
-        let Some(super::desired::AuthorizerTarget::Function(name)) = authorizer.kind.target()
-        else {
-            continue;
-        };
-        let Some(function) = desired.function(name) else {
-            continue;
-        };
-        let kept_id = authorizers.kept_ids.get(authorizer.name.as_str()).copied();
-        if kept_id.is_none_or(|id| !granted(&function.function_name, Some(id))) {
+        for (source, statement) in grants.into_iter().flatten() {
+            if Some(source) != wanted.as_ref() && statement.starts_with(GRANT_PREFIX) {
+                push(HttpStep::RevokeInvoke {
+                    function_name: function.function_name.clone(),
+                    statement: statement.clone(),
+                });
+            }
+        }
+        let granted = wanted
+            .as_ref()
+            .is_some_and(|wanted| grants.is_some_and(|g| g.contains_key(wanted)));
+        if !granted {
             push(HttpStep::AllowInvoke {
                 function_name: function.function_name.clone(),
-                authorizer: Some(authorizer.name.clone()),
+                authorizer: authorizer.map(str::to_owned),
             });
         }
     }
 }
+
+/// How the ids of the statements chalice-rs grants API Gateway begin.
+pub const GRANT_PREFIX: &str = "chalice-rs-apigateway-";
 
 /// The integration the routes are to call: an `AWS_PROXY` one, payload 2.0, with the API
 /// handler (of several, one a route calls).
@@ -580,11 +601,18 @@ mod tests {
             );
         }
         for function in &desired.functions {
-            let mut grants =
-                std::collections::BTreeSet::from([http_source_arn(desired, "h1", None)]);
-            if let Some(authorizer) = found.authorizers.get(&function.name) {
-                grants.insert(http_source_arn(desired, "h1", Some(&authorizer.id)));
-            }
+            let grants = match found.authorizers.get(&function.name) {
+                Some(authorizer) => [(
+                    http_source_arn(desired, "h1", Some(&authorizer.id)),
+                    format!("{GRANT_PREFIX}h1-{}", authorizer.id),
+                )]
+                .into(),
+                None => [(
+                    http_source_arn(desired, "h1", None),
+                    format!("{GRANT_PREFIX}h1"),
+                )]
+                .into(),
+            };
             observed.functions.insert(
                 function.name.clone(),
                 ObservedFunction {
@@ -773,6 +801,31 @@ mod tests {
                 "Creating route: GET /profile (CUSTOM gate)",
                 "Deleting integration: i1",
                 "Allowing API Gateway to invoke: httpapi1-dev-gate (authorizer gate)",
+            ]
+        );
+    }
+
+    #[test]
+    fn grants_to_an_api_or_authorizer_the_stage_no_longer_has_are_revoked() {
+        let desired = desired();
+        let mut observed = deployed(&desired);
+        let rest = "arn:aws:execute-api:us-west-2:123456789012:rest1/*";
+        for function in observed.functions.values_mut() {
+            function
+                .api_grants
+                .insert(rest.into(), format!("{GRANT_PREFIX}rest1"));
+            function.api_grants.insert(
+                "arn:aws:execute-api:us-west-2:123456789012:x/*".into(),
+                "theirs".into(),
+            );
+        }
+        observed.other_kind_apis.rest.push("rest1".into());
+        assert_eq!(
+            names(&desired, &observed),
+            [
+                "Revoking a stale grant to invoke: httpapi1-dev (chalice-rs-apigateway-rest1)",
+                "Revoking a stale grant to invoke: httpapi1-dev-gate (chalice-rs-apigateway-rest1)",
+                "Deleting Rest API: rest1",
             ]
         );
     }

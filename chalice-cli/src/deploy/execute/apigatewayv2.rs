@@ -111,6 +111,10 @@ impl Executor<'_> {
             HttpStep::DeleteIntegration { id } => self.delete_integration(id, what).await,
             HttpStep::DeleteStage { name } => self.delete_http_stage(name, what).await,
             HttpStep::CreateStage { name } => self.create_http_stage(name, record, what).await,
+            HttpStep::RevokeInvoke {
+                function_name,
+                statement,
+            } => self.revoke_api(function_name, statement, what).await,
             HttpStep::AllowInvoke {
                 function_name,
                 authorizer,

@@ -17,6 +17,7 @@ use crate::deploy::client::{PROPAGATION, create_or_adopt, failed, unless_missing
 use crate::deploy::desired::{Function, RUNTIME};
 use crate::deploy::observe;
 use crate::deploy::plan::{function_arn, function_role_arn, source_arn};
+use crate::deploy::plan_http::GRANT_PREFIX;
 use crate::deploy::record::Record;
 use crate::error::Result;
 
@@ -295,12 +296,34 @@ impl Executor<'_> {
         }
         Ok(gone_unless(deleted.is_some()))
     }
+
+    /// Removes the statement `statement` from a function's resource policy; one already gone
+    /// is fine.
+    pub(super) async fn revoke_api(
+        &self,
+        function_name: &str,
+        statement: &str,
+        what: &str,
+    ) -> Result<Effect> {
+        let removed = unless_missing(
+            self.aws
+                .lambda
+                .remove_permission()
+                .function_name(function_name)
+                .statement_id(statement)
+                .send()
+                .await,
+            |e| e.is_resource_not_found_exception(),
+            || what.to_owned(),
+        )?;
+        Ok(gone_unless(removed.is_some()))
+    }
 }
 
 /// The id of the statement that lets API `api` invoke a function: naming the API makes a
 /// retried grant a conflict, not a second statement.
 pub(super) fn statement_id(api: &str) -> String {
-    format!("chalice-rs-apigateway-{api}")
+    format!("{GRANT_PREFIX}{api}")
 }
 
 fn environment(function: &Function) -> Environment {
