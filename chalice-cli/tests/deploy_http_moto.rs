@@ -314,10 +314,27 @@ async fn a_lost_record_is_made_whole_from_the_tags_and_delete_finds_the_api_by_t
         record.value("http_api", "http_api_url")
     );
 
+    // Without the record, delete finds the API by its tags; a second delete finds nothing.
+    let stale = project.record(stage);
     std::fs::remove_file(deploy::record::path(&project.dir, stage)).unwrap();
-    deploy::delete(&project.project(), stage, &clients.aws, &mut |_| {})
+    let report = deploy::delete(&project.project(), stage, &clients.aws, &mut |_| {})
         .await
         .unwrap();
+    assert!(
+        report
+            .deleted
+            .iter()
+            .any(|line| line.starts_with("Deleting HTTP API: ")),
+        "{:?}",
+        report.deleted
+    );
     let left = inventory(&clients, "httpapi1", stage).await;
     assert!(is_empty(&left), "{left}");
+    stale
+        .save(&deploy::record::path(&project.dir, stage))
+        .unwrap();
+    let again = deploy::delete(&project.project(), stage, &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.deleted, Vec::<String>::new(), "{:?}", again.steps);
 }

@@ -125,16 +125,18 @@ impl Executor<'_> {
         }
     }
 
-    /// Deletes an HTTP API; one already gone is fine. The record forgets it either way.
+    /// Deletes an HTTP API; one already gone is fine (looked for first: not every API Gateway
+    /// says so). The record forgets it either way.
     async fn delete_http_api(&self, id: &str, record: &mut Record, what: &str) -> Result<Effect> {
         let v2 = &self.aws.apigatewayv2_once;
-        let deleted = delete_or_confirm(
-            what,
-            || v2.delete_api().api_id(id).send(),
-            |e| e.is_not_found_exception(),
-            || observe_http::http_api_exists(self.aws, id),
-        )
-        .await?;
+        let deleted = observe_http::http_api_exists(self.aws, id).await?
+            && delete_or_confirm(
+                what,
+                || v2.delete_api().api_id(id).send(),
+                |e| e.is_not_found_exception(),
+                || observe_http::http_api_exists(self.aws, id),
+            )
+            .await?;
         if record.value(HTTP_API, "http_api_id") == Some(id) {
             record.remove(HTTP_API);
         }
