@@ -278,7 +278,7 @@ async fn demoauth_deploys_redeploys_without_changes_and_deletes_everything() {
         deploy::url(&project.project(), "demo1")
             .unwrap_err()
             .to_string()
-            .contains("has no Rest API deployed")
+            .contains("has no API deployed")
     );
 }
 

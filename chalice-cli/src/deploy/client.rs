@@ -29,6 +29,10 @@ pub struct Aws {
     /// create whose answer was lost would make a twin.
     pub(super) apigateway_once: aws_sdk_apigateway::Client,
     pub(super) lambda_once: aws_sdk_lambda::Client,
+    /// API Gateway v2 (HTTP APIs), and the same without automatic retries for its creates
+    /// and deletes.
+    pub(super) apigatewayv2: aws_sdk_apigatewayv2::Client,
+    pub(super) apigatewayv2_once: aws_sdk_apigatewayv2::Client,
     sts: aws_sdk_sts::Client,
     region: String,
 }
@@ -66,6 +70,8 @@ impl Aws {
             apigateway: client!(aws_sdk_apigateway),
             apigateway_once: client!(aws_sdk_apigateway, RetryConfig::disabled()),
             lambda_once: client!(aws_sdk_lambda, RetryConfig::disabled()),
+            apigatewayv2: client!(aws_sdk_apigatewayv2),
+            apigatewayv2_once: client!(aws_sdk_apigatewayv2, RetryConfig::disabled()),
             sts: client!(aws_sdk_sts),
             region,
         })

@@ -1,5 +1,5 @@
 //! The plan of a `delete`: every resource of the stage, by its record and by its tags, as
-//! delete steps in an order that is safe to stop at any point. The REST API goes first (nothing
+//! delete steps in an order that is safe to stop at any point. The REST or HTTP API goes first (nothing
 //! invokes the functions then), then the functions (the API handler last, as Chalice deletes in
 //! reverse record order), then the roles (no function uses them then). Each step drops its
 //! record entry, so a delete that dies is finished by the next one; tags find what the record
@@ -7,9 +7,9 @@
 
 use serde_json::{Map, Value};
 
-use super::desired::REST_API;
+use super::desired::{HTTP_API, REST_API};
 use super::observed::Tagged;
-use super::plan::{Step, function_name_of};
+use super::plan::{HttpStep, Step, function_name_of};
 use super::record::Record;
 
 /// The steps that remove everything of the stage the record lists or `tagged` found.
@@ -25,6 +25,17 @@ pub fn delete_plan(record: &Record, tagged: &Tagged) -> Vec<Step> {
     steps.extend(
         apis.into_iter()
             .map(|id| Step::DeleteRestApi { id: id.to_owned() }),
+    );
+    let mut http_apis: Vec<&str> = record.value(HTTP_API, "http_api_id").into_iter().collect();
+    for id in &tagged.http_apis {
+        if !http_apis.contains(&id.as_str()) {
+            http_apis.push(id);
+        }
+    }
+    steps.extend(
+        http_apis
+            .into_iter()
+            .map(|id| Step::Http(HttpStep::DeleteApi { id: id.to_owned() })),
     );
 
     let mut functions: Vec<(Option<String>, String)> = record
@@ -145,6 +156,7 @@ mod tests {
     fn what_only_tags_found_is_deleted_too_without_a_record_entry() {
         let tagged = Tagged {
             apis: vec!["old".into(), "twin".into()],
+            http_apis: vec!["h1".into()],
             functions: vec!["app-dev".into(), "app-dev-auth".into()],
             roles: vec!["app-dev".into(), "app-dev-auth".into()],
         };
@@ -154,6 +166,7 @@ mod tests {
             [
                 "Deleting Rest API: old",
                 "Deleting Rest API: twin",
+                "Deleting HTTP API: h1",
                 "Deleting function: app-dev-auth",
                 "Deleting function: app-dev",
                 "Deleting IAM role: app-dev",
@@ -163,6 +176,7 @@ mod tests {
         assert!(steps.iter().all(|step| matches!(
             step,
             Step::DeleteRestApi { .. }
+                | Step::Http(HttpStep::DeleteApi { .. })
                 | Step::DeleteFunction {
                     resource_name: None,
                     ..
@@ -180,6 +194,7 @@ mod tests {
         // both recorded and tagged.
         let tagged = Tagged {
             apis: vec!["twin".into(), "api1".into()],
+            http_apis: Vec::new(),
             functions: vec![
                 "app-dev".into(),
                 "app-dev-auth".into(),

@@ -11,6 +11,8 @@ use crate::config::{Architecture, EndpointType, Stage};
 use crate::error::Result;
 use crate::model::{self, Model, Resource, RestApi};
 
+use super::desired_http;
+pub use super::desired_http::{DesiredHttpApi, HTTP_API};
 pub use crate::model::{DEFAULT_ROLE, Function, ManagedRole, Role, Target as AuthorizerTarget};
 pub use crate::naming::{RUNTIME, TAG_APP as APP_TAG, TAG_STAGE as STAGE_TAG};
 pub use chalice_runtime::lambda::API_HANDLER;
@@ -41,8 +43,17 @@ pub struct Desired {
     pub architecture: Architecture,
     /// Base64 SHA-256 of the zip every function runs.
     pub code_sha256: String,
-    /// The REST API.
-    pub api: DesiredApi,
+    /// The API: a REST API or an HTTP API, as the app chose.
+    pub api: Api,
+}
+
+/// The stage's API, of the kind the app chose.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Api {
+    /// A REST API (API Gateway v1).
+    Rest(DesiredApi),
+    /// An HTTP API (API Gateway v2).
+    Http(DesiredHttpApi),
 }
 
 /// The account and partition ARNs are built in.
@@ -106,7 +117,39 @@ impl Desired {
     pub fn invoked_by_api(&self) -> impl Iterator<Item = &Function> {
         self.functions
             .iter()
-            .filter(|f| f.invoked_by(self.api.authorizers.iter().map(|a| &a.target)))
+            .filter(|f| f.invoked_by(self.authorizer_targets()))
+    }
+
+    /// Who answers for each authorizer API Gateway is to hold.
+    fn authorizer_targets(&self) -> Box<dyn Iterator<Item = &AuthorizerTarget> + '_> {
+        match &self.api {
+            Api::Rest(api) => Box::new(api.authorizers.iter().map(|a| &a.target)),
+            Api::Http(api) => Box::new(api.authorizers.iter().filter_map(|a| a.kind.target())),
+        }
+    }
+
+    /// The REST API, if the app has one.
+    pub fn rest_api(&self) -> Option<&DesiredApi> {
+        match &self.api {
+            Api::Rest(api) => Some(api),
+            Api::Http(_) => None,
+        }
+    }
+
+    /// The HTTP API, if the app has one.
+    pub fn http_api(&self) -> Option<&DesiredHttpApi> {
+        match &self.api {
+            Api::Http(api) => Some(api),
+            Api::Rest(_) => None,
+        }
+    }
+
+    /// The API Gateway stage the API is served on.
+    pub fn stage_name(&self) -> &str {
+        match &self.api {
+            Api::Rest(api) => &api.stage_name,
+            Api::Http(api) => &api.stage_name,
+        }
     }
 }
 
@@ -198,13 +241,8 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
     } = inputs;
     let model = Model::resolve_with(manifest, stage, read_policy)?;
     let api = match &model.api {
-        model::Api::Rest(api) => desired_api(api),
-        model::Api::Http(_) => {
-            return Err(crate::error::Error::new(format!(
-                "the app `{}` is an HTTP API, which `deploy` cannot deploy yet; `package` it and deploy the template",
-                model.app
-            )));
-        }
+        model::Api::Rest(api) => Api::Rest(desired_api(api)),
+        model::Api::Http(api) => Api::Http(desired_http::desired_http_api(api)),
     };
     Ok(Desired {
         tags: BTreeMap::from([
@@ -368,9 +406,10 @@ mod tests {
             read_policy: &|file| Err(Error::new(format!("{file}: not expected"))),
         })
         .unwrap();
-        let paths: Vec<&str> = desired.api.resources.keys().map(String::as_str).collect();
+        let api = desired.rest_api().unwrap();
+        let paths: Vec<&str> = api.resources.keys().map(String::as_str).collect();
         assert_eq!(paths, ["/", "/admin", "/users", "/users/{id}"]);
-        let user = &desired.api.resources["/users/{id}"];
+        let user = &api.resources["/users/{id}"];
         assert_eq!(user["GET"].authorization_type, "COGNITO_USER_POOLS");
         assert_eq!(user["GET"].scopes, ["read"]);
         assert_eq!(
@@ -379,7 +418,7 @@ mod tests {
                 allow_methods: "PUT,OPTIONS".into()
             }
         );
-        let admin = &desired.api.resources["/admin"]["POST"];
+        let admin = &api.resources["/admin"]["POST"];
         assert_eq!(
             (
                 admin.authorization_type.as_str(),
@@ -389,7 +428,7 @@ mod tests {
         );
         assert!(admin.scopes.is_empty());
         assert_eq!(
-            desired.api.authorizers,
+            api.authorizers,
             [
                 DesiredAuthorizer {
                     name: "auth".into(),

@@ -12,11 +12,15 @@ mod aws_failure;
 pub mod client;
 pub mod delete_plan;
 pub mod desired;
+pub mod desired_http;
 pub mod execute;
 pub mod lock;
 pub mod observe;
+pub mod observe_http;
 pub mod observed;
+pub mod observed_http;
 pub mod plan;
+pub mod plan_http;
 pub mod record;
 
 use std::path::Path;
@@ -29,7 +33,7 @@ use crate::model;
 use crate::project::Project;
 
 pub use self::client::Aws;
-use self::desired::{Desired, Inputs};
+use self::desired::{Desired, HTTP_API, Inputs};
 use self::execute::{Effect, Executor};
 use self::lock::DeployLock;
 use self::plan::Step;
@@ -57,6 +61,9 @@ impl DeployReport {
         }
         if let Some(url) = self.record.value(desired::REST_API, "rest_api_url") {
             lines.push(format!("  - Rest API URL: {url}"));
+        }
+        if let Some(url) = self.record.value(HTTP_API, "http_api_url") {
+            lines.push(format!("  - HTTP API URL: {url}"));
         }
         lines.join("\n")
     }
@@ -169,8 +176,26 @@ fn remember_observed(desired: &Desired, observed: &observed::Observed, record: &
     if let Some(api) = &observed.api {
         record.set(desired::REST_API, "rest_api", "rest_api_id", &api.id);
         if api.stage_deployment.is_some() {
-            let url = plan::rest_api_url(&desired.region, &api.id, &desired.api.stage_name);
+            let url = plan::rest_api_url(&desired.region, &api.id, desired.stage_name());
             record.set(desired::REST_API, "rest_api", "rest_api_url", &url);
+        }
+    }
+    if let Some(api) = &observed.http_api {
+        record.set(HTTP_API, HTTP_API, "http_api_id", &api.id);
+        let authorizers = api
+            .authorizers
+            .iter()
+            .map(|(name, found)| (name.clone(), Value::String(found.id.clone())))
+            .collect();
+        record.set_json(
+            HTTP_API,
+            HTTP_API,
+            "authorizers",
+            Value::Object(authorizers),
+        );
+        if api.stages.contains_key(desired.stage_name()) {
+            let url = plan::rest_api_url(&desired.region, &api.id, desired.stage_name());
+            record.set(HTTP_API, HTTP_API, "http_api_url", &url);
         }
     }
 }
@@ -297,13 +322,14 @@ async fn remove(
     })
 }
 
-/// The stage's URL, from its record.
+/// The stage's URL (its REST or HTTP API's), from its record.
 pub fn url(project: &Project, stage_name: &str) -> Result<String> {
     project.config().stage(stage_name)?;
     let path = record::path(project.dir(), stage_name);
     let record = Record::load(&path)?;
     record
         .value(desired::REST_API, "rest_api_url")
+        .or_else(|| record.value(HTTP_API, "http_api_url"))
         .map(str::to_owned)
-        .ok_or_else(|| Error::new(format!("stage `{stage_name}` has no Rest API deployed ({} records none); run `chalice-rs deploy --stage {stage_name}`", path.display())))
+        .ok_or_else(|| Error::new(format!("stage `{stage_name}` has no API deployed ({} records none); run `chalice-rs deploy --stage {stage_name}`", path.display())))
 }

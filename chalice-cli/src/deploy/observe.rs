@@ -10,7 +10,8 @@ use aws_sdk_lambda::types::TracingMode;
 use serde_json::Value;
 
 use super::client::{Aws, failed, unless_missing};
-use super::desired::{APP_TAG, Desired, REST_API, STAGE_TAG};
+use super::desired::{APP_TAG, Api, Desired, REST_API, STAGE_TAG};
+use super::observe_http;
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
     ObservedRole, Tagged, Twin,
@@ -27,8 +28,22 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
             observed.roles.insert(role.resource_name.clone(), found);
         }
     }
-    let (api_id, twins) = find_api(aws, desired, record).await?;
-    observed.twin_apis = twins;
+    let (app, stage) = (desired.app.as_str(), desired.stage.as_str());
+    let api_id = match &desired.api {
+        Api::Rest(_) => {
+            let (api_id, twins) = find_api(aws, desired, record).await?;
+            observed.twin_apis = twins;
+            observed.other_kind_apis.http =
+                observe_http::stage_http_apis(aws, app, stage, record).await?;
+            api_id
+        }
+        Api::Http(_) => {
+            let (api_id, twins) = observe_http::find_http_api(aws, app, stage, record).await?;
+            observed.twin_http_apis = twins;
+            observed.other_kind_apis.rest = stage_rest_apis(aws, app, stage, record).await?;
+            api_id
+        }
+    };
     for function in &desired.functions {
         let found = read_function(aws, &function.function_name, desired, api_id.as_deref()).await?;
         if let Some(found) = found {
@@ -36,17 +51,43 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
         }
     }
     if let Some(id) = api_id {
-        observed.api = Some(read_api(aws, &id, &desired.api.stage_name).await?);
+        match &desired.api {
+            Api::Rest(api) => observed.api = Some(read_api(aws, &id, &api.stage_name).await?),
+            Api::Http(_) => {
+                observed.http_api = Some(observe_http::read_http_api(aws, &id, record).await?);
+            }
+        }
     }
     (observed.stale_functions, observed.stale_roles) = stale(desired, record);
     Ok(observed)
 }
 
-/// What `delete` finds of the stage besides its record: the REST APIs and functions tagged for
-/// it, and the roles named and tagged for it, in that order.
+/// The REST APIs of the stage: the recorded one and those tagged for it, without repeats.
+async fn stage_rest_apis(
+    aws: &Aws,
+    app: &str,
+    stage: &str,
+    record: &Record,
+) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = record
+        .value(REST_API, "rest_api_id")
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    for id in tagged_apis(aws, app, stage).await? {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// What `delete` finds of the stage besides its record: the REST and HTTP APIs and functions
+/// tagged for it, and the roles named and tagged for it, in that order.
 pub async fn tagged(aws: &Aws, app: &str, stage: &str) -> Result<Tagged> {
     Ok(Tagged {
         apis: tagged_apis(aws, app, stage).await?,
+        http_apis: observe_http::tagged_http_apis(aws, app, stage).await?,
         functions: tagged_functions(aws, app, stage).await?,
         roles: tagged_roles(aws, app, stage).await?,
     })
@@ -132,11 +173,17 @@ async fn read_function(
     let Some(output) = output.filter(|output| output.configuration().is_some()) else {
         return Ok(None);
     };
-    let invokable_by_api = match api_id {
-        Some(id) => has_api_permission(aws, function_name, &source_arn(desired, id)).await?,
-        None => false,
+    // An HTTP API's deploy also revokes the grants of an API the stage no longer has.
+    let api_grants = if api_id.is_some() || desired.http_api().is_some() {
+        api_grants(aws, function_name).await?
+    } else {
+        BTreeMap::new()
     };
-    Ok(Some(observed_function(&output, invokable_by_api)))
+    let invokable_by_api =
+        api_id.is_some_and(|id| api_grants.contains_key(&source_arn(desired, id)));
+    let mut found = observed_function(&output, invokable_by_api);
+    found.api_grants = api_grants;
+    Ok(Some(found))
 }
 
 /// A function as Lambda describes it.
@@ -194,11 +241,20 @@ fn observed_function(output: &GetFunctionOutput, invokable_by_api: bool) -> Obse
             .and_then(|t| t.mode())
             .is_some_and(|m| *m == TracingMode::Active),
         invokable_by_api,
+        api_grants: BTreeMap::new(),
     }
 }
 
 /// Whether API Gateway may invoke the function from `source_arn`.
 pub async fn has_api_permission(aws: &Aws, function_name: &str, source_arn: &str) -> Result<bool> {
+    Ok(api_grants(aws, function_name)
+        .await?
+        .contains_key(source_arn))
+}
+
+/// The statements of the function's resource policy that let API Gateway invoke it: statement
+/// id by source ARN.
+pub async fn api_grants(aws: &Aws, function_name: &str) -> Result<BTreeMap<String, String>> {
     let policy = unless_missing(
         aws.lambda
             .get_policy()
@@ -208,18 +264,36 @@ pub async fn has_api_permission(aws: &Aws, function_name: &str, source_arn: &str
         |e| e.is_resource_not_found_exception(),
         || format!("reading the policy of lambda function {function_name}"),
     )?;
-    Ok(policy.is_some_and(|policy| allows_api(policy.policy().unwrap_or_default(), source_arn)))
+    Ok(policy
+        .map(|policy| granted_sources(policy.policy().unwrap_or_default()))
+        .unwrap_or_default())
+}
+
+/// The statements of a function's resource policy that let API Gateway invoke it: statement id
+/// by source ARN.
+fn granted_sources(policy: &str) -> BTreeMap<String, String> {
+    let policy: Value = serde_json::from_str(policy).unwrap_or(Value::Null);
+    let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
+    statements
+        .iter()
+        .filter(|s| {
+            s["Action"] == "lambda:InvokeFunction"
+                && s["Principal"]["Service"] == "apigateway.amazonaws.com"
+        })
+        .filter_map(|s| {
+            let source = s["Condition"]["ArnLike"]["AWS:SourceArn"].as_str()?;
+            Some((
+                source.to_owned(),
+                s["Sid"].as_str().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect()
 }
 
 /// Whether a function's resource policy lets API Gateway invoke it from `source_arn`.
+#[cfg(test)]
 fn allows_api(policy: &str, source_arn: &str) -> bool {
-    let policy: Value = serde_json::from_str(policy).unwrap_or(Value::Null);
-    let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
-    statements.iter().any(|s| {
-        s["Action"] == "lambda:InvokeFunction"
-            && s["Principal"]["Service"] == "apigateway.amazonaws.com"
-            && s["Condition"]["ArnLike"]["AWS:SourceArn"] == source_arn
-    })
+    granted_sources(policy).contains_key(source_arn)
 }
 
 /// The stage's REST API (the recorded one if it still exists, else one tagged for the stage)
@@ -249,7 +323,7 @@ async fn find_api(
                 .apigateway
                 .get_stage()
                 .rest_api_id(id)
-                .stage_name(&desired.api.stage_name)
+                .stage_name(desired.stage_name())
                 .send()
                 .await;
             if staged.is_ok() {
@@ -267,13 +341,17 @@ async fn find_api(
 }
 
 /// Whether `tags` are this app's and stage's.
-fn ours<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, app: &str, stage: &str) -> bool {
+pub(super) fn ours<'a>(
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    app: &str,
+    stage: &str,
+) -> bool {
     let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
     tags.get(APP_TAG) == Some(&app) && tags.get(STAGE_TAG) == Some(&stage)
 }
 
 /// The pairs of a tag map.
-fn pairs(tags: Option<&std::collections::HashMap<String, String>>) -> Vec<(&str, &str)> {
+pub(super) fn pairs(tags: Option<&std::collections::HashMap<String, String>>) -> Vec<(&str, &str)> {
     tags.into_iter()
         .flatten()
         .map(|(key, value)| (key.as_str(), value.as_str()))
@@ -858,6 +936,7 @@ mod tests {
                 security_group_ids: vec!["sg-1".into()],
                 xray: true,
                 invokable_by_api: true,
+                api_grants: BTreeMap::new(),
             }
         );
         // What Lambda leaves out reads as the defaults: x86_64, no tracing, no concurrency.

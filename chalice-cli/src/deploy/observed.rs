@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+pub use super::observed_http::ObservedHttpApi;
+
 /// The actual state of the stage's resources.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observed {
@@ -15,6 +17,12 @@ pub struct Observed {
     pub api: Option<ObservedApi>,
     /// Other REST APIs tagged for this app and stage: twins of a create whose answer was lost.
     pub twin_apis: Vec<String>,
+    /// The HTTP API, if the app has one and it exists.
+    pub http_api: Option<ObservedHttpApi>,
+    /// Other HTTP APIs tagged for this app and stage: twins of a lost create.
+    pub twin_http_apis: Vec<String>,
+    /// APIs of the kind the app no longer is (it moved between REST and HTTP), to delete.
+    pub other_kind_apis: OtherKindApis,
     /// Functions of this app and stage the app no longer has (record name, function name).
     pub stale_functions: Vec<(String, String)>,
     /// Managed roles the app no longer uses (record name, role name).
@@ -28,6 +36,8 @@ pub struct Observed {
 pub struct Tagged {
     /// REST API ids, oldest first.
     pub apis: Vec<String>,
+    /// HTTP API ids, oldest first.
+    pub http_apis: Vec<String>,
     /// Function names.
     pub functions: Vec<String>,
     /// Role names.
@@ -78,6 +88,18 @@ pub struct ObservedFunction {
     pub xray: bool,
     /// Whether API Gateway (this API) may invoke it.
     pub invokable_by_api: bool,
+    /// The statements of its resource policy that let API Gateway invoke it: statement id by
+    /// source ARN.
+    pub api_grants: BTreeMap<String, String>,
+}
+
+/// APIs of the stage of the kind the app no longer is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OtherKindApis {
+    /// REST API ids (the app is an HTTP API now).
+    pub rest: Vec<String>,
+    /// HTTP API ids (the app is a REST API now).
+    pub http: Vec<String>,
 }
 
 /// The REST API.

@@ -7,12 +7,13 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use super::desired::{
-    AuthorizerTarget, Desired, DesiredAuthorizer, DesiredMethod, Function, Integration,
-    ManagedRole, Role,
+    Api, AuthorizerTarget, Desired, DesiredApi, DesiredAuthorizer, DesiredMethod, Function,
+    Integration, ManagedRole, Role,
 };
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, Twin,
 };
+pub use super::plan_http::HttpStep;
 use crate::openapi::invocation_uri;
 
 /// One change to make: a deploy's plan ([`plan`]) or a delete's
@@ -81,6 +82,8 @@ pub enum Step {
         resource_name: Option<String>,
         role_name: String,
     },
+    /// A step on an HTTP API.
+    Http(HttpStep),
 }
 
 impl fmt::Display for Step {
@@ -161,6 +164,7 @@ impl fmt::Display for Step {
                 write!(f, "Deleting function: {function_name}")
             }
             Step::DeleteRole { role_name, .. } => write!(f, "Deleting IAM role: {role_name}"),
+            Step::Http(step) => step.fmt(f),
         }
     }
 }
@@ -195,7 +199,7 @@ pub fn function_name_of(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
-/// The URL a REST API's stage is served at.
+/// The URL a REST or HTTP API's stage is served at.
 pub fn rest_api_url(region: &str, api_id: &str, stage: &str) -> String {
     format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/")
 }
@@ -232,7 +236,12 @@ pub fn proxy_uri(desired: &Desired) -> crate::error::Result<String> {
 
 /// The URI an authorizer should invoke.
 pub fn authorizer_uri(desired: &Desired, authorizer: &DesiredAuthorizer) -> Option<String> {
-    match &authorizer.target {
+    target_uri(desired, &authorizer.target)
+}
+
+/// The URI API Gateway invokes the Lambda of an authorizer answered by `target` at.
+pub fn target_uri(desired: &Desired, target: &AuthorizerTarget) -> Option<String> {
+    match target {
         AuthorizerTarget::Function(resource_name) => {
             let function = desired.function(resource_name)?;
             invocation_uri(
@@ -247,18 +256,21 @@ pub fn authorizer_uri(desired: &Desired, authorizer: &DesiredAuthorizer) -> Opti
 }
 
 /// A fingerprint of the API as desired (resources, methods, integrations, authorizers), written
-/// as the description of each deployment, so that the stage is known to serve this API.
+/// as the description of each deployment, so that the stage is known to serve this API. An
+/// HTTP API has no deployments (its stage deploys itself): its fingerprint is empty.
 pub fn api_fingerprint(desired: &Desired) -> String {
+    let Some(api) = desired.rest_api() else {
+        return String::new();
+    };
     let handler = desired
         .api_handler()
         .map(|f| function_arn(desired, &f.function_name));
-    let authorizers: Vec<_> = desired
-        .api
+    let authorizers: Vec<_> = api
         .authorizers
         .iter()
         .map(|authorizer| (authorizer, authorizer_uri(desired, authorizer)))
         .collect();
-    let text = format!("{:?}\n{authorizers:?}\n{handler:?}", desired.api.resources);
+    let text = format!("{:?}\n{authorizers:?}\n{handler:?}", api.resources);
     let digest = Sha256::digest(text.as_bytes());
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("chalice-rs api {hex}")
@@ -287,7 +299,16 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
             &mut steps,
         );
     }
-    plan_api(desired, observed, &mut steps);
+    match &desired.api {
+        Api::Rest(api) => plan_api(desired, api, observed, &mut steps),
+        Api::Http(api) => super::plan_http::plan_http_api(desired, api, observed, &mut steps),
+    }
+    for id in &observed.other_kind_apis.rest {
+        steps.push(Step::DeleteRestApi { id: id.clone() });
+    }
+    for id in &observed.other_kind_apis.http {
+        steps.push(Step::Http(HttpStep::DeleteApi { id: id.clone() }));
+    }
     for (resource_name, function_name) in &observed.stale_functions {
         steps.push(Step::DeleteFunction {
             resource_name: Some(resource_name.clone()),
@@ -351,8 +372,7 @@ fn plan_function(
     }
 }
 
-fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
-    let api = &desired.api;
+fn plan_api(desired: &Desired, api: &DesiredApi, observed: &Observed, steps: &mut Vec<Step>) {
     let empty = ObservedApi::default();
     let actual = observed.api.as_ref().unwrap_or(&empty);
     let before = steps.len();
@@ -367,10 +387,10 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
             steps.push(Step::CreateResource { path: path.clone() });
         }
     }
-    let authorizers = AuthorizerChanges::between(desired, actual);
+    let authorizers = AuthorizerChanges::between(desired, api, actual);
     // Methods that change or go are deleted before their authorizers are replaced, and put
     // again once the new ones exist.
-    let puts = plan_methods(desired, actual, &authorizers, steps);
+    let puts = plan_methods(desired, api, actual, &authorizers, steps);
     for name in authorizers
         .replaced
         .iter()
@@ -388,7 +408,7 @@ fn plan_api(desired: &Desired, observed: &Observed, steps: &mut Vec<Step>) {
         steps.push(Step::CreateAuthorizer((*authorizer).clone()));
     }
     steps.extend(puts);
-    plan_stale_resources(desired, actual, steps);
+    plan_stale_resources(api, actual, steps);
     let api_changed = steps.len() > before;
     plan_permissions(desired, observed, steps);
     // A deploy that died after changing the API but before deploying it left the stage serving
@@ -417,8 +437,12 @@ struct AuthorizerChanges<'a> {
 }
 
 impl<'a> AuthorizerChanges<'a> {
-    fn between(desired: &'a Desired, actual: &'a ObservedApi) -> AuthorizerChanges<'a> {
-        let wanted = &desired.api.authorizers;
+    fn between(
+        desired: &'a Desired,
+        api: &'a DesiredApi,
+        actual: &'a ObservedApi,
+    ) -> AuthorizerChanges<'a> {
+        let wanted = &api.authorizers;
         let mut replaced = BTreeSet::new();
         let mut created = Vec::new();
         for authorizer in wanted {
@@ -468,11 +492,11 @@ impl<'a> AuthorizerChanges<'a> {
 /// using an authorizer that goes); returns the puts of methods that change or are new.
 fn plan_methods(
     desired: &Desired,
+    api: &DesiredApi,
     actual: &ObservedApi,
     authorizers: &AuthorizerChanges<'_>,
     steps: &mut Vec<Step>,
 ) -> Vec<Step> {
-    let api = &desired.api;
     let mut puts = Vec::new();
     for (path, methods) in &api.resources {
         let existing = actual.resources.get(path);
@@ -533,11 +557,11 @@ fn plan_methods(
 }
 
 /// Resources the app no longer has, deepest first, skipping those under another one deleted.
-fn plan_stale_resources(desired: &Desired, actual: &ObservedApi, steps: &mut Vec<Step>) {
+fn plan_stale_resources(api: &DesiredApi, actual: &ObservedApi, steps: &mut Vec<Step>) {
     let mut stale: Vec<&String> = actual
         .resources
         .keys()
-        .filter(|path| !desired.api.resources.contains_key(*path))
+        .filter(|path| !api.resources.contains_key(*path))
         .collect();
     stale.sort_by_key(|path| std::cmp::Reverse(path.len()));
     let stale_set: BTreeSet<&String> = stale.iter().copied().collect();
@@ -679,6 +703,7 @@ mod tests {
                     security_group_ids: Vec::new(),
                     xray: false,
                     invokable_by_api: true,
+                    api_grants: Default::default(),
                 },
             );
         }
@@ -688,7 +713,7 @@ mod tests {
             deployed_fingerprint: Some(api_fingerprint(desired)),
             ..ObservedApi::default()
         };
-        for (index, authorizer) in desired.api.authorizers.iter().enumerate() {
+        for (index, authorizer) in desired.rest_api().unwrap().authorizers.iter().enumerate() {
             api.authorizers.insert(
                 authorizer.name.clone(),
                 ObservedAuthorizer {
@@ -704,7 +729,7 @@ mod tests {
         }
         let handler_uri =
             invocation_uri(&desired.region, &function_arn(desired, "app-dev")).unwrap();
-        for (index, (path, methods)) in desired.api.resources.iter().enumerate() {
+        for (index, (path, methods)) in desired.rest_api().unwrap().resources.iter().enumerate() {
             let mut resource = ObservedResource {
                 id: format!("r{index}"),
                 methods: BTreeMap::new(),
@@ -948,7 +973,7 @@ mod tests {
             "arn:aws-cn:iam::123456789012:role/app-dev"
         );
         assert_eq!(
-            authorizer_uri(&desired, &desired.api.authorizers[0]).unwrap(),
+            authorizer_uri(&desired, &desired.rest_api().unwrap().authorizers[0]).unwrap(),
             "arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:123456789012:function:app-dev-auth/invocations"
         );
         assert_eq!(

@@ -118,6 +118,11 @@ impl Record {
 
     /// Sets a field of the entry `name` of `resource_type`, adding the entry at the end when new.
     pub fn set(&mut self, name: &str, resource_type: &str, field: &str, value: &str) {
+        self.set_json(name, resource_type, field, Value::String(value.to_owned()));
+    }
+
+    /// [`Record::set`] with any JSON value.
+    pub fn set_json(&mut self, name: &str, resource_type: &str, field: &str, value: Value) {
         let position = self
             .resources
             .iter()
@@ -135,7 +140,7 @@ impl Record {
                 self.resources.last_mut().expect("just pushed")
             }
         };
-        entry.insert(field.to_owned(), Value::String(value.to_owned()));
+        entry.insert(field.to_owned(), value);
     }
 
     /// Drops the entry named `name`.

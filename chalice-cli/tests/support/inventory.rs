@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::Clients;
 
-/// The stage's functions, roles and REST APIs as they exist now. Two deploys of the same app
+/// The stage's functions, roles, REST APIs and HTTP APIs as they exist now. Two deploys of the same app
 /// to two stages give equal inventories; so do a clean deploy and a recovered one.
 pub async fn inventory(clients: &Clients, app: &str, stage: &str) -> Value {
     let prefix = format!("{app}-{stage}");
@@ -62,10 +62,23 @@ pub async fn inventory(clients: &Clients, app: &str, stage: &str) -> Value {
     for id in &apis {
         api_values.push(api(clients, id).await);
     }
-    let found = json!({"functions": functions, "roles": roles, "apis": api_values});
+    let http_ids = http_apis(clients, app, stage).await;
+    let mut http_values = Vec::new();
+    let mut generated: Vec<(String, String)> = Vec::new();
+    for id in &http_ids {
+        let (value, ids) = http_api(clients, id).await;
+        http_values.push(value);
+        generated.extend(ids);
+    }
+    let found = json!({"functions": functions, "roles": roles, "apis": api_values,
+                       "http_apis": http_values});
     let mut text = found.to_string();
-    for id in &apis {
+    for id in apis.iter().chain(&http_ids) {
         text = text.replace(id.as_str(), "<api>");
+    }
+    // Authorizer ids (in grants' source ARNs and statement ids) by the authorizer's name.
+    for (id, name) in &generated {
+        text = text.replace(id.as_str(), &format!("<authorizer {name}>"));
     }
     // Stage names in these tests are distinctive enough to replace wherever they appear.
     text = text.replace(stage, "<stage>");
@@ -107,19 +120,25 @@ pub fn is_empty(inventory: &Value) -> bool {
         .iter()
         .all(|key| inventory[key].as_object().is_some_and(Map::is_empty))
         && inventory["apis"].as_array().is_some_and(Vec::is_empty)
+        && inventory["http_apis"].as_array().is_none_or(Vec::is_empty)
 }
 
-/// A record with the REST API's id replaced, comparable across stages.
+/// A record with the REST or HTTP API's id (and the HTTP API's authorizer ids) replaced,
+/// comparable across stages.
 pub fn normalized_record(record: &Value, stage: &str) -> Value {
     let mut text = record.to_string();
-    let api_id = record["resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find_map(|entry| entry["rest_api_id"].as_str())
-        .map(str::to_owned);
-    if let Some(id) = api_id {
-        text = text.replace(&id, "<api>");
+    let entries = record["resources"].as_array().into_iter().flatten();
+    for entry in entries {
+        for key in ["rest_api_id", "http_api_id"] {
+            if let Some(id) = entry[key].as_str() {
+                text = text.replace(id, "<api>");
+            }
+        }
+        for (name, id) in entry["authorizers"].as_object().into_iter().flatten() {
+            if let Some(id) = id.as_str() {
+                text = text.replace(&format!("\"{id}\""), &format!("\"<authorizer {name}>\""));
+            }
+        }
     }
     text = text.replace(stage, "<stage>");
     serde_json::from_str(&text).unwrap()
@@ -392,4 +411,135 @@ pub async fn methods(clients: &Clients, id: &str) -> Vec<(String, Value)> {
     }
     paths.sort_by(|a, b| a.0.cmp(&b.0));
     paths
+}
+
+/// HTTP APIs tagged for the app and stage, by id.
+pub async fn http_apis(clients: &Clients, app: &str, stage: &str) -> Vec<String> {
+    let page = clients
+        .apigatewayv2
+        .get_apis()
+        .max_results("500")
+        .send()
+        .await
+        .unwrap();
+    page.items()
+        .iter()
+        .filter(|api| {
+            api.tags().is_some_and(|tags| {
+                tags.get("chalice-rs:app").map(String::as_str) == Some(app)
+                    && tags.get("chalice-rs:stage").map(String::as_str) == Some(stage)
+            })
+        })
+        .filter_map(|api| api.api_id().map(str::to_owned))
+        .collect()
+}
+
+/// An HTTP API: its name, protocol, tags and CORS; its routes by key, each with its
+/// authorization and the integration it calls; the authorizers routes name (moto cannot list
+/// them); the integrations; the stages. Also the authorizers' generated ids with their names.
+pub async fn http_api(clients: &Clients, id: &str) -> (Value, Vec<(String, String)>) {
+    let v2 = &clients.apigatewayv2;
+    let api = v2.get_api().api_id(id).send().await.unwrap();
+    let integrations = v2.get_integrations().api_id(id).send().await.unwrap();
+    let integration_of = |target: Option<&str>| {
+        let integration = integrations.items().iter().find(|i| {
+            target
+                == Some(format!("integrations/{}", i.integration_id().unwrap_or_default()).as_str())
+        })?;
+        Some(
+            json!({"type": integration.integration_type().map(|t| t.as_str().to_owned()),
+                    "uri": integration.integration_uri(),
+                    "payload": integration.payload_format_version()}),
+        )
+    };
+    let routes = v2.get_routes().api_id(id).send().await.unwrap();
+    let mut authorizer_ids: Vec<String> = routes
+        .items()
+        .iter()
+        .filter_map(|r| r.authorizer_id().map(str::to_owned))
+        .collect();
+    authorizer_ids.sort();
+    authorizer_ids.dedup();
+    let mut authorizers = Map::new();
+    let mut generated = Vec::new();
+    for authorizer_id in authorizer_ids {
+        let a = v2
+            .get_authorizer()
+            .api_id(id)
+            .authorizer_id(&authorizer_id)
+            .send()
+            .await
+            .unwrap();
+        let name = a.name().unwrap_or_default().to_owned();
+        generated.push((authorizer_id, name.clone()));
+        authorizers.insert(
+            name,
+            json!({
+                "type": a.authorizer_type().map(|t| t.as_str().to_owned()),
+                "identity_source": a.identity_source(),
+                "issuer": a.jwt_configuration().and_then(|j| j.issuer()),
+                "audience": a.jwt_configuration().map(|j| j.audience().to_vec()),
+                "uri": a.authorizer_uri(),
+                "payload": a.authorizer_payload_format_version(),
+                "simple": a.enable_simple_responses(),
+                "ttl": a.authorizer_result_ttl_in_seconds(),
+                "credentials": a.authorizer_credentials_arn(),
+            }),
+        );
+    }
+    let name_of = |authorizer_id: Option<&str>| {
+        generated
+            .iter()
+            .find(|(known, _)| Some(known.as_str()) == authorizer_id)
+            .map(|(_, name)| name.clone())
+    };
+    let mut route_values: Vec<Value> = routes
+        .items()
+        .iter()
+        .map(|r| {
+            json!({
+                "key": r.route_key(),
+                "auth": r.authorization_type().map(|t| t.as_str().to_owned()),
+                "authorizer": name_of(r.authorizer_id()),
+                "scopes": r.authorization_scopes(),
+                "integration": integration_of(r.target()),
+            })
+        })
+        .collect();
+    route_values.sort_by_key(Value::to_string);
+    let mut integration_values: Vec<Value> = integrations
+        .items()
+        .iter()
+        .map(|i| {
+            json!({"type": i.integration_type().map(|t| t.as_str().to_owned()),
+                        "uri": i.integration_uri(), "payload": i.payload_format_version()})
+        })
+        .collect();
+    integration_values.sort_by_key(Value::to_string);
+    let stages = v2.get_stages().api_id(id).send().await.unwrap();
+    let mut stage_values: Vec<Value> = stages
+        .items()
+        .iter()
+        .map(|s| {
+            json!({"name": s.stage_name(), "auto_deploy": s.auto_deploy(),
+                        "variables": s.stage_variables()})
+        })
+        .collect();
+    stage_values.sort_by_key(Value::to_string);
+    let tags: BTreeMap<String, String> = api
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let value = json!({
+        "name": api.name(),
+        "protocol": api.protocol_type().map(|p| p.as_str().to_owned()),
+        "tags": tags,
+        "cors": api.cors_configuration().map(|c| json!({"origins": c.allow_origins(),
+            "methods": c.allow_methods(), "headers": c.allow_headers()})),
+        "routes": route_values,
+        "authorizers": authorizers,
+        "integrations": integration_values,
+        "stages": stage_values,
+    });
+    (value, generated)
 }

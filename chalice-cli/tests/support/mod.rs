@@ -3,6 +3,7 @@
 //! every client is given the emulator's endpoint explicitly.
 #![allow(dead_code)] // each test binary uses a part of it
 
+pub mod http_app;
 pub mod inventory;
 pub mod proxy;
 
@@ -180,6 +181,7 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
     pub apigateway: aws_sdk_apigateway::Client,
+    pub apigatewayv2: aws_sdk_apigatewayv2::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -198,6 +200,7 @@ pub async fn clients_via(deployer_endpoint: &str) -> Clients {
         lambda: aws_sdk_lambda::Client::new(&direct),
         iam: aws_sdk_iam::Client::new(&direct),
         apigateway: aws_sdk_apigateway::Client::new(&direct),
+        apigatewayv2: aws_sdk_apigatewayv2::Client::new(&direct),
     }
 }
 

@@ -113,15 +113,18 @@ impl Executor<'_> {
         what: &str,
     ) -> Result<Effect> {
         let desired = self.desired(what)?;
+        let rest = desired
+            .rest_api()
+            .ok_or_else(|| Error::new(format!("internal: {what}: the app has no REST API")))?;
         let aws = self.aws;
         let apigateway = &aws.apigateway;
         let mut create = aws
             .apigateway_once
             .create_rest_api()
-            .name(&desired.api.name)
+            .name(&rest.name)
             .endpoint_configuration(
                 EndpointConfiguration::builder()
-                    .types(endpoint_type(desired.api.endpoint_type))
+                    .types(endpoint_type(rest.endpoint_type))
                     .build(),
             );
         for (key, value) in &desired.tags {

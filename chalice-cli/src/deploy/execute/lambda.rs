@@ -17,6 +17,7 @@ use crate::deploy::client::{PROPAGATION, create_or_adopt, failed, unless_missing
 use crate::deploy::desired::{Function, RUNTIME};
 use crate::deploy::observe;
 use crate::deploy::plan::{function_arn, function_role_arn, source_arn};
+use crate::deploy::plan_http::GRANT_PREFIX;
 use crate::deploy::record::Record;
 use crate::error::Result;
 
@@ -220,8 +221,24 @@ impl Executor<'_> {
     pub(super) async fn add_permission(&self, function_name: &str, what: &str) -> Result<Effect> {
         let desired = self.desired(what)?;
         let api = self.ids.api()?;
-        let statement = statement_id(api);
-        let source = source_arn(desired, api);
+        self.grant_api(
+            function_name,
+            statement_id(api),
+            &source_arn(desired, api),
+            what,
+        )
+        .await
+    }
+
+    /// Lets API Gateway invoke a function from `source` (an ARN of the API's), by a statement
+    /// `statement` naming what it is for.
+    pub(super) async fn grant_api(
+        &self,
+        function_name: &str,
+        statement: String,
+        source: &str,
+        what: &str,
+    ) -> Result<Effect> {
         let add = self
             .aws
             .lambda_once
@@ -230,7 +247,7 @@ impl Executor<'_> {
             .statement_id(&statement)
             .action("lambda:InvokeFunction")
             .principal("apigateway.amazonaws.com")
-            .source_arn(&source);
+            .source_arn(source);
         let added = create_or_adopt(
             what,
             || async {
@@ -248,7 +265,7 @@ impl Executor<'_> {
                 }
             },
             || async {
-                let granted = observe::has_api_permission(self.aws, function_name, &source).await?;
+                let granted = observe::has_api_permission(self.aws, function_name, source).await?;
                 Ok(granted.then(|| statement.clone()))
             },
         )
@@ -279,12 +296,34 @@ impl Executor<'_> {
         }
         Ok(gone_unless(deleted.is_some()))
     }
+
+    /// Removes the statement `statement` from a function's resource policy; one already gone
+    /// is fine.
+    pub(super) async fn revoke_api(
+        &self,
+        function_name: &str,
+        statement: &str,
+        what: &str,
+    ) -> Result<Effect> {
+        let removed = unless_missing(
+            self.aws
+                .lambda
+                .remove_permission()
+                .function_name(function_name)
+                .statement_id(statement)
+                .send()
+                .await,
+            |e| e.is_resource_not_found_exception(),
+            || what.to_owned(),
+        )?;
+        Ok(gone_unless(removed.is_some()))
+    }
 }
 
 /// The id of the statement that lets API `api` invoke a function: naming the API makes a
 /// retried grant a conflict, not a second statement.
-fn statement_id(api: &str) -> String {
-    format!("chalice-rs-apigateway-{api}")
+pub(super) fn statement_id(api: &str) -> String {
+    format!("{GRANT_PREFIX}{api}")
 }
 
 fn environment(function: &Function) -> Environment {

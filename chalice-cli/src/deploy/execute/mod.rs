@@ -4,11 +4,13 @@
 //! errors name the step, the resource and AWS's message.
 
 mod apigateway;
+mod apigatewayv2;
 mod iam;
 mod lambda;
 
 use std::collections::HashMap;
 
+use self::apigatewayv2::HttpIds;
 use super::client::Aws;
 use super::desired::Desired;
 use super::observed::Observed;
@@ -86,6 +88,7 @@ pub struct Executor<'a> {
     aws: &'a Aws,
     target: Option<Target<'a>>,
     ids: Ids,
+    http: HttpIds,
 }
 
 impl<'a> Executor<'a> {
@@ -100,6 +103,7 @@ impl<'a> Executor<'a> {
             aws,
             target: Some(Target { desired, zip }),
             ids: Ids::from_observed(observed),
+            http: HttpIds::from_observed(desired, observed),
         }
     }
 
@@ -109,6 +113,7 @@ impl<'a> Executor<'a> {
             aws,
             target: None,
             ids: Ids::default(),
+            http: HttpIds::default(),
         }
     }
 
@@ -173,6 +178,7 @@ impl<'a> Executor<'a> {
                 self.delete_role(resource_name.as_deref(), role_name, record, what)
                     .await
             }
+            Step::Http(step) => self.apply_http(step, record, what).await,
         }
     }
 }
