@@ -39,6 +39,16 @@ fn token() -> Value {
     json!({"ok": true})
 }
 
+/// A JWT authorizer reading its token from the query string.
+static QUERY_JWT: chalice_runtime::JwtAuthorizer =
+    chalice_runtime::JwtAuthorizer::new("query_jwt", "https://issuer.example.com", &["api"])
+        .identity_source("$request.querystring.token");
+
+#[app::route("/by-query", authorizer = QUERY_JWT)]
+fn by_query(req: &Request) -> Value {
+    json!({"authorizer": req.context.authorizer})
+}
+
 #[app::route("/files/{proxy+}")]
 fn files(proxy: String) -> Value {
     json!({"proxy": proxy})
@@ -107,6 +117,32 @@ async fn a_token_style_authorizer_reads_its_header_as_identity_source() {
     assert_eq!(yes.status, 200, "{}", yes.text());
     let no = client.get("/token").header("X-Auth", "no").send().await;
     assert_eq!(no.status, 403);
+}
+
+/// An unsigned-looking JWT: without the issuer's keys the gateway checks the claims only.
+fn jwt_with(claims: Value) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!("{header}.{payload}.c2ln")
+}
+
+#[tokio::test]
+async fn a_jwt_authorizer_reads_the_identity_source_it_names() {
+    let client = Client::new(app());
+    let token = jwt_with(json!({"iss": "https://issuer.example.com", "aud": "api",
+                                "exp": 4_102_444_800_u64, "sub": "q"}));
+    let response = client.get(&format!("/by-query?token={token}")).send().await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.json()["authorizer"]["jwt"]["claims"]["sub"], "q");
+    // The Authorization header is not where this authorizer looks.
+    let in_header = client
+        .get("/by-query")
+        .header("Authorization", &token)
+        .send()
+        .await;
+    assert_eq!(in_header.status, 401);
 }
 
 #[tokio::test]
