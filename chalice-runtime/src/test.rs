@@ -23,6 +23,8 @@ use crate::dispatch;
 use crate::gateway::{AuthDecision, Gateway, GatewayConfig, GatewayRequest};
 use crate::response::Body;
 
+pub use crate::contract::jwt::signer::JwtSigner;
+
 /// Sends requests to an app through the API Gateway model.
 #[derive(Debug)]
 pub struct Client {

@@ -229,14 +229,16 @@ fn another_stage_uses_its_config() {
 #[test]
 fn mistakes_are_one_clear_message() {
     let out = scratch("mistakes");
-    let unknown_stage = output(
+    // An undeclared stage uses the top-level settings; one whose name cannot name AWS
+    // resources is refused, naming the config file.
+    let bad_stage = output(
         &example("demoauth"),
-        &["package", out.join("x").to_str().unwrap(), "--stage", "qa"],
+        &["package", out.join("x").to_str().unwrap(), "--stage", "q a"],
     );
-    assert!(!unknown_stage.status.success());
-    let stderr = String::from_utf8_lossy(&unknown_stage.stderr);
+    assert!(!bad_stage.status.success());
+    let stderr = String::from_utf8_lossy(&bad_stage.stderr);
     assert!(
-        stderr.contains("stage `qa`") && stderr.contains("dev"),
+        stderr.contains("stage `q a` cannot be used") && stderr.contains("config.json"),
         "{stderr}"
     );
     assert!(!out.join("x").exists(), "nothing is written on error");

@@ -14,7 +14,7 @@ mod http_api;
 mod routing;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,8 +23,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderName, Method};
 use serde_json::Value;
 
-pub use cognito::Jwks;
-pub use http_api::JwkSet;
+pub use crate::contract::jwt::JwkSet;
+
+/// The name [`JwkSet`] had when only Cognito tokens were verified.
+pub type Jwks = JwkSet;
 
 use crate::api_kind::ApiKind;
 use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
@@ -73,8 +75,9 @@ pub struct GatewayConfig {
     pub unemulated: Unemulated,
     /// The user pools' keys: Cognito tokens are verified against them when given.
     pub cognito_jwks: Option<std::sync::Arc<Jwks>>,
-    /// The JWT issuers' keys, by issuer: an HTTP API's JWT tokens are verified against them.
-    pub jwks: std::collections::BTreeMap<String, Arc<JwkSet>>,
+    /// JWT issuers' keys, by issuer URL: an HTTP API's JWT authorizer verifies its issuer's
+    /// token signatures against them when given.
+    pub jwks: BTreeMap<String, Arc<JwkSet>>,
 }
 
 impl Default for GatewayConfig {
@@ -89,7 +92,7 @@ impl Default for GatewayConfig {
             api_keys: ApiKeys::Any,
             unemulated: Unemulated::Allow,
             cognito_jwks: None,
-            jwks: std::collections::BTreeMap::new(),
+            jwks: BTreeMap::new(),
         }
     }
 }
@@ -101,9 +104,9 @@ impl GatewayConfig {
         self
     }
 
-    /// The keys of the JWT issuer `issuer`, if configured.
+    /// The keys of the JWT issuer `issuer`, when the stage config names a JWKS for it.
     pub fn jwks_for(&self, issuer: &str) -> Option<&JwkSet> {
-        self.jwks.get(issuer).map(|keys| &**keys)
+        self.jwks.get(issuer).map(Arc::as_ref)
     }
 
     /// What every request's `requestContext` takes from the stage.

@@ -13,7 +13,6 @@ use std::time::SystemTime;
 
 use http::Method;
 
-pub use jwt::JwkSet;
 
 use super::events::{MatchedRequest, parse_query};
 use super::routing::RouteTable;
