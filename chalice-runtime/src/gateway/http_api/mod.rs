@@ -13,7 +13,6 @@ use std::time::SystemTime;
 
 use http::Method;
 
-
 use super::events::{MatchedRequest, parse_query};
 use super::routing::RouteTable;
 use super::{AuthDecision, Authorized, Forward, Gateway, GatewayRequest, GatewayResponse, Refusal};
