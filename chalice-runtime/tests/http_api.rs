@@ -62,7 +62,13 @@ fn cookies(req: &Request) -> Response {
         .and_then(|value| value.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    Response::json(json!({"cookie": cookie}))
+    let repeated: Vec<&str> = req
+        .headers
+        .get_all("x-multi")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    Response::json(json!({"cookie": cookie, "x-multi": repeated}))
         .with_header("Set-Cookie", "a=1; Path=/")
         .with_header("Set-Cookie", "b=2")
 }
@@ -200,7 +206,7 @@ async fn cookies_travel_as_payload_2_0_lists_through_the_lambda_dispatch() {
         aws_lambda_events::encodings::Body::Text(text) => serde_json::from_str(&text).unwrap(),
         other => panic!("{other:?}"),
     };
-    assert_eq!(body, json!({"cookie": "x=1; y=2"}));
+    assert_eq!(body, json!({"cookie": "x=1; y=2", "x-multi": []}));
     // The test client passes both through as HTTP headers.
     let client = Client::new(app());
     let response = client.get("/cookies").header("Cookie", "x=1").send().await;
@@ -210,7 +216,36 @@ async fn cookies_travel_as_payload_2_0_lists_through_the_lambda_dispatch() {
         "{:?}",
         response.headers
     );
-    assert_eq!(response.json(), json!({"cookie": "x=1"}));
+    assert_eq!(response.json(), json!({"cookie": "x=1", "x-multi": []}));
+    // Repeated headers and cookies reach the view as the 2.0 event carries them.
+    let repeated = client
+        .get("/cookies")
+        .header("X-Multi", "1")
+        .header("X-Multi", "2")
+        .header("Cookie", "a=1")
+        .header("Cookie", "b=2")
+        .send()
+        .await;
+    assert_eq!(
+        repeated.json(),
+        json!({"cookie": "a=1; b=2", "x-multi": ["1,2"]})
+    );
+    let event = json!({
+        "version": "2.0", "routeKey": "GET /cookies", "rawPath": "/cookies",
+        "rawQueryString": "", "cookies": ["a=1", "b=2"], "headers": {"x-multi": "1,2"},
+        "requestContext": {"routeKey": "GET /cookies", "http": {"method": "GET"}}
+    });
+    let Ok(Output::HttpApi(answer)) = function.invoke(&event.to_string()).await else {
+        panic!("not an HTTP API answer");
+    };
+    let Some(aws_lambda_events::encodings::Body::Text(text)) = answer.body else {
+        panic!("no text body");
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap(),
+        repeated.json(),
+        "the Lambda dispatch and the test client differ"
+    );
 }
 
 #[tokio::test]
