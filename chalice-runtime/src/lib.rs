@@ -27,6 +27,13 @@
 //!     App::new("demoauth1").run()
 //! }
 //! ```
+//!
+//! `App::new(..).http_api()` makes the app an API Gateway HTTP API instead: payload format 2.0
+//! everywhere, [`JwtAuthorizer`]s, and built-in Lambda authorizers that may answer in the
+//! simple format (`#[app::authorizer(simple_responses = true)]` returning
+//! [`SimpleAuthResponse`]). A view reads `req.context.authorizer`, which serializes as API
+//! Gateway sent it (`{"jwt": {"claims": .., "scopes": ..}}` or `{"lambda": {..}}`). An authorizer
+//! or setting the app's kind does not have is an error naming the route when the app starts.
 
 // The layers, bottom up: a module imports only modules of its own layer and of the layers
 // before it (`error` and `response`, two sides of one concept, import each other).

@@ -39,6 +39,16 @@ fn token() -> Value {
     json!({"ok": true})
 }
 
+/// A JWT authorizer reading its token from the query string.
+static QUERY_JWT: chalice_runtime::JwtAuthorizer =
+    chalice_runtime::JwtAuthorizer::new("query_jwt", "https://issuer.example.com", &["api"])
+        .identity_source("$request.querystring.token");
+
+#[app::route("/by-query", authorizer = QUERY_JWT)]
+fn by_query(req: &Request) -> Value {
+    json!({"authorizer": req.context.authorizer})
+}
+
 #[app::route("/files/{proxy+}")]
 fn files(proxy: String) -> Value {
     json!({"proxy": proxy})
@@ -52,7 +62,13 @@ fn cookies(req: &Request) -> Response {
         .and_then(|value| value.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    Response::json(json!({"cookie": cookie}))
+    let repeated: Vec<&str> = req
+        .headers
+        .get_all("x-multi")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    Response::json(json!({"cookie": cookie, "x-multi": repeated}))
         .with_header("Set-Cookie", "a=1; Path=/")
         .with_header("Set-Cookie", "b=2")
 }
@@ -107,6 +123,32 @@ async fn a_token_style_authorizer_reads_its_header_as_identity_source() {
     assert_eq!(yes.status, 200, "{}", yes.text());
     let no = client.get("/token").header("X-Auth", "no").send().await;
     assert_eq!(no.status, 403);
+}
+
+/// An unsigned-looking JWT: without the issuer's keys the gateway checks the claims only.
+fn jwt_with(claims: Value) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!("{header}.{payload}.c2ln")
+}
+
+#[tokio::test]
+async fn a_jwt_authorizer_reads_the_identity_source_it_names() {
+    let client = Client::new(app());
+    let token = jwt_with(json!({"iss": "https://issuer.example.com", "aud": "api",
+                                "exp": 4_102_444_800_u64, "sub": "q"}));
+    let response = client.get(&format!("/by-query?token={token}")).send().await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.json()["authorizer"]["jwt"]["claims"]["sub"], "q");
+    // The Authorization header is not where this authorizer looks.
+    let in_header = client
+        .get("/by-query")
+        .header("Authorization", &token)
+        .send()
+        .await;
+    assert_eq!(in_header.status, 401);
 }
 
 #[tokio::test]
@@ -164,7 +206,7 @@ async fn cookies_travel_as_payload_2_0_lists_through_the_lambda_dispatch() {
         aws_lambda_events::encodings::Body::Text(text) => serde_json::from_str(&text).unwrap(),
         other => panic!("{other:?}"),
     };
-    assert_eq!(body, json!({"cookie": "x=1; y=2"}));
+    assert_eq!(body, json!({"cookie": "x=1; y=2", "x-multi": []}));
     // The test client passes both through as HTTP headers.
     let client = Client::new(app());
     let response = client.get("/cookies").header("Cookie", "x=1").send().await;
@@ -174,7 +216,36 @@ async fn cookies_travel_as_payload_2_0_lists_through_the_lambda_dispatch() {
         "{:?}",
         response.headers
     );
-    assert_eq!(response.json(), json!({"cookie": "x=1"}));
+    assert_eq!(response.json(), json!({"cookie": "x=1", "x-multi": []}));
+    // Repeated headers and cookies reach the view as the 2.0 event carries them.
+    let repeated = client
+        .get("/cookies")
+        .header("X-Multi", "1")
+        .header("X-Multi", "2")
+        .header("Cookie", "a=1")
+        .header("Cookie", "b=2")
+        .send()
+        .await;
+    assert_eq!(
+        repeated.json(),
+        json!({"cookie": "a=1; b=2", "x-multi": ["1,2"]})
+    );
+    let event = json!({
+        "version": "2.0", "routeKey": "GET /cookies", "rawPath": "/cookies",
+        "rawQueryString": "", "cookies": ["a=1", "b=2"], "headers": {"x-multi": "1,2"},
+        "requestContext": {"routeKey": "GET /cookies", "http": {"method": "GET"}}
+    });
+    let Ok(Output::HttpApi(answer)) = function.invoke(&event.to_string()).await else {
+        panic!("not an HTTP API answer");
+    };
+    let Some(aws_lambda_events::encodings::Body::Text(text)) = answer.body else {
+        panic!("no text body");
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap(),
+        repeated.json(),
+        "the Lambda dispatch and the test client differ"
+    );
 }
 
 #[tokio::test]

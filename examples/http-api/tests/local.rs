@@ -99,3 +99,34 @@ fn the_banner_lists_the_http_api_authorizers_and_says_when_signatures_are_not_ve
         "{text}"
     );
 }
+
+/// `chalice-rs local` runs the binary with `--chalice-local`: it serves the app as the HTTP API
+/// its code chose, and says so.
+#[test]
+fn the_binary_serves_its_http_api_locally_and_its_banner_says_so() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_http-api"))
+        .args(["--chalice-local", "127.0.0.1:0", "--stage", "api"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut banner = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("IAM authorizer cannot run locally") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(banner.contains("(HTTP API, stage `api`)"), "{banner}");
+    assert!(
+        banner.contains("JWT authorizer `jwt`: signatures are NOT verified"),
+        "{banner}"
+    );
+}

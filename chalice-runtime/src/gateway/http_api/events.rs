@@ -108,6 +108,24 @@ pub(crate) fn cookies(headers: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
+/// The headers a view receives on an HTTP API: as payload format 2.0 carries them (repeated
+/// values joined with commas), with the cookies back in one `Cookie` header, as the Lambda
+/// dispatch puts them.
+pub(crate) fn view_headers(headers: &HeaderMap) -> HeaderMap {
+    if headers.len() == headers.keys_len() {
+        // No name repeats (the usual request): nothing to join.
+        return headers.clone();
+    }
+    let mut joined = joined_headers(headers);
+    let cookies = cookies(headers);
+    if !cookies.is_empty()
+        && let Ok(cookie) = HeaderValue::from_str(&cookies.join("; "))
+    {
+        joined.insert(http::header::COOKIE, cookie);
+    }
+    joined
+}
+
 /// Each header once, repeated values joined with commas, as payload format 2.0 sends them.
 fn joined_headers(headers: &HeaderMap) -> HeaderMap {
     let mut joined = HeaderMap::new();

@@ -13,7 +13,6 @@ use std::time::SystemTime;
 
 use http::Method;
 
-
 use super::events::{MatchedRequest, parse_query};
 use super::routing::RouteTable;
 use super::{AuthDecision, Authorized, Forward, Gateway, GatewayRequest, GatewayResponse, Refusal};
@@ -26,7 +25,7 @@ use events::HttpMatched;
 
 impl Gateway {
     /// Answers one request as an HTTP API would.
-    pub(super) async fn handle_http(&self, request: GatewayRequest) -> GatewayResponse {
+    pub(super) async fn handle_http(&self, mut request: GatewayRequest) -> GatewayResponse {
         let (raw_path, raw_query) = request
             .target
             .split_once('?')
@@ -78,6 +77,8 @@ impl Gateway {
         };
         let route_arn = self.method_arn_parts(method.as_str(), path);
         let authorized = self.authorize_http(route, &matched, route_arn).await;
+        // The view sees the headers as the Lambda dispatch rebuilds them from the 2.0 event.
+        request.headers = events::view_headers(&request.headers);
         let forward = Forward {
             route,
             resource,
