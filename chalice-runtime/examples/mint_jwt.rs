@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run -p chalice-runtime --example mint_jwt -- \
-//!     examples/http-api/tests/jwt-test-key.pem httpapi1-test \
+//!     examples/http-api/tests/keys/test-signing-key.pem httpapi1-test \
 //!     https://issuer.example.com orders-api orders/read
 //! curl -H "Authorization: Bearer $TOKEN" localhost:8000/orders/1
 //! ```

@@ -207,8 +207,11 @@ mod tests {
     #[test]
     fn the_example_key_matches_the_example_jwks() {
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/http-api");
-        let signer =
-            JwtSigner::load(example.join("tests/jwt-test-key.pem"), "httpapi1-test").unwrap();
+        let signer = JwtSigner::load(
+            example.join("tests/keys/test-signing-key.pem"),
+            "httpapi1-test",
+        )
+        .unwrap();
         let published = JwkSet::load(example.join(".chalice/jwks.json")).unwrap();
         assert_eq!(published, signer.jwk_set());
     }

@@ -421,4 +421,5 @@ proptest::proptest! {
 }
 
 /// A second key, to sign tokens the test JWKS must not accept.
-const OTHER_KEY: &str = include_str!("../../../../examples/http-api/tests/jwt-test-key.pem");
+const OTHER_KEY: &str =
+    include_str!("../../../../examples/http-api/tests/keys/test-signing-key.pem");

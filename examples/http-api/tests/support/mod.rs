@@ -73,7 +73,7 @@ pub fn token(scope: &str) -> String {
 
 /// The example's JWKS file, as `.chalice/config.json` names it.
 pub fn jwks() -> Arc<JwkSet> {
-    let text = include_str!("../keys/jwks.json");
+    let text = include_str!("../../.chalice/jwks.json");
     Arc::new(JwkSet::parse(text).expect("the example's JWKS"))
 }
 
