@@ -50,6 +50,9 @@ struct Scope {
     lambda_architecture: Option<Architecture>,
     /// chalice-rs: a JWKS file that `local` verifies Cognito tokens against.
     cognito_jwks: Option<String>,
+    /// chalice-rs: the JWKS file of each JWT issuer (issuer URL to a path relative to the
+    /// project), which `local` verifies HTTP API tokens against.
+    jwks: Option<BTreeMap<String, String>>,
     /// chalice-rs: the API keys the stage accepts on `api_key_required` routes.
     api_keys: Option<Vec<String>>,
     /// chalice-rs: the API Gateway stage variables (`$context.stageVariables`).
@@ -361,6 +364,12 @@ impl Stage<'_> {
         self.stage_value(|s| s.cognito_jwks.clone())
     }
 
+    /// The JWKS file of each JWT issuer (`jwks`: issuer URL to a path relative to the
+    /// project); none set means none.
+    pub fn jwks(&self) -> BTreeMap<String, String> {
+        self.stage_value(|s| s.jwks.clone()).unwrap_or_default()
+    }
+
     /// The API keys the stage accepts (`api_keys`); none set means none.
     pub fn api_keys(&self) -> Vec<String> {
         self.stage_value(|s| s.api_keys.clone()).unwrap_or_default()
@@ -560,12 +569,33 @@ fn check_api_keys_and_stage_variables(
     Ok(())
 }
 
+/// `jwks` maps issuers to files: neither empty, and no `=` in an issuer (the app reads
+/// `--jwks ISSUER=PATH` up to the first one).
+fn check_jwks(scope: &Scope, key: &dyn Fn(&str) -> String) -> std::result::Result<(), String> {
+    for (issuer, file) in scope.jwks.iter().flatten() {
+        if issuer.is_empty() || issuer.contains('=') {
+            return Err(format!(
+                "{}: `{issuer}` is not an issuer URL (e.g. https://issuer.example.com)",
+                key("jwks")
+            ));
+        }
+        if file.is_empty() {
+            return Err(format!(
+                "{}: issuer `{issuer}` needs the path of its JWKS file",
+                key("jwks")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the values one level of the file sets (`at` is its key prefix, e.g. `stages.dev.`)
 /// against what AWS accepts, then its `lambda_functions`, so that a deploy never starts with a
 /// value AWS would refuse half-way.
 fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
     let key = |name: &str| format!("key `{at}{name}`");
     check_api_keys_and_stage_variables(scope, &key)?;
+    check_jwks(scope, &key)?;
     if let Some(memory) = scope.lambda_memory_size
         && !(128..=10240).contains(&memory)
     {
@@ -987,5 +1017,45 @@ mod tests {
         .unwrap();
         let function = config.stage("dev").unwrap().function("api_handler");
         assert!(!function.manage_iam_role);
+    }
+
+    #[test]
+    fn jwks_name_a_file_per_issuer_and_stages_override_the_top_level() {
+        let config = parse(json!({"app_name": "app",
+            "jwks": {"https://top.example.com": "top.json"},
+            "stages": {"dev": {"jwks": {"https://issuer.example.com": ".chalice/jwks.json"}},
+                       "prod": {}}}))
+        .unwrap();
+        assert_eq!(
+            config.stage("dev").unwrap().jwks(),
+            BTreeMap::from([(
+                "https://issuer.example.com".to_owned(),
+                ".chalice/jwks.json".to_owned()
+            )])
+        );
+        assert_eq!(
+            config.stage("prod").unwrap().jwks(),
+            BTreeMap::from([("https://top.example.com".to_owned(), "top.json".to_owned())])
+        );
+        for (jwks, expected) in [
+            (
+                json!({"": "a.json"}),
+                "key `stages.dev.jwks`: `` is not an issuer URL",
+            ),
+            (
+                json!({"https://i?a=b": "a.json"}),
+                "key `stages.dev.jwks`: `https://i?a=b` is not an issuer URL",
+            ),
+            (
+                json!({"https://i": ""}),
+                "key `stages.dev.jwks`: issuer `https://i` needs the path of its JWKS file",
+            ),
+            (json!(["a.json"]), "jwks"),
+        ] {
+            let error = parse(json!({"app_name": "app", "stages": {"dev": {"jwks": jwks}}}))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{error}");
+        }
     }
 }

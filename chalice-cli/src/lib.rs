@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod config;
+#[cfg(feature = "aws")]
 pub mod deploy;
 pub mod error;
 pub mod local;

@@ -4,6 +4,7 @@
 //! very gateway code the app links; the CLI only builds, configures and supervises it.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use chalice_runtime::LOCAL_ARG;
@@ -28,11 +29,12 @@ pub struct LocalOptions {
 }
 
 /// The command line the app binary is started with: `options`, and the stage's API Gateway
-/// stage, JWKS file, API keys and stage variables.
+/// stage, JWKS files, API keys and stage variables.
 pub fn app_args(
     options: &LocalOptions,
     api_gateway_stage: &str,
     cognito_jwks: Option<&std::path::Path>,
+    jwks: &BTreeMap<String, PathBuf>,
     api_keys: &[String],
     stage_variables: &BTreeMap<String, String>,
 ) -> Vec<String> {
@@ -54,6 +56,10 @@ pub fn app_args(
         args.push("--cognito-jwks".into());
         args.push(path.display().to_string());
     }
+    for (issuer, path) in jwks {
+        args.push("--jwks".into());
+        args.push(format!("{issuer}={}", path.display()));
+    }
     for key in api_keys {
         args.push("--api-key".into());
         args.push(key.clone());
@@ -65,10 +71,33 @@ pub fn app_args(
     args
 }
 
+/// The JWKS file of each JWT issuer the stage names under `jwks`, in the project; an error
+/// names the config file, the stage, the key and the issuer of a file that is not there.
+fn jwt_issuer_keys(
+    project: &Project,
+    stage: &crate::config::Stage<'_>,
+) -> Result<BTreeMap<String, PathBuf>> {
+    let mut files = BTreeMap::new();
+    for (issuer, file) in stage.jwks() {
+        let path = project.dir().join(&file);
+        if !path.is_file() {
+            return Err(Error::new(format!(
+                "{}: stage `{}`, key `jwks`, issuer `{issuer}`: {} does not exist",
+                project.config().path().display(),
+                stage.name(),
+                path.display()
+            )));
+        }
+        files.insert(issuer, path);
+    }
+    Ok(files)
+}
+
 /// Builds and serves the app until it stops (Ctrl-C or SIGTERM); returns its exit code.
 pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
     let stage = project.config().stage(&options.stage)?;
     let function = stage.function(API_HANDLER);
+    let jwt_jwks = jwt_issuer_keys(project, &stage)?;
     let jwks = stage.cognito_jwks().map(|file| project.dir().join(file));
     if let Some(path) = &jwks
         && !path.is_file()
@@ -92,6 +121,7 @@ pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
             options,
             &stage.api_gateway_stage(),
             jwks.as_deref(),
+            &jwt_jwks,
             &stage.api_keys(),
             &stage.stage_variables(),
         ))
@@ -159,7 +189,14 @@ mod tests {
             release: false,
         };
         assert_eq!(
-            app_args(&options, "api", None, &[], &BTreeMap::new()),
+            app_args(
+                &options,
+                "api",
+                None,
+                &BTreeMap::new(),
+                &[],
+                &BTreeMap::new()
+            ),
             [
                 "--chalice-local",
                 "127.0.0.1:8000",
@@ -173,19 +210,28 @@ mod tests {
             ..options
         };
         assert_eq!(
-            app_args(&v6, "v1", None, &[], &BTreeMap::new())[1],
+            app_args(&v6, "v1", None, &BTreeMap::new(), &[], &BTreeMap::new())[1],
             "[::1]:8000"
         );
         let with_keys = app_args(
             &v6,
             "v1",
             Some(std::path::Path::new("/p/jwks.json")),
+            &BTreeMap::from([(
+                "https://issuer.example.com".to_owned(),
+                PathBuf::from("/p/.chalice/jwks.json"),
+            )]),
             &[],
             &BTreeMap::new(),
         );
         assert_eq!(
-            with_keys[with_keys.len() - 2..],
-            ["--cognito-jwks", "/p/jwks.json"]
+            with_keys[with_keys.len() - 4..],
+            [
+                "--cognito-jwks",
+                "/p/jwks.json",
+                "--jwks",
+                "https://issuer.example.com=/p/.chalice/jwks.json"
+            ]
         );
     }
 
@@ -207,6 +253,7 @@ mod tests {
                 &options,
                 "api",
                 None,
+                &BTreeMap::new(),
                 &["k1".to_owned(), "k2".to_owned()],
                 &variables
             ),
@@ -225,5 +272,39 @@ mod tests {
                 "url=a=b",
             ]
         );
+    }
+
+    #[test]
+    fn each_jwt_issuer_gets_its_jwks_file_and_a_missing_one_is_named() {
+        let dir =
+            std::env::temp_dir().join(format!("chalice-rs-local-jwks-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(".chalice")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"app\"\n").unwrap();
+        std::fs::write(dir.join(".chalice/jwks.json"), "{}").unwrap();
+        std::fs::write(
+            dir.join(".chalice/config.json"),
+            r#"{"app_name": "app", "stages": {
+                "dev": {"jwks": {"https://issuer.example.com": ".chalice/jwks.json"}},
+                "prod": {"jwks": {"https://issuer.example.com": "missing.json"}}}}"#,
+        )
+        .unwrap();
+        let project = Project::open(&dir).unwrap();
+        let dev = project.config().stage("dev").unwrap();
+        assert_eq!(
+            jwt_issuer_keys(&project, &dev).unwrap(),
+            BTreeMap::from([(
+                "https://issuer.example.com".to_owned(),
+                project.dir().join(".chalice/jwks.json")
+            )])
+        );
+        let prod = project.config().stage("prod").unwrap();
+        let error = jwt_issuer_keys(&project, &prod).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "config.json: stage `prod`, key `jwks`, issuer `https://issuer.example.com`: "
+            ) && error.ends_with("missing.json does not exist"),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

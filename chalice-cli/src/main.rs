@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chalice_cli::deploy::{self, Aws};
 use chalice_cli::local::LocalOptions;
 use chalice_cli::openapi::{self, Uris};
 use chalice_cli::package::{self, Format};
@@ -130,21 +129,6 @@ enum UriStyle {
     Terraform,
 }
 
-/// Clients from the standard AWS chain (profiles, AWS_REGION, AWS_ENDPOINT_URL).
-fn aws(profile: Option<String>) -> Result<(tokio::runtime::Runtime, Aws)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Error::new(format!("cannot start the async runtime: {error}")))?;
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
-    }
-    let config = runtime.block_on(loader.load());
-    let aws = Aws::new(&config)?;
-    Ok((runtime, aws))
-}
-
 /// The project in `dir`, saying first when `stage` is not declared in its config (the
 /// top-level settings apply, as in Chalice).
 fn open(dir: &Path, stage: &str) -> Result<Project> {
@@ -153,10 +137,6 @@ fn open(dir: &Path, stage: &str) -> Result<Project> {
         eprintln!("{note}");
     }
     Ok(project)
-}
-
-fn print_progress(line: &str) {
-    eprintln!("{line}");
 }
 
 fn run(cli: Cli) -> Result<i32> {
@@ -189,63 +169,27 @@ fn run(cli: Cli) -> Result<i32> {
                 },
             )
         }
+        #[cfg(feature = "aws")]
         Command::Deploy {
             stage,
             profile,
             dry_run,
-        } => {
-            let project = open(&cli.project_dir, &stage)?;
-            let (runtime, aws) = aws(profile)?;
-            let report = runtime.block_on(deploy::deploy(
-                &project,
-                &stage,
-                &aws,
-                dry_run,
-                &mut print_progress,
-            ))?;
-            if dry_run {
-                if report.steps.is_empty() {
-                    println!("Nothing to change.");
-                }
-            } else {
-                if report.steps.is_empty() {
-                    eprintln!("Nothing changed: the stage already matches the app.");
-                }
-                println!("{}", report.resources_deployed());
-            }
-            Ok(0)
-        }
+        } => aws::deploy(&open(&cli.project_dir, &stage)?, &stage, profile, dry_run),
+        #[cfg(feature = "aws")]
         Command::Delete {
             stage,
             profile,
             dry_run,
-        } => {
-            let project = open(&cli.project_dir, &stage)?;
-            let (runtime, aws) = aws(profile)?;
-            let report = if dry_run {
-                runtime.block_on(deploy::delete_dry_run(
-                    &project,
-                    &stage,
-                    &aws,
-                    &mut print_progress,
-                ))?
-            } else {
-                runtime.block_on(deploy::delete(&project, &stage, &aws, &mut print_progress))?
-            };
-            let nothing = if dry_run {
-                report.steps.is_empty()
-            } else {
-                report.deleted.is_empty()
-            };
-            if nothing {
-                eprintln!("Nothing to delete: stage `{stage}` has no resources.");
-            }
-            Ok(0)
-        }
+        } => aws::delete(&open(&cli.project_dir, &stage)?, &stage, profile, dry_run),
+        #[cfg(feature = "aws")]
         Command::Url { stage } => {
             let project = open(&cli.project_dir, &stage)?;
-            println!("{}", deploy::url(&project, &stage)?);
+            println!("{}", chalice_cli::deploy::url(&project, &stage)?);
             Ok(0)
+        }
+        #[cfg(not(feature = "aws"))]
+        Command::Deploy { .. } | Command::Delete { .. } | Command::Url { .. } => {
+            Err(Error::new(WITHOUT_AWS))
         }
         Command::Package {
             out,
@@ -293,6 +237,96 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+    }
+}
+
+/// What the AWS commands say in a build without the SDK.
+#[cfg(not(feature = "aws"))]
+const WITHOUT_AWS: &str = "this chalice-rs was built without AWS support (--no-default-features), \
+    which `deploy`, `delete` and `url` need: install the full CLI with \
+    `cargo install --path chalice-cli` (or run it with `cargo run -p chalice-cli --`)";
+
+/// The commands that talk to AWS, in builds with the `aws` feature (the default).
+#[cfg(feature = "aws")]
+mod aws {
+    use chalice_cli::deploy::{self, Aws};
+    use chalice_cli::project::Project;
+    use chalice_cli::{Error, Result};
+
+    /// Clients from the standard AWS chain (profiles, AWS_REGION, AWS_ENDPOINT_URL).
+    fn clients(profile: Option<String>) -> Result<(tokio::runtime::Runtime, Aws)> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| Error::new(format!("cannot start the async runtime: {error}")))?;
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(profile) = profile {
+            loader = loader.profile_name(profile);
+        }
+        let config = runtime.block_on(loader.load());
+        let aws = Aws::new(&config)?;
+        Ok((runtime, aws))
+    }
+
+    fn print_progress(line: &str) {
+        eprintln!("{line}");
+    }
+
+    /// `deploy`: make the stage on AWS match the app, or print the plan (`--dry-run`).
+    pub fn deploy(
+        project: &Project,
+        stage: &str,
+        profile: Option<String>,
+        dry_run: bool,
+    ) -> Result<i32> {
+        let (runtime, aws) = clients(profile)?;
+        let report = runtime.block_on(deploy::deploy(
+            project,
+            stage,
+            &aws,
+            dry_run,
+            &mut print_progress,
+        ))?;
+        if dry_run {
+            if report.steps.is_empty() {
+                println!("Nothing to change.");
+            }
+        } else {
+            if report.steps.is_empty() {
+                eprintln!("Nothing changed: the stage already matches the app.");
+            }
+            println!("{}", report.resources_deployed());
+        }
+        Ok(0)
+    }
+
+    /// `delete`: remove what the stage deployed, or print the plan (`--dry-run`).
+    pub fn delete(
+        project: &Project,
+        stage: &str,
+        profile: Option<String>,
+        dry_run: bool,
+    ) -> Result<i32> {
+        let (runtime, aws) = clients(profile)?;
+        let report = if dry_run {
+            runtime.block_on(deploy::delete_dry_run(
+                project,
+                stage,
+                &aws,
+                &mut print_progress,
+            ))?
+        } else {
+            runtime.block_on(deploy::delete(project, stage, &aws, &mut print_progress))?
+        };
+        let nothing = if dry_run {
+            report.steps.is_empty()
+        } else {
+            report.deleted.is_empty()
+        };
+        if nothing {
+            eprintln!("Nothing to delete: stage `{stage}` has no resources.");
+        }
+        Ok(0)
     }
 }
 

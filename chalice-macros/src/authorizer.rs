@@ -9,7 +9,7 @@ use syn::{FnArg, ItemFn, LitInt, LitStr};
 use crate::args;
 use crate::errors::Errors;
 
-const KEYS: &str = "name, ttl_seconds, header, execution_role, identity_sources";
+const KEYS: &str = "name, ttl_seconds, header, execution_role, identity_sources, simple_responses";
 const MAX_TTL_SECONDS: u32 = 3600;
 const IDENTITY_KINDS: [&str; 4] = ["header", "querystring", "stageVariables", "context"];
 
@@ -21,6 +21,8 @@ struct AuthorizerArgs {
     header: Option<LitStr>,
     execution_role: Option<LitStr>,
     identity_sources: Option<(Vec<LitStr>, proc_macro2::Span)>,
+    /// HTTP APIs' simple format: the function returns a `SimpleAuthResponse`.
+    simple_responses: bool,
 }
 
 impl Parse for AuthorizerArgs {
@@ -35,6 +37,7 @@ impl Parse for AuthorizerArgs {
                 "identity_sources" => {
                     parsed.identity_sources = Some((args::string_list(value)?, key.span()))
                 }
+                "simple_responses" => parsed.simple_responses = args::boolean(value)?,
                 _ => {
                     return Err(syn::Error::new(
                         key.span(),
@@ -254,12 +257,24 @@ fn emit(settings: &AuthorizerArgs, function: ItemFn) -> TokenStream {
         syn::ReturnType::Default => fn_name.span(),
         syn::ReturnType::Type(_, ty) => ty.span(),
     };
+    // With simple responses the result goes through its own trait, so returning a policy
+    // (or a simple answer without them) is one error on the return type saying which to change.
     let into_policy = {
         let private = quote_spanned!(output_span=> ::chalice_runtime::__private);
-        quote_spanned! {output_span=>
-            #private::IntoAuthorizerResult::into_policy(__chalice_output, &__chalice_method_arn)
+        if settings.simple_responses {
+            quote_spanned! {output_span=>
+                {
+                    let _ = &__chalice_method_arn;
+                    #private::IntoSimpleAuthorizerResult::into_simple(__chalice_output)
+                }
+            }
+        } else {
+            quote_spanned! {output_span=>
+                #private::IntoAuthorizerResult::into_policy(__chalice_output, &__chalice_method_arn)
+            }
         }
     };
+    let simple_responses = settings.simple_responses;
 
     quote! {
         #(#docs)*
@@ -273,6 +288,7 @@ fn emit(settings: &AuthorizerArgs, function: ItemFn) -> TokenStream {
                 ttl_seconds: #ttl_seconds,
                 execution_role: #execution_role,
                 identity_sources: #identity_sources,
+                simple_responses: #simple_responses,
                 handler: {
                     fn __chalice_authorizer(__chalice_request: ::chalice_runtime::AuthRequest) -> #private::AuthFuture {
                         #(#other_attrs)*

@@ -24,10 +24,12 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Declares a built-in authorizer, deployed as its own Lambda: `#[app::authorizer(name = "..",
-/// ttl_seconds = N, header = "..", execution_role = "arn:..", identity_sources = [..])]`.
+/// ttl_seconds = N, header = "..", execution_role = "arn:..", identity_sources = [..],
+/// simple_responses = true)]`.
 ///
 /// The function takes an `AuthRequest`, may be `async`, and returns an `AuthResponse`, a raw
-/// policy (`serde_json::Value`), or a `Result` of either. Its name then refers to the
+/// policy (`serde_json::Value`), or a `Result` of either; with `simple_responses = true` (HTTP
+/// APIs) a `SimpleAuthResponse` or a `Result` of one. Its name then refers to the
 /// authorizer, which routes name with `authorizer = ..`.
 #[proc_macro_attribute]
 pub fn authorizer(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -24,7 +24,8 @@ pub(crate) fn parse(literal: &LitStr) -> syn::Result<Vec<String>> {
     if path == "/" {
         return Ok(params);
     }
-    for segment in path[1..].split('/') {
+    let segments: Vec<&str> = path[1..].split('/').collect();
+    for (index, segment) in segments.iter().copied().enumerate() {
         if segment.is_empty() {
             return Err(error(format!(
                 "route path `{path}` has an empty segment (`//`)"
@@ -36,11 +37,16 @@ pub(crate) fn parse(literal: &LitStr) -> syn::Result<Vec<String>> {
                     "`{segment}` in `{path}` is not a whole `{{param}}` segment"
                 )));
             };
-            if name.ends_with('+') {
-                return Err(error(format!(
-                    "greedy path parameters (`{segment}`) are not supported; use one `{{param}}` per segment"
-                )));
-            }
+            // `{proxy+}`: API Gateway's greedy parameter, the rest of the path.
+            let name = match name.strip_suffix('+') {
+                Some(greedy) if index + 1 == segments.len() => greedy,
+                Some(_) => {
+                    return Err(error(format!(
+                        "the greedy path parameter `{segment}` must be the last segment of `{path}`"
+                    )));
+                }
+                None => name,
+            };
             if !is_identifier(name) {
                 return Err(error(format!(
                     "`{segment}` in `{path}`: a path parameter is named like a Rust identifier"
@@ -105,6 +111,7 @@ mod tests {
     fn collects_params_in_order() {
         assert_eq!(check("/foo/{bar}/baz/{qux}").unwrap(), ["bar", "qux"]);
         assert_eq!(check("/").unwrap(), Vec::<String>::new());
+        assert_eq!(check("/files/{id}/{path+}").unwrap(), ["id", "path"]);
     }
 
     #[test]
@@ -116,7 +123,9 @@ mod tests {
             ("/a//b", "empty segment"),
             ("/a/{b", "not a whole"),
             ("/a/x{b}", "character '{'"),
-            ("/{proxy+}", "greedy"),
+            ("/{proxy+}/a", "must be the last segment"),
+            ("/{+}", "Rust identifier"),
+            ("/{a}/{a+}", "appears twice"),
             ("/{1x}", "Rust identifier"),
             ("/{a}/{a}", "appears twice"),
             ("/a b", "character ' '"),

@@ -15,7 +15,7 @@ pub use crate::authorizer::{
 pub use crate::registry::{AuthorizerDef, Handler, Location, RouteDef, ViewFuture};
 pub use crate::response::IntoResponse;
 
-use crate::auth::{AuthRequest, AuthResponse};
+use crate::auth::{AuthRequest, AuthResponse, SimpleAuthResponse};
 use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, DEFAULT_HEADER};
 use crate::error::Error;
@@ -130,6 +130,7 @@ pub const fn rejected_authorizer(function: &'static str) -> BuiltinAuthorizer {
         ttl_seconds: None,
         execution_role: None,
         identity_sources: &[],
+        simple_responses: false,
         handler,
     })
 }
@@ -138,7 +139,7 @@ pub const fn rejected_authorizer(function: &'static str) -> BuiltinAuthorizer {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from an authorizer",
     label = "not an authorizer result",
-    note = "an authorizer returns `AuthResponse`, a raw policy as `serde_json::Value`, or `Result<T, E>` of one of these where `E` converts into `Box<dyn Error + Send + Sync>`"
+    note = "an authorizer returns `AuthResponse`, a raw policy as `serde_json::Value`, or `Result<T, E>` of one of these where `E` converts into `Box<dyn Error + Send + Sync>`; a `SimpleAuthResponse` needs `simple_responses = true`"
 )]
 pub trait IntoAuthorizerResult {
     /// The policy API Gateway gets for a request to `method_arn`.
@@ -171,6 +172,39 @@ where
     fn into_policy(self, method_arn: &str) -> Result<AuthAnswer, AuthFailure> {
         match self {
             Ok(value) => value.into_policy(method_arn),
+            Err(error) => Err(AuthFailure::from_error(error.into())),
+        }
+    }
+}
+
+/// Anything a built-in authorizer with `simple_responses = true` may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from an authorizer with `simple_responses = true`",
+    label = "not a simple authorizer result",
+    note = "with `simple_responses = true` an authorizer returns `SimpleAuthResponse` (or `Result<SimpleAuthResponse, E>`); to return an `AuthResponse` policy, remove `simple_responses`"
+)]
+pub trait IntoSimpleAuthorizerResult {
+    /// The simple answer API Gateway gets.
+    fn into_simple(self) -> Result<AuthAnswer, AuthFailure>;
+}
+
+impl IntoSimpleAuthorizerResult for SimpleAuthResponse {
+    fn into_simple(self) -> Result<AuthAnswer, AuthFailure> {
+        self.checked()
+            .map(AuthAnswer::Simple)
+            .map_err(|error| AuthFailure::Error(Box::new(error)))
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<T, E> IntoSimpleAuthorizerResult for Result<T, E>
+where
+    T: IntoSimpleAuthorizerResult,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn into_simple(self) -> Result<AuthAnswer, AuthFailure> {
+        match self {
+            Ok(value) => value.into_simple(),
             Err(error) => Err(AuthFailure::from_error(error.into())),
         }
     }

@@ -1,10 +1,11 @@
 //! [`App`]: the app's name and the entry point that picks how the binary runs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use crate::gateway::{ApiKeys, GatewayConfig, Jwks, Unemulated};
+use crate::api_kind::ApiKind;
+use crate::gateway::{ApiKeys, GatewayConfig, JwkSet, Jwks, Unemulated};
 use crate::local::{Limits, LocalConfig, LocalServer};
 use crate::manifest::Manifest;
 use crate::registry::{Registry, RegistryError};
@@ -19,6 +20,7 @@ pub const LOCAL_ARG: &str = "--chalice-local";
 #[derive(Debug, Clone)]
 pub struct App {
     name: String,
+    kind: ApiKind,
 }
 
 /// How the binary was asked to run.
@@ -30,6 +32,8 @@ enum Mode {
         stage: String,
         unemulated: Unemulated,
         cognito_jwks: Option<std::path::PathBuf>,
+        /// `--jwks ISSUER=PATH`, repeated: the JWKS file of each JWT issuer.
+        jwks: BTreeMap<String, std::path::PathBuf>,
         /// `--api-key KEY`, repeated; none means any key is accepted.
         api_keys: Vec<String>,
         /// `--stage-variable NAME=VALUE`, repeated.
@@ -65,6 +69,7 @@ impl Mode {
         let mut stage = GatewayConfig::default().stage;
         let mut unemulated = Unemulated::Allow;
         let mut cognito_jwks: Option<std::path::PathBuf> = None;
+        let mut jwks = BTreeMap::new();
         let mut api_keys = Vec::new();
         let mut stage_variables = HashMap::new();
         let mut rest = args[position + 2..].iter();
@@ -83,6 +88,16 @@ impl Mode {
                             .ok_or("--cognito-jwks needs the path of a JWKS file")?
                             .into(),
                     );
+                }
+                "--jwks" => {
+                    let pair = rest.next().ok_or("--jwks needs ISSUER=PATH")?;
+                    let (issuer, path) = pair
+                        .split_once('=')
+                        .filter(|(issuer, path)| !issuer.is_empty() && !path.is_empty())
+                        .ok_or_else(|| format!("--jwks: `{pair}` is not ISSUER=PATH"))?;
+                    if jwks.insert(issuer.to_owned(), path.into()).is_some() {
+                        return Err(format!("--jwks: issuer `{issuer}` is given twice"));
+                    }
                 }
                 "--api-key" => api_keys.push(
                     rest.next()
@@ -108,16 +123,41 @@ impl Mode {
             stage,
             unemulated,
             cognito_jwks,
+            jwks,
             api_keys,
             stage_variables,
         })
     }
 }
 
+/// Reads each issuer's JWKS file; an error names the issuer and the file.
+fn load_jwks(
+    files: BTreeMap<String, std::path::PathBuf>,
+) -> Result<BTreeMap<String, std::sync::Arc<JwkSet>>, String> {
+    files
+        .into_iter()
+        .map(|(issuer, path)| match JwkSet::load(&path) {
+            Ok(keys) => Ok((issuer, std::sync::Arc::new(keys))),
+            Err(message) => Err(format!("issuer `{issuer}`: {message}")),
+        })
+        .collect()
+}
+
 impl App {
     /// The app named `name`, which must be the config's `app_name`.
     pub fn new(name: impl Into<String>) -> Self {
-        App { name: name.into() }
+        App {
+            name: name.into(),
+            kind: ApiKind::Rest,
+        }
+    }
+
+    /// Makes the app an HTTP API (API Gateway v2): payload format 2.0, JWT and Lambda (2.0)
+    /// authorizers. The manifest, the test client, the local server and the Lambda dispatch
+    /// all read the kind from here.
+    pub fn http_api(mut self) -> Self {
+        self.kind = ApiKind::Http;
+        self
     }
 
     /// The name.
@@ -125,14 +165,20 @@ impl App {
         &self.name
     }
 
-    /// The routes and authorizers, or the conflict that makes them unusable.
+    /// The API Gateway product that serves the app.
+    pub fn api_kind(&self) -> ApiKind {
+        self.kind
+    }
+
+    /// The routes and authorizers, or the conflict that makes them unusable (including an
+    /// authorizer or setting the app's API kind does not have).
     pub fn registry(&self) -> Result<&'static Registry, &'static RegistryError> {
-        Registry::global()
+        Registry::for_kind(self.kind)
     }
 
     /// The manifest the CLI deploys from.
     pub fn manifest(&self) -> Result<Manifest, &'static RegistryError> {
-        Ok(Manifest::new(&self.name, self.registry()?))
+        Ok(Manifest::for_kind(&self.name, self.kind, self.registry()?))
     }
 
     /// Runs the app as its arguments ask: `--chalice-manifest` prints the manifest;
@@ -159,7 +205,7 @@ impl App {
             Ok(registry) => registry,
             // Under Lambda even an app conflict is reported to the Runtime API, as init error.
             Err(error) if mode == Mode::Lambda => {
-                return crate::lambda::run(&self.name, Err(error));
+                return crate::lambda::run(&self.name, self.kind, Err(error));
             }
             Err(error) => {
                 eprintln!("chalice-rs: app `{}`: {error}", self.name);
@@ -168,12 +214,13 @@ impl App {
         };
         match mode {
             Mode::Manifest => self.print_manifest(registry),
-            Mode::Lambda => crate::lambda::run(&self.name, Ok(registry)),
+            Mode::Lambda => crate::lambda::run(&self.name, self.kind, Ok(registry)),
             Mode::Local {
                 addr,
                 stage,
                 unemulated,
                 cognito_jwks,
+                jwks,
                 api_keys,
                 stage_variables,
             } => {
@@ -184,14 +231,23 @@ impl App {
                         return 2;
                     }
                 };
+                let jwks = match load_jwks(jwks) {
+                    Ok(jwks) => jwks,
+                    Err(message) => {
+                        eprintln!("chalice-rs: --jwks: {message}");
+                        return 2;
+                    }
+                };
                 let api_keys = if api_keys.is_empty() {
                     ApiKeys::Any
                 } else {
                     ApiKeys::Only(api_keys)
                 };
                 let gateway = GatewayConfig {
+                    api_kind: self.kind,
                     unemulated,
                     cognito_jwks,
+                    jwks,
                     api_keys,
                     stage_variables,
                     ..GatewayConfig::default().with_stage(stage)
@@ -217,7 +273,7 @@ impl App {
     }
 
     fn print_manifest(&self, registry: &Registry) -> i32 {
-        let manifest = Manifest::new(&self.name, registry);
+        let manifest = Manifest::for_kind(&self.name, self.kind, registry);
         let mut stdout = std::io::stdout().lock();
         let written = serde_json::to_writer_pretty(&mut stdout, &manifest)
             .map_err(std::io::Error::from)
@@ -359,6 +415,7 @@ mod tests {
                 stage: "dev".into(),
                 unemulated: Unemulated::Deny,
                 cognito_jwks: None,
+                jwks: BTreeMap::new(),
                 api_keys: Vec::new(),
                 stage_variables: HashMap::new(),
             })
@@ -379,6 +436,7 @@ mod tests {
                 stage: GatewayConfig::default().stage,
                 unemulated: Unemulated::Allow,
                 cognito_jwks: None,
+                jwks: BTreeMap::new(),
                 api_keys: vec!["k1".into(), "k2".into()],
                 stage_variables: HashMap::from([("env".into(), "blue=green".into())]),
             })
@@ -413,9 +471,87 @@ mod tests {
                 &["--chalice-local", "127.0.0.1:1", "--stage-variable", "nope"][..],
                 "`nope` is not NAME=VALUE",
             ),
+            (
+                &["--chalice-local", "127.0.0.1:1", "--jwks"][..],
+                "--jwks needs ISSUER=PATH",
+            ),
+            (
+                &["--chalice-local", "127.0.0.1:1", "--jwks", "jwks.json"][..],
+                "`jwks.json` is not ISSUER=PATH",
+            ),
+            (
+                &["--chalice-local", "127.0.0.1:1", "--jwks", "https://i="][..],
+                "`https://i=` is not ISSUER=PATH",
+            ),
+            (
+                &[
+                    "--chalice-local",
+                    "127.0.0.1:1",
+                    "--jwks",
+                    "https://i=a.json",
+                    "--jwks",
+                    "https://i=b.json",
+                ][..],
+                "issuer `https://i` is given twice",
+            ),
         ] {
             let error = Mode::from_args(&args(list)).unwrap_err();
             assert!(error.contains(expected), "{list:?}: {error}");
         }
+    }
+
+    #[test]
+    fn each_jwt_issuer_gets_its_jwks_file() {
+        let mode = Mode::from_args(&args(&[
+            "--chalice-local",
+            "127.0.0.1:9000",
+            "--jwks",
+            "https://issuer.example.com=.chalice/jwks.json",
+            "--jwks",
+            "https://other.example.com/pool=/keys/other.json",
+        ]))
+        .unwrap();
+        let Mode::Local { jwks, .. } = mode else {
+            panic!("not local: {mode:?}");
+        };
+        assert_eq!(
+            jwks,
+            BTreeMap::from([
+                (
+                    "https://issuer.example.com".to_owned(),
+                    ".chalice/jwks.json".into()
+                ),
+                (
+                    "https://other.example.com/pool".to_owned(),
+                    "/keys/other.json".into()
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn an_unreadable_jwks_file_is_named_with_its_issuer() {
+        let error = load_jwks(BTreeMap::from([(
+            "https://issuer.example.com".to_owned(),
+            "/nonexistent/jwks.json".into(),
+        )]))
+        .unwrap_err();
+        assert!(
+            error.starts_with("issuer `https://issuer.example.com`: /nonexistent/jwks.json: "),
+            "{error}"
+        );
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/http-api/.chalice/jwks.json");
+        let loaded = load_jwks(BTreeMap::from([(
+            "https://issuer.example.com".to_owned(),
+            example,
+        )]))
+        .unwrap();
+        assert_eq!(
+            loaded["https://issuer.example.com"]
+                .key_ids()
+                .collect::<Vec<_>>(),
+            ["httpapi1-test"]
+        );
     }
 }

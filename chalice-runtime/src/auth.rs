@@ -171,6 +171,63 @@ impl AuthResponse {
     }
 }
 
+/// The answer of an HTTP API Lambda authorizer in the simple format
+/// (`#[app::authorizer(simple_responses = true)]`): whether the request is authorized, and a
+/// context API Gateway hands the view as `requestContext.authorizer.lambda`.
+///
+/// A cached answer applies to every route of the authorizer, as API Gateway caches it by the
+/// identity sources alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimpleAuthResponse {
+    is_authorized: bool,
+    context: Value,
+}
+
+impl SimpleAuthResponse {
+    /// Authorized (`true`) or not (`false`: API Gateway answers 403).
+    pub fn new(is_authorized: bool) -> Self {
+        SimpleAuthResponse {
+            is_authorized,
+            context: Value::Object(Map::new()),
+        }
+    }
+
+    /// Authorized.
+    pub fn allow() -> Self {
+        SimpleAuthResponse::new(true)
+    }
+
+    /// Not authorized: API Gateway answers 403 `{"message":"Forbidden"}`.
+    pub fn deny() -> Self {
+        SimpleAuthResponse::new(false)
+    }
+
+    /// The same answer with a context object (`requestContext.authorizer.lambda`).
+    pub fn context(mut self, context: Value) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// Whether the request is authorized.
+    pub fn is_authorized(&self) -> bool {
+        self.is_authorized
+    }
+
+    /// The answer as the Lambda writes it out, `{"isAuthorized": .., "context": {..}}`; a
+    /// context that is not a JSON object is an error, as API Gateway rejects it.
+    pub(crate) fn checked(self) -> Result<crate::auth_answer::SimpleAnswer, InvalidAuthResponse> {
+        match self.context {
+            Value::Object(context) => Ok(crate::auth_answer::SimpleAnswer {
+                is_authorized: self.is_authorized,
+                context,
+            }),
+            other => Err(InvalidAuthResponse(format!(
+                "the authorizer context must be a JSON object, got {other}"
+            ))),
+        }
+    }
+}
+
 /// An [`AuthResponse`] that cannot become a policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidAuthResponse(String);

@@ -17,6 +17,29 @@ pub enum AuthAnswer {
     Built(BuiltPolicy),
     /// A policy the function returned as JSON, passed on unchanged as in Chalice.
     Raw(Value),
+    /// An HTTP API's simple answer, from a `SimpleAuthResponse`.
+    Simple(SimpleAnswer),
+}
+
+/// `{"isAuthorized": .., "context": {..}}`: what an HTTP API authorizer with simple responses
+/// answers (payload format 2.0).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimpleAnswer {
+    /// Whether the request is authorized.
+    pub is_authorized: bool,
+    /// What the view receives as `requestContext.authorizer.lambda`.
+    #[serde(default)]
+    pub context: Map<String, Value>,
+}
+
+impl Serialize for SimpleAnswer {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("isAuthorized", &self.is_authorized)?;
+        map.serialize_entry("context", &self.context)?;
+        map.end()
+    }
 }
 
 impl AuthAnswer {
@@ -25,6 +48,7 @@ impl AuthAnswer {
         match self {
             AuthAnswer::Built(policy) => policy.to_value(),
             AuthAnswer::Raw(value) => value,
+            AuthAnswer::Simple(simple) => serde_json::to_value(simple).unwrap_or_default(),
         }
     }
 
@@ -34,6 +58,7 @@ impl AuthAnswer {
         match self {
             AuthAnswer::Built(policy) => check_context(&policy.context),
             AuthAnswer::Raw(value) => AuthorizerOutput::check(value).map(drop),
+            AuthAnswer::Simple(_) => Ok(()),
         }
     }
 
@@ -42,6 +67,11 @@ impl AuthAnswer {
         match self {
             AuthAnswer::Built(policy) => AuthorizerOutput::parse(&policy.to_value()),
             AuthAnswer::Raw(value) => AuthorizerOutput::parse(value),
+            AuthAnswer::Simple(_) => Err(
+                "a simple response (`isAuthorized`) answers an HTTP API authorizer with simple \
+                 responses, not an IAM-policy authorizer"
+                    .into(),
+            ),
         }
     }
 }
@@ -51,6 +81,7 @@ impl Serialize for AuthAnswer {
         match self {
             AuthAnswer::Built(policy) => policy.serialize(serializer),
             AuthAnswer::Raw(value) => value.serialize(serializer),
+            AuthAnswer::Simple(simple) => simple.serialize(serializer),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The four kinds of authorizer a route can name: IAM, Cognito user pools, an existing Lambda
-//! ("custom"), and built-in authorizers written in the app with `#[app::authorizer]`.
+//! The kinds of authorizer a route can name: IAM, Cognito user pools, an existing Lambda
+//! ("custom"), built-in authorizers written in the app with `#[app::authorizer]`, and JWT
+//! authorizers (HTTP APIs only).
 //!
 //! Each is a `static` (the built-in kind is the static the attribute makes of the function),
 //! so a route refers to any of them by name and they are all known at compile time.
@@ -104,6 +105,7 @@ pub struct CustomAuthorizer {
     invoke_role_arn: Option<&'static str>,
     identity_sources: Option<&'static [&'static str]>,
     scopes: &'static [&'static str],
+    simple_responses: bool,
 }
 
 impl CustomAuthorizer {
@@ -119,6 +121,7 @@ impl CustomAuthorizer {
             invoke_role_arn: None,
             identity_sources: None,
             scopes: &[],
+            simple_responses: false,
         }
     }
 
@@ -126,6 +129,18 @@ impl CustomAuthorizer {
     pub const fn header(mut self, header: &'static str) -> Self {
         self.header = header;
         self
+    }
+
+    /// HTTP APIs only: the Lambda answers `{"isAuthorized": .., "context": ..}` (API Gateway's
+    /// `EnableSimpleResponses`) rather than an IAM policy.
+    pub const fn simple_responses(mut self) -> Self {
+        self.simple_responses = true;
+        self
+    }
+
+    /// Whether the Lambda answers in the simple format (HTTP APIs).
+    pub const fn has_simple_responses(&self) -> bool {
+        self.simple_responses
     }
 
     /// How long API Gateway caches an answer; 0 turns caching off.
@@ -186,6 +201,90 @@ impl CustomAuthorizer {
     /// The default scopes.
     pub const fn default_scopes(&self) -> &'static [&'static str] {
         self.scopes
+    }
+}
+
+/// The identity source a JWT authorizer reads its token from unless told otherwise.
+pub const DEFAULT_JWT_IDENTITY_SOURCE: &str = "$request.header.Authorization";
+
+/// A JWT authorizer (HTTP APIs only): API Gateway itself verifies the token against the
+/// issuer's keys, its audience, expiry and the route's scopes.
+///
+/// ```
+/// use chalice_runtime::JwtAuthorizer;
+/// static JWT: JwtAuthorizer =
+///     JwtAuthorizer::new("jwt", "https://issuer.example.com", &["orders-api"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JwtAuthorizer {
+    name: &'static str,
+    issuer: &'static str,
+    audiences: &'static [&'static str],
+    identity_source: &'static str,
+    scopes: &'static [&'static str],
+}
+
+impl JwtAuthorizer {
+    /// An authorizer named `name` accepting tokens of `issuer` for one of `audiences`, read
+    /// from the `Authorization` header.
+    pub const fn new(
+        name: &'static str,
+        issuer: &'static str,
+        audiences: &'static [&'static str],
+    ) -> Self {
+        JwtAuthorizer {
+            name,
+            issuer,
+            audiences,
+            identity_source: DEFAULT_JWT_IDENTITY_SOURCE,
+            scopes: &[],
+        }
+    }
+
+    /// Reads the token elsewhere, as API Gateway writes it (`$request.header.X-Token`).
+    pub const fn identity_source(mut self, identity_source: &'static str) -> Self {
+        self.identity_source = identity_source;
+        self
+    }
+
+    /// OAuth scopes required on every route that does not name its own.
+    pub const fn scopes(mut self, scopes: &'static [&'static str]) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// The name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The issuer (`iss`) tokens must carry.
+    pub const fn issuer(&self) -> &'static str {
+        self.issuer
+    }
+
+    /// The accepted audiences.
+    pub const fn audiences(&self) -> &'static [&'static str] {
+        self.audiences
+    }
+
+    /// Where the token is read, as API Gateway writes it.
+    pub const fn identity_source_name(&self) -> &'static str {
+        self.identity_source
+    }
+
+    /// The default scopes.
+    pub const fn default_scopes(&self) -> &'static [&'static str] {
+        self.scopes
+    }
+}
+
+/// A Lambda authorizer's identity sources on an HTTP API, where every Lambda authorizer is a
+/// REQUEST one: its own sources, or for a TOKEN-style one the header `H` as `header.H`.
+pub(crate) fn http_identity_sources(request_sources: Option<&[&str]>, header: &str) -> Vec<String> {
+    match request_sources {
+        Some(sources) => sources.iter().map(|source| (*source).to_owned()).collect(),
+        None => vec![format!("header.{header}")],
     }
 }
 
@@ -262,6 +361,7 @@ pub struct BuiltinAuthorizer {
     ttl_seconds: Option<u32>,
     execution_role: Option<&'static str>,
     identity_sources: &'static [&'static str],
+    simple_responses: bool,
     handler: fn(AuthRequest) -> AuthFuture,
 }
 
@@ -275,6 +375,8 @@ pub struct BuiltinAuthorizerSettings {
     pub ttl_seconds: Option<u32>,
     pub execution_role: Option<&'static str>,
     pub identity_sources: &'static [&'static str],
+    /// HTTP APIs: the function returns a `SimpleAuthResponse`.
+    pub simple_responses: bool,
     pub handler: fn(AuthRequest) -> AuthFuture,
 }
 
@@ -288,6 +390,7 @@ impl BuiltinAuthorizer {
             ttl_seconds: settings.ttl_seconds,
             execution_role: settings.execution_role,
             identity_sources: settings.identity_sources,
+            simple_responses: settings.simple_responses,
             handler: settings.handler,
         }
     }
@@ -327,6 +430,20 @@ impl BuiltinAuthorizer {
         self.identity_sources
     }
 
+    /// Its identity sources on an HTTP API (see [`http_identity_sources`]).
+    pub(crate) fn http_identity_sources(&self) -> Vec<String> {
+        let request_sources = match self.auth_type {
+            AuthType::Request => Some(self.identity_sources),
+            AuthType::Token => None,
+        };
+        http_identity_sources(request_sources, self.header)
+    }
+
+    /// Whether it answers with a `SimpleAuthResponse` (HTTP APIs' simple format).
+    pub const fn simple_responses(&self) -> bool {
+        self.simple_responses
+    }
+
     /// Runs the user's function on `request` and returns the policy API Gateway would get. A
     /// panic is a failure, as an error is (API Gateway: 500).
     pub async fn call(&self, request: AuthRequest) -> Result<AuthAnswer, AuthFailure> {
@@ -352,6 +469,7 @@ impl fmt::Debug for BuiltinAuthorizer {
             .field("ttl_seconds", &self.ttl_seconds)
             .field("execution_role", &self.execution_role)
             .field("identity_sources", &self.identity_sources)
+            .field("simple_responses", &self.simple_responses)
             .finish()
     }
 }
@@ -367,6 +485,8 @@ pub enum AuthorizerKind {
     Custom(&'static CustomAuthorizer),
     /// Built in.
     Builtin(&'static BuiltinAuthorizer),
+    /// JWT (HTTP APIs).
+    Jwt(&'static JwtAuthorizer),
 }
 
 impl AuthorizerKind {
@@ -377,6 +497,7 @@ impl AuthorizerKind {
             AuthorizerKind::Cognito(cognito) => cognito.name(),
             AuthorizerKind::Custom(custom) => custom.name(),
             AuthorizerKind::Builtin(builtin) => builtin.name(),
+            AuthorizerKind::Jwt(jwt) => jwt.name(),
         }
     }
 
@@ -385,6 +506,7 @@ impl AuthorizerKind {
         match self {
             AuthorizerKind::Cognito(cognito) => cognito.default_scopes(),
             AuthorizerKind::Custom(custom) => custom.default_scopes(),
+            AuthorizerKind::Jwt(jwt) => jwt.default_scopes(),
             AuthorizerKind::Iam(_) | AuthorizerKind::Builtin(_) => &[],
         }
     }
@@ -396,13 +518,14 @@ mod sealed {
     impl Sealed for super::CognitoUserPoolAuthorizer {}
     impl Sealed for super::CustomAuthorizer {}
     impl Sealed for super::BuiltinAuthorizer {}
+    impl Sealed for super::JwtAuthorizer {}
 }
 
-/// Implemented by the four authorizer kinds, so `authorizer = X` accepts any of them.
+/// Implemented by the five authorizer kinds, so `authorizer = X` accepts any of them.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an authorizer",
     label = "not an authorizer",
-    note = "`authorizer = ..` names a `#[app::authorizer]` function or a static `IamAuthorizer`, `CognitoUserPoolAuthorizer` or `CustomAuthorizer`"
+    note = "`authorizer = ..` names a `#[app::authorizer]` function or a static `IamAuthorizer`, `CognitoUserPoolAuthorizer`, `CustomAuthorizer` or `JwtAuthorizer`"
 )]
 pub trait Authorizer: Sync + sealed::Sealed {
     /// This authorizer, by kind.
@@ -433,17 +556,24 @@ impl Authorizer for BuiltinAuthorizer {
     }
 }
 
+impl Authorizer for JwtAuthorizer {
+    fn kind(&'static self) -> AuthorizerKind {
+        AuthorizerKind::Jwt(self)
+    }
+}
+
 /// Authorizers whose routes may list OAuth scopes; IAM may not, as in Chalice.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an authorizer that takes `scopes`",
     label = "cannot take `scopes`",
-    note = "scopes need a `#[app::authorizer]` function or a static `CognitoUserPoolAuthorizer` or `CustomAuthorizer`; an `IamAuthorizer` takes none: remove `scopes` or name another authorizer"
+    note = "scopes need a `#[app::authorizer]` function or a static `CognitoUserPoolAuthorizer`, `CustomAuthorizer` or `JwtAuthorizer`; an `IamAuthorizer` takes none: remove `scopes` or name another authorizer"
 )]
 pub trait SupportsScopes: Authorizer {}
 
 impl SupportsScopes for CognitoUserPoolAuthorizer {}
 impl SupportsScopes for CustomAuthorizer {}
 impl SupportsScopes for BuiltinAuthorizer {}
+impl SupportsScopes for JwtAuthorizer {}
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use aws_lambda_events::apigw::ApiGatewayProxyResponse;
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use http::Uri;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::{Serialize, Serializer};
@@ -20,6 +20,7 @@ use serde_json::value::RawValue;
 
 pub use lambda_runtime::Diagnostic;
 
+use crate::api_kind::ApiKind;
 use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, AuthorizerKind, BuiltinAuthorizer};
 use crate::dispatch::{self, InvalidAuthorizerAnswer, InvalidEvent};
@@ -156,6 +157,8 @@ impl std::error::Error for InitError {}
 pub enum Output {
     /// The API handler's proxy response.
     Api(ApiGatewayProxyResponse),
+    /// An HTTP API's API handler's answer (payload format 2.0).
+    HttpApi(ApiGatewayV2httpResponse),
     /// An authorizer's answer.
     Authorizer(AuthAnswer),
 }
@@ -164,6 +167,7 @@ impl Serialize for Output {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Output::Api(response) => response.serialize(serializer),
+            Output::HttpApi(response) => response.serialize(serializer),
             Output::Authorizer(answer) => answer.serialize(serializer),
         }
     }
@@ -177,14 +181,34 @@ impl Serialize for Output {
 pub struct LambdaFunction {
     registry: &'static Registry,
     role: Role,
+    kind: ApiKind,
 }
 
 impl LambdaFunction {
-    /// The function whose handler string is `handler`.
+    /// The function of a REST API app whose handler string is `handler`.
     pub fn new(registry: &'static Registry, handler: &str) -> Result<Self, InitError> {
+        LambdaFunction::of_kind(registry, ApiKind::Rest, handler)
+    }
+
+    /// The function of `app` whose handler string is `handler`: an HTTP API app's functions
+    /// serve payload format 2.0 events.
+    pub fn for_app(app: &crate::App, handler: &str) -> Result<Self, InitError> {
+        let registry = app
+            .registry()
+            .map_err(|error| InitError::config(format!("app `{}`: {error}", app.name())))?;
+        LambdaFunction::of_kind(registry, app.api_kind(), handler)
+    }
+
+    /// The function of an app of `kind` whose handler string is `handler`.
+    pub fn of_kind(
+        registry: &'static Registry,
+        kind: ApiKind,
+        handler: &str,
+    ) -> Result<Self, InitError> {
         Ok(LambdaFunction {
             registry,
             role: Role::from_handler(registry, handler)?,
+            kind,
         })
     }
 
@@ -198,16 +222,23 @@ impl LambdaFunction {
     /// error ([`AUTHORIZER_ERROR`]) or an answer API Gateway would reject
     /// ([`INVALID_AUTHORIZER_ANSWER`], naming the key at fault).
     pub async fn invoke(&self, event: &str) -> Result<Output, Diagnostic> {
-        match self.role {
-            Role::Api => {
+        match (self.role, self.kind) {
+            (Role::Api, ApiKind::Rest) => {
                 let event = dispatch::api_event_from_json(event)
                     .map_err(|error| self.failed(INVALID_EVENT, error.to_string()))?;
                 Ok(Output::Api(
                     dispatch::handle_api_event(self.registry, event).await,
                 ))
             }
-            Role::Authorizer(authorizer) => {
-                match dispatch::handle_authorizer_event(authorizer, event).await {
+            (Role::Api, ApiKind::Http) => {
+                let event = dispatch::http_api_event_from_json(event)
+                    .map_err(|error| self.failed(INVALID_EVENT, error.to_string()))?;
+                Ok(Output::HttpApi(
+                    dispatch::handle_http_api_event(self.registry, event).await,
+                ))
+            }
+            (Role::Authorizer(authorizer), kind) => {
+                match dispatch::handle_authorizer_event_of(kind, authorizer, event).await {
                     Ok(answer) => Ok(Output::Authorizer(answer)),
                     Err(AuthFailure::Unauthorized) => Err(Diagnostic {
                         error_type: UNAUTHORIZED.to_owned(),
@@ -247,7 +278,11 @@ impl LambdaFunction {
 /// Init failures (a conflict in the app, an unknown `_HANDLER`, a missing Lambda variable) are
 /// posted to `/runtime/init/error` before exiting, as Lambda expects, rather than surfacing as a
 /// panic on the first event.
-pub(crate) fn run(app_name: &str, registry: Result<&'static Registry, &RegistryError>) -> i32 {
+pub(crate) fn run(
+    app_name: &str,
+    kind: ApiKind,
+    registry: Result<&'static Registry, &RegistryError>,
+) -> i32 {
     let endpoint = match runtime_api_endpoint(std::env::var(RUNTIME_API_ENV).ok().as_deref()) {
         Ok(endpoint) => endpoint,
         Err(message) => {
@@ -268,7 +303,7 @@ pub(crate) fn run(app_name: &str, registry: Result<&'static Registry, &RegistryE
         }
     };
     runtime.block_on(async {
-        let function = match init(app_name, registry, |name| std::env::var(name).ok()) {
+        let function = match init(app_name, kind, registry, |name| std::env::var(name).ok()) {
             Ok(function) => function,
             Err(error) => {
                 eprintln!("chalice-rs: cannot start: {}: {error}", error.error_type);
@@ -293,6 +328,7 @@ pub(crate) fn run(app_name: &str, registry: Result<&'static Registry, &RegistryE
 /// The function this process serves, from the app and the environment Lambda set.
 fn init(
     app_name: &str,
+    kind: ApiKind,
     registry: Result<&'static Registry, &RegistryError>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<LambdaFunction, InitError> {
@@ -319,7 +355,7 @@ fn init(
             handler_strings(registry)
         )));
     }
-    LambdaFunction::new(registry, &handler)
+    LambdaFunction::of_kind(registry, kind, &handler)
 }
 
 /// The Runtime API address, checked the way `lambda_runtime` will use it (it panics on a value
@@ -396,25 +432,32 @@ mod tests {
 
     #[test]
     fn the_handler_string_picks_the_role() {
-        let function = init("app", Ok(empty_registry()), lambda_env(Some("api_handler"))).unwrap();
+        let function = init(
+            "app",
+            ApiKind::Rest,
+            Ok(empty_registry()),
+            lambda_env(Some("api_handler")),
+        )
+        .unwrap();
         assert!(matches!(function.role(), Role::Api));
     }
 
     #[test]
     fn init_failures_are_clear_errors() {
         let registry = empty_registry();
-        let unknown = init("app", Ok(registry), lambda_env(Some("nope"))).unwrap_err();
+        let unknown =
+            init("app", ApiKind::Rest, Ok(registry), lambda_env(Some("nope"))).unwrap_err();
         assert_eq!(unknown.error_type(), "Runtime.HandlerNotFound");
         assert!(unknown.to_string().contains("`nope`"), "{unknown}");
         assert!(unknown.to_string().contains("`api_handler`"), "{unknown}");
 
-        let missing = init("app", Ok(registry), lambda_env(None)).unwrap_err();
+        let missing = init("app", ApiKind::Rest, Ok(registry), lambda_env(None)).unwrap_err();
         assert!(
             missing.to_string().contains("_HANDLER is not set"),
             "{missing}"
         );
 
-        let no_memory = init("app", Ok(registry), |name: &str| {
+        let no_memory = init("app", ApiKind::Rest, Ok(registry), |name: &str| {
             (name != "AWS_LAMBDA_FUNCTION_MEMORY_SIZE").then(|| "x".to_owned())
         })
         .unwrap_err();
@@ -424,7 +467,10 @@ mod tests {
                 .contains("AWS_LAMBDA_FUNCTION_MEMORY_SIZE is not set"),
             "{no_memory}"
         );
-        let bad_memory = init("app", Ok(registry), |_: &str| Some("lots".to_owned())).unwrap_err();
+        let bad_memory = init("app", ApiKind::Rest, Ok(registry), |_: &str| {
+            Some("lots".to_owned())
+        })
+        .unwrap_err();
         assert!(bad_memory.to_string().contains("`lots`"), "{bad_memory}");
     }
 }

@@ -45,6 +45,7 @@ mod api_kind;
 mod auth;
 mod auth_answer;
 mod authorizer;
+mod kind_rules;
 mod registry;
 mod request;
 mod request_context;
@@ -70,11 +71,13 @@ pub mod app {
 
 pub use crate::application::{App, LOCAL_ARG, MANIFEST_ARG};
 pub use api_kind::ApiKind;
-pub use auth::{AuthError, AuthRequest, AuthResponse, AuthRoute, InvalidAuthResponse};
-pub use auth_answer::{AuthAnswer, BuiltPolicy};
+pub use auth::{
+    AuthError, AuthRequest, AuthResponse, AuthRoute, InvalidAuthResponse, SimpleAuthResponse,
+};
+pub use auth_answer::{AuthAnswer, BuiltPolicy, SimpleAnswer};
 pub use authorizer::{
     AuthFailure, AuthType, Authorizer, AuthorizerKind, BuiltinAuthorizer,
-    CognitoUserPoolAuthorizer, CustomAuthorizer, IamAuthorizer, SupportsScopes,
+    CognitoUserPoolAuthorizer, CustomAuthorizer, IamAuthorizer, JwtAuthorizer, SupportsScopes,
 };
 pub use error::{Error, ErrorKind};
 pub use registry::{API_HANDLER, Registry, RegistryError, Route};

@@ -26,6 +26,7 @@ use request_log::LogLine;
 pub use request_log::flush_request_log;
 use workers::Workers;
 
+use crate::api_kind::ApiKind;
 use crate::authorizer::AuthorizerKind;
 use crate::gateway::{ApiKeys, AuthDecision, Gateway, GatewayConfig, GatewayRequest, Unemulated};
 use crate::registry::Registry;
@@ -338,15 +339,19 @@ pub fn banner(
     addr: SocketAddr,
     config: &GatewayConfig,
 ) -> String {
+    let product = match config.api_kind {
+        ApiKind::Rest => "API Gateway",
+        ApiKind::Http => "HTTP API,",
+    };
     let mut lines = vec![format!(
-        "Serving {app_name} on http://{addr} (API Gateway stage `{}`)",
+        "Serving {app_name} on http://{addr} ({product} stage `{}`)",
         config.stage
     )];
     lines.push("Routes:".into());
     for route in registry.routes() {
         let authorizer = match route.authorizer() {
             None => "no authorizer".to_owned(),
-            Some(kind) => describe(kind),
+            Some(authorizer) => describe(authorizer, config.api_kind),
         };
         lines.push(format!(
             "  {:<7} {:<30} {authorizer}",
@@ -382,11 +387,22 @@ pub fn banner(
             )),
             AuthorizerKind::Iam(_) | AuthorizerKind::Custom(_) => Some(format!(
                 "{} cannot run locally: its routes are {}",
-                describe(*kind),
+                describe(*kind, config.api_kind),
                 match config.unemulated {
                     Unemulated::Allow => "allowed (use --deny-unemulated to refuse them)",
                     Unemulated::Deny => "refused",
                 }
+            )),
+            AuthorizerKind::Jwt(jwt) if config.jwks_for(jwt.issuer()).is_some() => Some(format!(
+                "JWT authorizer `{}`: tokens of {} are verified against the configured JWKS",
+                jwt.name(),
+                jwt.issuer()
+            )),
+            AuthorizerKind::Jwt(jwt) => Some(format!(
+                "JWT authorizer `{}`: signatures are NOT verified locally (no JWKS for issuer {} \
+                 in the stage config's `jwks`; issuer, audience, expiry and scopes are checked)",
+                jwt.name(),
+                jwt.issuer()
             )),
             AuthorizerKind::Builtin(_) => None,
         };
@@ -397,13 +413,23 @@ pub fn banner(
     lines.join("\n")
 }
 
-fn describe(kind: AuthorizerKind) -> String {
-    match kind {
+fn describe(authorizer: AuthorizerKind, kind: ApiKind) -> String {
+    match authorizer {
+        AuthorizerKind::Builtin(builtin) if kind == ApiKind::Http => format!(
+            "built-in Lambda authorizer `{}` (payload 2.0, {})",
+            builtin.name(),
+            if builtin.simple_responses() {
+                "simple responses"
+            } else {
+                "IAM policy"
+            }
+        ),
         AuthorizerKind::Builtin(builtin) => format!(
             "built-in {} authorizer `{}`",
             builtin.auth_type().as_str(),
             builtin.name()
         ),
+        AuthorizerKind::Jwt(jwt) => format!("JWT authorizer `{}`", jwt.name()),
         AuthorizerKind::Iam(_) => "IAM authorizer".to_owned(),
         AuthorizerKind::Cognito(pool) => format!("Cognito user pool authorizer `{}`", pool.name()),
         AuthorizerKind::Custom(custom) => format!("existing Lambda authorizer `{}`", custom.name()),

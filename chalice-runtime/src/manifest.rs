@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api_kind::ApiKind;
-use crate::authorizer::AuthorizerKind;
+use crate::authorizer::{AuthType, AuthorizerKind, http_identity_sources};
 use crate::registry::{Registry, Route};
 
 /// The version of this format; the CLI refuses manifests it does not know.
@@ -147,8 +147,13 @@ fn strings(items: &[&str]) -> Vec<String> {
 }
 
 impl Manifest {
-    /// The manifest of `registry` for the app `app_name`.
+    /// The manifest of `registry` for the REST API app `app_name`.
     pub fn new(app_name: &str, registry: &Registry) -> Self {
+        Manifest::for_kind(app_name, ApiKind::Rest, registry)
+    }
+
+    /// The manifest of `registry` for the app `app_name` served by `api_kind`.
+    pub fn for_kind(app_name: &str, api_kind: ApiKind, registry: &Registry) -> Self {
         let mut routes: Vec<ManifestRoute> = Vec::new();
         for route in registry.routes() {
             let same_view = routes
@@ -162,12 +167,12 @@ impl Manifest {
         Manifest {
             manifest_version: MANIFEST_VERSION,
             app_name: app_name.to_owned(),
-            api_kind: ApiKind::Rest,
+            api_kind,
             routes,
             authorizers: registry
                 .authorizers()
                 .iter()
-                .map(|kind| manifest_authorizer(*kind))
+                .map(|kind| manifest_authorizer(*kind, api_kind))
                 .collect(),
         }
     }
@@ -187,17 +192,46 @@ fn manifest_route(route: &Route) -> ManifestRoute {
     }
 }
 
-fn manifest_authorizer(kind: AuthorizerKind) -> ManifestAuthorizer {
+/// A Lambda authorizer's type and identity sources: on an HTTP API every Lambda authorizer is
+/// `REQUEST`, and a TOKEN-style header `H` is the identity source `header.H`.
+fn lambda_identity(
+    api_kind: ApiKind,
+    request_sources: Option<&[&str]>,
+    header: &str,
+) -> (String, Vec<String>) {
+    match (request_sources, api_kind) {
+        (None, ApiKind::Rest) => ("TOKEN".to_owned(), Vec::new()),
+        (Some(sources), ApiKind::Rest) => ("REQUEST".to_owned(), strings(sources)),
+        (sources, ApiKind::Http) => ("REQUEST".to_owned(), http_identity_sources(sources, header)),
+    }
+}
+
+fn manifest_authorizer(kind: AuthorizerKind, api_kind: ApiKind) -> ManifestAuthorizer {
     match kind {
-        AuthorizerKind::Builtin(builtin) => ManifestAuthorizer::Builtin {
-            name: builtin.name().to_owned(),
-            function: builtin.function().to_owned(),
-            auth_type: builtin.auth_type().as_str().to_owned(),
-            header: builtin.header().to_owned(),
-            ttl_seconds: builtin.ttl_seconds(),
-            execution_role: builtin.execution_role().map(str::to_owned),
-            identity_sources: strings(builtin.identity_sources()),
-            simple_responses: false,
+        AuthorizerKind::Builtin(builtin) => {
+            let request_sources = match builtin.auth_type() {
+                AuthType::Request => Some(builtin.identity_sources()),
+                AuthType::Token => None,
+            };
+            let (auth_type, identity_sources) =
+                lambda_identity(api_kind, request_sources, builtin.header());
+            ManifestAuthorizer::Builtin {
+                name: builtin.name().to_owned(),
+                function: builtin.function().to_owned(),
+                auth_type,
+                header: builtin.header().to_owned(),
+                ttl_seconds: builtin.ttl_seconds(),
+                execution_role: builtin.execution_role().map(str::to_owned),
+                identity_sources,
+                simple_responses: builtin.simple_responses(),
+            }
+        }
+        AuthorizerKind::Jwt(jwt) => ManifestAuthorizer::Jwt {
+            name: jwt.name().to_owned(),
+            issuer: jwt.issuer().to_owned(),
+            audiences: strings(jwt.audiences()),
+            identity_source: jwt.identity_source_name().to_owned(),
+            scopes: strings(jwt.default_scopes()),
         },
         AuthorizerKind::Iam(iam) => ManifestAuthorizer::Iam {
             name: iam.name().to_owned(),
@@ -208,21 +242,23 @@ fn manifest_authorizer(kind: AuthorizerKind) -> ManifestAuthorizer {
             header: pool.header_name().to_owned(),
             scopes: strings(pool.default_scopes()),
         },
-        AuthorizerKind::Custom(custom) => ManifestAuthorizer::Custom {
-            name: custom.name().to_owned(),
-            authorizer_uri: custom.authorizer_uri().to_owned(),
-            auth_type: if custom.request_identity_sources().is_some() {
-                "REQUEST"
-            } else {
-                "TOKEN"
+        AuthorizerKind::Custom(custom) => {
+            let (auth_type, identity_sources) = lambda_identity(
+                api_kind,
+                custom.request_identity_sources(),
+                custom.header_name(),
+            );
+            ManifestAuthorizer::Custom {
+                name: custom.name().to_owned(),
+                authorizer_uri: custom.authorizer_uri().to_owned(),
+                auth_type,
+                header: custom.header_name().to_owned(),
+                ttl_seconds: custom.ttl(),
+                invoke_role_arn: custom.invoke_role().map(str::to_owned),
+                identity_sources,
+                scopes: strings(custom.default_scopes()),
+                simple_responses: custom.has_simple_responses(),
             }
-            .to_owned(),
-            header: custom.header_name().to_owned(),
-            ttl_seconds: custom.ttl(),
-            invoke_role_arn: custom.invoke_role().map(str::to_owned),
-            identity_sources: strings(custom.request_identity_sources().unwrap_or(&[])),
-            scopes: strings(custom.default_scopes()),
-            simple_responses: false,
-        },
+        }
     }
 }

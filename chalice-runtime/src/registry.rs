@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 
+use crate::api_kind::ApiKind;
 use crate::authorizer::{Authorizer, AuthorizerKind, BuiltinAuthorizer};
 use crate::contract::identity::IdentitySource;
 use crate::contract::user_pool;
@@ -152,10 +153,11 @@ impl fmt::Debug for Route {
     }
 }
 
-/// The names of `{param}` segments of a resource path.
+/// The names of `{param}` segments of a resource path (`proxy` for a greedy `{proxy+}`).
 pub(crate) fn path_params(path: &str) -> Vec<&str> {
     path.split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| name.strip_suffix('+').unwrap_or(name))
         .collect()
 }
 
@@ -179,6 +181,12 @@ impl fmt::Display for RegistryError {
 
 impl std::error::Error for RegistryError {}
 
+impl RegistryError {
+    pub(crate) fn new(message: String) -> Self {
+        RegistryError(message)
+    }
+}
+
 impl Registry {
     /// The registry of this program: everything the macros registered, checked once.
     pub fn global() -> Result<&'static Registry, &'static RegistryError> {
@@ -191,6 +199,26 @@ impl Registry {
                 )
             })
             .as_ref()
+    }
+
+    /// The registry of this program checked for an app of `kind`: a REST-only authorizer or
+    /// setting on an HTTP API (or the reverse) is an error naming the route or authorizer.
+    pub fn for_kind(kind: ApiKind) -> Result<&'static Registry, &'static RegistryError> {
+        static CHECKED: [OnceLock<Result<(), RegistryError>>; 2] =
+            [OnceLock::new(), OnceLock::new()];
+        let registry = Registry::global()?;
+        let slot = match kind {
+            ApiKind::Rest => &CHECKED[0],
+            ApiKind::Http => &CHECKED[1],
+        };
+        slot.get_or_init(|| registry.check_kind(kind))
+            .as_ref()
+            .map(|()| registry)
+    }
+
+    /// Checks the routes and authorizers against what an app of `kind` supports.
+    pub fn check_kind(&self, kind: ApiKind) -> Result<(), RegistryError> {
+        crate::kind_rules::check(self, kind)
     }
 
     /// Builds and checks a registry from registrations.
@@ -333,6 +361,7 @@ fn same_authorizer(a: AuthorizerKind, b: AuthorizerKind) -> bool {
         (AuthorizerKind::Iam(_), AuthorizerKind::Iam(_)) => true,
         (AuthorizerKind::Cognito(a), AuthorizerKind::Cognito(b)) => a == b,
         (AuthorizerKind::Custom(a), AuthorizerKind::Custom(b)) => a == b,
+        (AuthorizerKind::Jwt(a), AuthorizerKind::Jwt(b)) => a == b,
         (AuthorizerKind::Builtin(a), AuthorizerKind::Builtin(b)) => std::ptr::eq(a, b),
         _ => false,
     }
@@ -463,6 +492,7 @@ mod tests {
             ttl_seconds: None,
             execution_role: None,
             identity_sources: &[],
+            simple_responses: false,
             handler: deny_all,
         });
     static API_HANDLER_DEF: AuthorizerDef = AuthorizerDef {
@@ -489,6 +519,7 @@ mod tests {
             ttl_seconds: None,
             execution_role: None,
             identity_sources: &["header.X-Token", "context.identity.nope"],
+            simple_responses: false,
             handler: deny_all,
         });
     static BAD_SOURCE_DEF: AuthorizerDef = AuthorizerDef {
@@ -527,6 +558,7 @@ mod tests {
     #[test]
     fn path_params_are_read_in_order() {
         assert_eq!(path_params("/foo/{bar}/baz/{qux}"), ["bar", "qux"]);
+        assert_eq!(path_params("/files/{id}/{proxy+}"), ["id", "proxy"]);
         assert!(path_params("/").is_empty());
     }
 }

@@ -23,6 +23,8 @@ use crate::dispatch;
 use crate::gateway::{AuthDecision, Gateway, GatewayConfig, GatewayRequest};
 use crate::response::Body;
 
+pub use crate::contract::jwt::signer::JwtSigner;
+
 /// Sends requests to an app through the API Gateway model.
 #[derive(Debug)]
 pub struct Client {
@@ -42,11 +44,13 @@ impl Client {
         Client::with_config(app, GatewayConfig::default())
     }
 
-    /// A client for `app` with the given gateway configuration (stage, stage variables, ...).
+    /// A client for `app` with the given gateway configuration (stage, stage variables, ...);
+    /// the API kind is the app's (`config.api_kind` is set from it).
     ///
     /// # Panics
     /// As [`Client::new`].
-    pub fn with_config(app: App, config: GatewayConfig) -> Self {
+    pub fn with_config(app: App, mut config: GatewayConfig) -> Self {
+        config.api_kind = app.api_kind();
         let registry = app
             .registry()
             .unwrap_or_else(|error| panic!("app `{}` is not valid: {error}", app.name()));
@@ -119,6 +123,7 @@ impl Client {
         });
         AuthorizerCall {
             authorizer,
+            kind: self.app.api_kind(),
             token: String::new(),
             method_arn: self.gateway.method_arn("GET", "/"),
             event: None,
@@ -245,13 +250,14 @@ impl TestResponse {
 #[derive(Debug)]
 pub struct AuthorizerCall<'a> {
     authorizer: &'a crate::authorizer::BuiltinAuthorizer,
+    kind: crate::ApiKind,
     token: String,
     method_arn: String,
     event: Option<Value>,
 }
 
 impl AuthorizerCall<'_> {
-    /// The token of a TOKEN event.
+    /// The token of a TOKEN event; on an HTTP API, the value of the first identity source.
     pub fn token(mut self, token: &str) -> Self {
         self.token = token.to_owned();
         self
@@ -263,18 +269,27 @@ impl AuthorizerCall<'_> {
         self
     }
 
-    /// A whole event instead (TOKEN or REQUEST), as Lambda would deliver it.
+    /// A whole event instead (TOKEN or REQUEST; on an HTTP API a payload format 2.0 event), as
+    /// Lambda would deliver it.
     pub fn event(mut self, event: Value) -> Self {
         self.event = Some(event);
         self
     }
 
-    /// Runs the authorizer and returns the policy API Gateway would get.
+    /// Runs the authorizer and returns the answer API Gateway would get.
     pub async fn invoke(self) -> Result<Value, AuthFailure> {
-        let event = self.event.unwrap_or_else(|| {
-            serde_json::json!({"type": "TOKEN", "authorizationToken": self.token, "methodArn": self.method_arn})
+        let kind = self.kind;
+        let event = self.event.unwrap_or_else(|| match kind {
+            crate::ApiKind::Rest => serde_json::json!({
+                "type": "TOKEN", "authorizationToken": self.token, "methodArn": self.method_arn
+            }),
+            crate::ApiKind::Http => serde_json::json!({
+                "version": "2.0", "type": "REQUEST", "routeArn": self.method_arn,
+                "identitySource": [self.token], "routeKey": "GET /", "rawPath": "/",
+                "requestContext": {"http": {"method": "GET", "path": "/"}, "routeKey": "GET /"}
+            }),
         });
-        dispatch::handle_authorizer_event(self.authorizer, &event.to_string())
+        dispatch::handle_authorizer_event_of(kind, self.authorizer, &event.to_string())
             .await
             .map(AuthAnswer::into_value)
     }

@@ -37,6 +37,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Ok(Output::Api(response)) => panic!("{name} answered as the API handler: {response:?}"),
+        Ok(Output::HttpApi(response)) => {
+            panic!("{name} answered as an HTTP API's handler: {response:?}")
+        }
         Err(diagnostic) => {
             let known = [
                 INVALID_EVENT,

@@ -31,6 +31,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(Output::Authorizer(answer)) => {
             panic!("the API handler answered as an authorizer: {answer:?}")
         }
+        Ok(Output::HttpApi(response)) => {
+            panic!("a REST API's handler answered as an HTTP API's: {response:?}")
+        }
         Err(diagnostic) => assert_eq!(diagnostic.error_type, INVALID_EVENT, "{diagnostic:?}"),
     }
 });

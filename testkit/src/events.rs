@@ -42,6 +42,49 @@ pub fn demo_token_event() -> Value {
     token_event("allow", &method_arn("GET", "/"))
 }
 
+/// The payload format 2.0 `requestContext` of `route_key` for `path`, with `authorizer`
+/// (`{"lambda": ..}`, `{"jwt": ..}` or null).
+pub fn http_api_request_context(route_key: &str, path: &str, authorizer: Value) -> Value {
+    let method = route_key.split(' ').next().unwrap_or("GET");
+    json!({
+        "accountId": ACCOUNT, "apiId": API_ID, "stage": "$default",
+        "domainName": format!("{API_ID}.execute-api.{REGION}.amazonaws.com"), "domainPrefix": API_ID,
+        "requestId": "JKJaXmPLvHcESHA=", "routeKey": route_key,
+        "time": "05/Dec/2026:07:00:00 +0000", "timeEpoch": 1_796_454_000_000_i64,
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                 "sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"},
+        "authorizer": authorizer
+    })
+}
+
+/// The HTTP API example's `GET /profile` as an HTTP API sends it to the API handler (payload
+/// format 2.0) once `gate` allowed the token `allow`: the v2 event the benchmarks time.
+pub fn http_api_profile_event() -> Value {
+    json!({
+        "version": "2.0", "routeKey": "GET /profile", "rawPath": "/profile",
+        "rawQueryString": "",
+        "headers": {"accept": "*/*", "host": format!("{API_ID}.execute-api.{REGION}.amazonaws.com"),
+                    "user-agent": "curl/8.5.0", "x-token": "allow",
+                    "x-forwarded-for": "203.0.113.7", "x-forwarded-port": "443",
+                    "x-forwarded-proto": "https"},
+        "requestContext": http_api_request_context(
+            "GET /profile", "/profile", json!({"lambda": {"tier": "gold"}})),
+        "isBase64Encoded": false
+    })
+}
+
+/// The payload format 2.0 event an HTTP API sends the example's `gate` for that request.
+pub fn http_api_gate_event() -> Value {
+    json!({
+        "version": "2.0", "type": "REQUEST",
+        "routeArn": format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/$default/GET/profile"),
+        "identitySource": ["allow"], "routeKey": "GET /profile", "rawPath": "/profile",
+        "rawQueryString": "",
+        "headers": {"accept": "*/*", "user-agent": "curl/8.5.0", "x-token": "allow"},
+        "requestContext": http_api_request_context("GET /profile", "/profile", Value::Null)
+    })
+}
+
 /// A REST v1 proxy event, built field by field.
 #[derive(Debug, Clone)]
 pub struct ProxyEvent {

@@ -42,16 +42,47 @@ pub fn binary() -> &'static Path {
     BINARY.get_or_init(build)
 }
 
+/// The `chalice-rs` binary of the README's first command: chalice-cli alone, without its default
+/// `aws` feature (the AWS SDK), built into a target directory of its own so that it neither
+/// replaces [`binary`] nor changes the features the workspace's build resolves.
+///
+/// # Panics
+/// If it does not build.
+pub fn binary_without_aws() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let target = target_dir().join("without-aws");
+        build_with(
+            &[
+                "build",
+                "-p",
+                "chalice-cli",
+                "--no-default-features",
+                "--bin",
+                "chalice-rs",
+            ],
+            &target,
+        )
+    })
+}
+
 fn build() -> PathBuf {
+    // The whole workspace with its examples resolves features as `cargo test --workspace`
+    // does (dev-dependencies included), so after that run the binary is already built.
+    build_with(
+        &["build", "--workspace", "--bin", "chalice-rs", "--examples"],
+        &target_dir(),
+    )
+}
+
+fn build_with(args: &[&str], target: &Path) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     without_test_env(&mut command)
         .current_dir(workspace())
-        // The whole workspace with its examples resolves features as `cargo test --workspace`
-        // does (dev-dependencies included), so after that run the binary is already built.
-        .args(["build", "--workspace", "--bin", "chalice-rs", "--examples"])
+        .args(args)
         .arg("--message-format=json-render-diagnostics")
-        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TARGET_DIR", target)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit());
     if !cfg!(debug_assertions) {
@@ -108,7 +139,12 @@ fn executable(cargo_json: &[u8], name: &str) -> Option<PathBuf> {
 
 /// `chalice-rs --project-dir <project>`, building apps into [`target_dir`].
 pub fn chalice_rs(project: &Path) -> Command {
-    let mut command = Command::new(binary());
+    chalice_rs_binary(binary(), project)
+}
+
+/// [`chalice_rs`] with another build of the binary (e.g. [`binary_without_aws`]).
+pub fn chalice_rs_binary(binary: &Path, project: &Path) -> Command {
+    let mut command = Command::new(binary);
     without_test_env(&mut command)
         .env("CARGO_TARGET_DIR", target_dir())
         .arg("--project-dir")

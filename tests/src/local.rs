@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -27,7 +27,15 @@ impl Served {
     /// # Panics
     /// If it does not start (the panic shows what it printed).
     pub fn start(project: &Path, extra: &[&str]) -> Served {
-        let mut child = chalice_rs(project)
+        Served::start_command(chalice_rs(project), extra)
+    }
+
+    /// [`Served::start`] with `command` (a `chalice-rs --project-dir ..`) as the CLI.
+    ///
+    /// # Panics
+    /// If it does not start (the panic shows what it printed).
+    pub fn start_command(mut command: Command, extra: &[&str]) -> Served {
+        let mut child = command
             .args(["local", "--port", "0"])
             .args(extra)
             .stderr(Stdio::piped())
@@ -112,7 +120,16 @@ impl Served {
         );
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal the server");
         let status = self.child.wait().expect("wait for the server");
-        let log = self.log.try_iter().collect();
+        // Everything it wrote before exiting: the reader thread ends at the pipe's end, which
+        // on a busy machine can come well after the exit.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut log = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.log.recv_timeout(left) {
+                Ok(line) => log.push(line),
+                Err(_) => break,
+            }
+        }
         (status.code(), log)
     }
 }

@@ -229,15 +229,18 @@ fn another_stage_uses_its_config() {
 #[test]
 fn mistakes_are_one_clear_message() {
     let out = scratch("mistakes");
-    // An undeclared stage would use the top-level settings; one whose name cannot become AWS
-    // names is refused before the build.
-    let unusable_stage = output(
+    // An undeclared stage uses the top-level settings; one whose name cannot name AWS
+    // resources is refused, naming the config file.
+    let bad_stage = output(
         &example("demoauth"),
         &["package", out.join("x").to_str().unwrap(), "--stage", "q a"],
     );
-    let stderr = String::from_utf8_lossy(&unusable_stage.stderr);
-    assert!(!unusable_stage.status.success(), "{stderr}");
-    assert!(stderr.contains("stage `q a` cannot be used"), "{stderr}");
+    assert!(!bad_stage.status.success());
+    let stderr = String::from_utf8_lossy(&bad_stage.stderr);
+    assert!(
+        stderr.contains("stage `q a` cannot be used") && stderr.contains("config.json"),
+        "{stderr}"
+    );
     assert!(!out.join("x").exists(), "nothing is written on error");
 
     let file = out.join("a-file");

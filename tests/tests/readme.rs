@@ -36,6 +36,7 @@ fn every_rust_snippet_is_built_code() {
     let project = parent.join("hello");
     let sources: Vec<(String, String)> = [
         workspace().join("examples/demoauth/src/main.rs"),
+        workspace().join("examples/http-api/src/lib.rs"),
         project.join("src/lib.rs"),
         project.join("src/main.rs"),
         project.join("tests/api.rs"),

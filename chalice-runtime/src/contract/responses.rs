@@ -83,6 +83,47 @@ pub fn bad_gateway() -> Response {
     )
 }
 
+/// The answers an HTTP API (API Gateway v2) gives itself: `{"message": ..}` with API Gateway's
+/// wording, without the REST API's `x-amzn-ErrorType`.
+pub mod http_api {
+    use crate::response::Response;
+
+    fn message(status: u16, body: &'static str) -> Response {
+        Response::new(body)
+            .with_status(status)
+            .with_header("Content-Type", "application/json")
+    }
+
+    /// 404: no route matches the method and path.
+    pub fn not_found() -> Response {
+        message(404, r#"{"message":"Not Found"}"#)
+    }
+
+    /// 401: the identity source is missing, or a JWT is missing or invalid; a JWT authorizer's
+    /// answer carries API Gateway's `www-authenticate` header.
+    pub fn unauthorized(www_authenticate: Option<&str>) -> Response {
+        let response = message(401, r#"{"message":"Unauthorized"}"#);
+        match www_authenticate {
+            Some(value) => response.with_header("www-authenticate", value),
+            None => response,
+        }
+    }
+
+    /// 403: a Lambda authorizer said no, or a JWT lacks the route's scopes.
+    pub fn forbidden(www_authenticate: Option<&str>) -> Response {
+        let response = message(403, r#"{"message":"Forbidden"}"#);
+        match www_authenticate {
+            Some(value) => response.with_header("www-authenticate", value),
+            None => response,
+        }
+    }
+
+    /// 500: the authorizer failed or answered with something API Gateway cannot read.
+    pub fn internal_server_error() -> Response {
+        message(500, r#"{"message":"Internal Server Error"}"#)
+    }
+}
+
 /// Drops the framing headers an integration set: API Gateway frames its answer itself, so a
 /// view's `Content-Length` that disagrees with its body cannot split one answer in two.
 pub(crate) fn strip_framing_headers(headers: &mut HeaderMap) {

@@ -5,10 +5,12 @@ use std::fmt;
 
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayV2CustomAuthorizerV2Request,
 };
 use serde_json::Value;
 
 use super::{EventKind, InvalidEvent, typed_event};
+use crate::api_kind::ApiKind;
 use crate::auth::AuthRequest;
 use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, BuiltinAuthorizer};
@@ -23,6 +25,8 @@ pub enum AuthorizerEvent {
     Token(ApiGatewayCustomAuthorizerRequest),
     /// A REQUEST authorizer's event: the whole request.
     Request(Box<ApiGatewayCustomAuthorizerRequestTypeRequest>),
+    /// An HTTP API Lambda authorizer's event, payload format 2.0.
+    V2(Box<ApiGatewayV2CustomAuthorizerV2Request>),
 }
 
 impl AuthorizerEvent {
@@ -46,6 +50,30 @@ impl AuthorizerEvent {
                     .into(),
             ),
             None => Err("authorizer event has no \"type\" field (\"TOKEN\" or \"REQUEST\")".into()),
+        }
+    }
+
+    /// Reads an HTTP API authorizer's event (payload format 2.0); anything else is an error
+    /// naming what is wrong.
+    pub fn from_json_v2(event: &str) -> Result<Self, String> {
+        let kind = serde_json::from_str::<EventKind<'_>>(event).unwrap_or_default();
+        match (kind.version, kind.kind) {
+            (Some("2.0"), Some("REQUEST")) => typed_event(event, "HTTP API authorizer event")
+                .map(|event| AuthorizerEvent::V2(Box::new(event)))
+                .map_err(|error| error.to_string()),
+            (Some("2.0"), _) if kind.request_context.is_some() => Err(
+                "an authorizer received an HTTP API proxy event; it serves authorizer events \
+                 (is the function's handler string right?)"
+                    .into(),
+            ),
+            (_, Some(kind @ ("TOKEN" | "REQUEST"))) => Err(format!(
+                "the HTTP API authorizer received a REST API {kind} event; it serves payload \
+                 format 2.0 events (\"version\": \"2.0\")"
+            )),
+            _ => Err(
+                "not an HTTP API authorizer event (\"version\": \"2.0\", \"type\": \"REQUEST\")"
+                    .into(),
+            ),
         }
     }
 
@@ -98,8 +126,47 @@ impl AuthorizerEvent {
                     .unwrap_or_default();
                 Ok(request)
             }
+            AuthorizerEvent::V2(event) => v2_auth_request(*event),
         }
     }
+}
+
+/// The request an HTTP API authorizer's function sees: the token is the first identity
+/// source's value, the method ARN the route ARN, the context the 2.0 `requestContext`.
+fn v2_auth_request(event: ApiGatewayV2CustomAuthorizerV2Request) -> Result<AuthRequest, String> {
+    let route_arn = event
+        .route_arn
+        .ok_or("HTTP API authorizer event has no routeArn")?;
+    let context = serde_json::to_value(&event.request_context).ok();
+    let mut query = MultiDict::new();
+    for (name, value) in &event.query_string_parameters {
+        query.append(name, value);
+    }
+    let mut headers = event.headers;
+    if !event.cookies.is_empty()
+        && let Ok(cookie) = http::HeaderValue::from_str(&event.cookies.join("; "))
+    {
+        headers.insert(http::header::COOKIE, cookie);
+    }
+    let token = event
+        .identity_source
+        .as_ref()
+        .and_then(|sources| sources.first().cloned())
+        .unwrap_or_default();
+    let mut request = AuthRequest::new("REQUEST", token, route_arn);
+    request.method = Some(event.request_context.http.method.as_str().to_owned());
+    request.path = event.raw_path;
+    request.resource = event
+        .route_key
+        .as_deref()
+        .and_then(|key| key.split_once(' '))
+        .map(|(_, path)| path.to_owned());
+    request.headers = headers;
+    request.query_params = query;
+    request.uri_params = event.path_parameters;
+    request.stage_vars = event.stage_variables;
+    request.context = context;
+    Ok(request)
 }
 
 /// The event's request as a REQUEST authorizer's identity sources read it, by the same rule
@@ -160,8 +227,21 @@ pub async fn handle_authorizer_event(
     authorizer: &BuiltinAuthorizer,
     event: &str,
 ) -> Result<AuthAnswer, AuthFailure> {
-    let event = AuthorizerEvent::from_json(event)
-        .map_err(|message| AuthFailure::Error(Box::new(InvalidEvent::new(message))))?;
+    handle_authorizer_event_of(ApiKind::Rest, authorizer, event).await
+}
+
+/// [`handle_authorizer_event`] for an app of `kind`: an HTTP API's authorizer reads payload
+/// format 2.0 events.
+pub async fn handle_authorizer_event_of(
+    kind: ApiKind,
+    authorizer: &BuiltinAuthorizer,
+    event: &str,
+) -> Result<AuthAnswer, AuthFailure> {
+    let event = match kind {
+        ApiKind::Rest => AuthorizerEvent::from_json(event),
+        ApiKind::Http => AuthorizerEvent::from_json_v2(event),
+    }
+    .map_err(|message| AuthFailure::Error(Box::new(InvalidEvent::new(message))))?;
     let answer = run_authorizer(authorizer, event).await?;
     if let Err(reason) = answer.check() {
         return Err(AuthFailure::Error(Box::new(InvalidAuthorizerAnswer {

@@ -1,11 +1,13 @@
 //! From an event, as Lambda delivers it, to the user's function and back: the API handler
-//! (REST v1 proxy events) and the built-in authorizers (TOKEN and REQUEST events).
+//! (REST v1 proxy events, or an HTTP API's payload format 2.0 events) and the built-in
+//! authorizers (TOKEN and REQUEST events, or 2.0 authorizer events).
 //!
 //! The in-process gateway and the Lambda runtime both come through here, so a view sees the
 //! same request whichever front end called it.
 
 mod api;
 mod authorizer;
+mod http_api;
 
 use std::fmt;
 
@@ -16,8 +18,10 @@ pub(crate) use api::respond;
 pub(crate) use api::to_request;
 pub use api::{api_event_from_json, handle_api_event};
 pub use authorizer::{
-    AuthorizerEvent, InvalidAuthorizerAnswer, handle_authorizer_event, run_authorizer,
+    AuthorizerEvent, InvalidAuthorizerAnswer, handle_authorizer_event, handle_authorizer_event_of,
+    run_authorizer,
 };
+pub use http_api::{handle_http_api_event, http_api_event_from_json};
 
 /// What kind of event a JSON text is, read without building the rest: authorizer events say
 /// `type` and `methodArn`, proxy events `httpMethod` and `requestContext`.
@@ -32,6 +36,8 @@ pub(crate) struct EventKind<'a> {
     pub(crate) http_method: Option<serde::de::IgnoredAny>,
     #[serde(rename = "requestContext")]
     pub(crate) request_context: Option<serde::de::IgnoredAny>,
+    #[serde(borrow)]
+    pub(crate) version: Option<&'a str>,
 }
 
 /// An event that is not what the function was deployed to receive (wrong shape, wrong kind,

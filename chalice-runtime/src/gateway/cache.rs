@@ -25,12 +25,20 @@ const DECISIONS_PER_ANSWER: usize = 256;
 /// serves many requests to the same few ARNs, and the policy says the same each time.
 #[derive(Debug)]
 pub(crate) struct Answer {
-    policy_document: Value,
+    verdict: Verdict,
     /// Shared by the decisions of every request the answer lets through.
     principal_id: Arc<str>,
     /// `requestContext.authorizer` of every request the answer lets through.
     context_fields: Arc<HashMap<String, Value>>,
     decisions: Mutex<Decisions>,
+}
+
+/// What an answer decides with: an IAM policy, evaluated per method ARN, or an HTTP API's
+/// simple answer, which holds for every route of its authorizer.
+#[derive(Debug)]
+enum Verdict {
+    Policy(Value),
+    Simple(bool),
 }
 
 /// The policy's decisions, by method and then path: an answer is evaluated only for its own
@@ -45,10 +53,30 @@ struct Decisions {
 
 impl Answer {
     pub(crate) fn new(output: AuthorizerOutput) -> Arc<Self> {
+        let context_fields = output.request_context_authorizer().into_iter().collect();
+        Answer::with_context(output, context_fields)
+    }
+
+    /// An IAM-policy answer whose view context is `context_fields` (an HTTP API's
+    /// `{"lambda": ..}`).
+    pub(crate) fn with_context(
+        output: AuthorizerOutput,
+        context_fields: HashMap<String, Value>,
+    ) -> Arc<Self> {
         Arc::new(Answer {
-            context_fields: Arc::new(output.request_context_authorizer().into_iter().collect()),
+            context_fields: Arc::new(context_fields),
             principal_id: Arc::from(output.principal_id),
-            policy_document: output.policy_document,
+            verdict: Verdict::Policy(output.policy_document),
+            decisions: Mutex::new(Decisions::default()),
+        })
+    }
+
+    /// An HTTP API's simple answer, with the view context `context_fields`.
+    pub(crate) fn simple(is_authorized: bool, context_fields: HashMap<String, Value>) -> Arc<Self> {
+        Arc::new(Answer {
+            context_fields: Arc::new(context_fields),
+            principal_id: Arc::from(""),
+            verdict: Verdict::Simple(is_authorized),
             decisions: Mutex::new(Decisions::default()),
         })
     }
@@ -63,6 +91,11 @@ impl Answer {
 
     /// The policy's decision on `method_arn`.
     pub(crate) fn evaluate(&self, method_arn: MethodArn<'_>) -> Result<Decision, PolicyError> {
+        let policy_document = match &self.verdict {
+            Verdict::Policy(document) => document,
+            Verdict::Simple(true) => return Ok(Decision::Allow),
+            Verdict::Simple(false) => return Ok(Decision::ImplicitDeny),
+        };
         let mut decisions = self
             .decisions
             .lock()
@@ -74,7 +107,7 @@ impl Answer {
         if let Some(decision) = remembered {
             return decision.clone();
         }
-        let decision = policy::evaluate(&self.policy_document, &method_arn.text());
+        let decision = policy::evaluate(policy_document, &method_arn.text());
         if decisions.len < DECISIONS_PER_ANSWER {
             decisions.len += 1;
             decisions

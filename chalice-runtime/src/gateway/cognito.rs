@@ -6,101 +6,35 @@
 //! Either way the token must not have expired and must carry one of the route's scopes when
 //! the route requires any.
 
-use std::path::Path;
-
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier as _;
-use rsa::{BigUint, RsaPublicKey};
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
+use crate::contract::jwt::{JwkSet, SignatureError, Token, strip_bearer};
 use crate::contract::user_pool::issuer;
-
-/// A user pool's signing keys: the JWKS at
-/// `https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Jwks {
-    keys: Vec<(String, RsaPublicKey)>,
-}
-
-impl Jwks {
-    /// Reads a JWKS document; RSA signing keys are kept, others skipped.
-    pub fn parse(text: &str) -> Result<Jwks, String> {
-        let document: Value =
-            serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
-        let entries = document["keys"].as_array().ok_or("no \"keys\" array")?;
-        let mut keys = Vec::new();
-        for (index, key) in entries.iter().enumerate() {
-            if key["kty"] != "RSA" || key.get("use").is_some_and(|u| u != "sig") {
-                continue;
-            }
-            let field = |name: &str| -> Result<BigUint, String> {
-                let text = key[name]
-                    .as_str()
-                    .ok_or_else(|| format!("keys[{index}].{name} is missing"))?;
-                let bytes = URL_SAFE_NO_PAD
-                    .decode(text.trim_end_matches('='))
-                    .map_err(|_| format!("keys[{index}].{name} is not base64url"))?;
-                Ok(BigUint::from_bytes_be(&bytes))
-            };
-            let kid = key["kid"]
-                .as_str()
-                .ok_or_else(|| format!("keys[{index}].kid is missing"))?;
-            let public = RsaPublicKey::new(field("n")?, field("e")?)
-                .map_err(|error| format!("keys[{index}]: {error}"))?;
-            keys.push((kid.to_owned(), public));
-        }
-        if keys.is_empty() {
-            return Err("no RSA signing key".into());
-        }
-        Ok(Jwks { keys })
-    }
-
-    /// Reads a JWKS file; the error names the file.
-    pub fn load(path: &Path) -> Result<Jwks, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("{}: {error}", path.display()))?;
-        Jwks::parse(&text).map_err(|error| format!("{}: not a JWKS: {error}", path.display()))
-    }
-}
 
 /// The claims of a token verified against `jwks` for the given user pools.
 pub(crate) fn verified_claims(
     token: &str,
-    jwks: &Jwks,
+    jwks: &JwkSet,
     provider_arns: &[&str],
 ) -> Result<Map<String, Value>, String> {
-    let token = token.strip_prefix("Bearer ").unwrap_or(token);
-    let claims = unverified_claims(token)?;
-    let (signed, signature) = token.rsplit_once('.').ok_or("the token is not a JWT")?;
-    let header = signed.split('.').next().unwrap_or_default();
-    let header: Value = URL_SAFE_NO_PAD
-        .decode(header)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or("the JWT header is not base64url JSON")?;
-    if header["alg"] != "RS256" {
+    let token = Token::decode(strip_bearer(token)).map_err(|error| error.to_string())?;
+    if !token.is_rs256() {
         return Err(format!(
             "the JWT is signed with {}, not RS256",
-            header["alg"]
+            token.algorithm().unwrap_or("no algorithm")
         ));
     }
-    let kid = header["kid"].as_str().ok_or("the JWT header has no kid")?;
-    let (_, key) = jwks
-        .keys
-        .iter()
-        .find(|(id, _)| id == kid)
-        .ok_or_else(|| format!("no key `{kid}` in the JWKS"))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| "the JWT signature is not base64url")?;
-    let signature =
-        Signature::try_from(signature.as_slice()).map_err(|_| "malformed JWT signature")?;
-    VerifyingKey::<Sha256>::new(key.clone())
-        .verify(signed.as_bytes(), &signature)
-        .map_err(|_| "the JWT signature does not verify")?;
+    jwks.verify_rs256(
+        token.key_id(),
+        token.signing_input.as_bytes(),
+        &token.signature,
+    )
+    .map_err(|error| match error {
+        SignatureError::UnknownKey(Some(kid)) => format!("no key `{kid}` in the JWKS"),
+        SignatureError::UnknownKey(None) => "the JWT header has no kid".to_owned(),
+        SignatureError::Invalid => "the JWT signature does not verify".to_owned(),
+    })?;
+    let claims = token.claims;
     // The registry refuses an authorizer whose providers are not user pools, so the list is
     // never empty; were it, no token would pass.
     let issuers: Vec<String> = provider_arns.iter().filter_map(|arn| issuer(arn)).collect();
@@ -123,20 +57,7 @@ pub(crate) fn verified_claims(
 
 /// The claims of a JWT, read without checking its signature.
 pub(crate) fn unverified_claims(token: &str) -> Result<Map<String, Value>, String> {
-    let token = token.strip_prefix("Bearer ").unwrap_or(token);
-    let mut parts = token.split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err("the token is not a JWT (three dot-separated parts)".into());
-    };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|_| "the JWT payload is not base64url".to_owned())?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(claims)) => Ok(claims),
-        _ => Err("the JWT payload is not a JSON object".into()),
-    }
+    crate::contract::jwt::unverified_claims(strip_bearer(token)).map_err(|error| error.to_string())
 }
 
 /// Checks expiry and scopes; `now` is seconds since the epoch.
@@ -190,6 +111,8 @@ pub(crate) fn claims_for_context(claims: Map<String, Value>) -> Value {
 
 #[cfg(test)]
 pub(crate) fn unsigned_jwt(claims: &Value) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     format!("{header}.{payload}.c2lnbmF0dXJl")
@@ -198,6 +121,7 @@ pub(crate) fn unsigned_jwt(claims: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::jwt::signer::JwtSigner;
     use serde_json::json;
 
     #[test]
@@ -229,36 +153,18 @@ mod tests {
 
     const POOL: &str = "arn:aws:cognito-idp:us-west-2:123456789012:userpool/us-west-2_abc";
 
-    fn signing_key() -> rsa::RsaPrivateKey {
-        use rsa::pkcs8::DecodePrivateKey as _;
-        rsa::RsaPrivateKey::from_pkcs8_pem(include_str!("test-cognito-key.pem")).unwrap()
-    }
-
-    /// The JWKS of the test key, as Cognito publishes it.
-    pub(crate) fn test_jwks() -> String {
-        use rsa::traits::PublicKeyParts as _;
-        let public = signing_key().to_public_key();
-        serde_json::json!({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "key-1",
-            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
-            "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be())}]})
-        .to_string()
+    /// The test key, as the pool's key `key-1`.
+    fn signer() -> JwtSigner {
+        JwtSigner::from_pem(include_str!("test-cognito-key.pem"), "key-1").unwrap()
     }
 
     fn signed(header: &Value, claims: &Value) -> String {
-        use rsa::signature::{SignatureEncoding as _, Signer as _};
-        let signing = rsa::pkcs1v15::SigningKey::<Sha256>::new(signing_key());
-        let message = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let signature = signing.sign(message.as_bytes()).to_bytes();
-        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
+        signer().sign_with_header(header, claims)
     }
 
     #[test]
     fn verifies_tokens_as_api_gateway_does() {
-        let jwks = Jwks::parse(&test_jwks()).unwrap();
+        let jwks = signer().jwk_set();
         let header = json!({"alg": "RS256", "kid": "key-1"});
         let claims = json!({"iss": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_abc", "token_use": "access",
                             "scope": "users/read", "exp": 4_102_444_800_u64, "username": "jane"});
@@ -272,7 +178,11 @@ mod tests {
             let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
             let mut forged = claims.clone();
             forged["username"] = json!("mallory");
-            parts[1] = URL_SAFE_NO_PAD.encode(forged.to_string());
+            parts[1] = signed(&header, &forged)
+                .split('.')
+                .nth(1)
+                .unwrap()
+                .to_owned();
             parts.join(".")
         };
         let cases = [
@@ -326,21 +236,6 @@ mod tests {
             check_claims(&claims, &[], 0),
             Err("the token has no exp claim".to_owned())
         );
-    }
-
-    #[test]
-    fn bad_jwks_documents_say_what_is_wrong() {
-        for (text, expected) in [
-            ("nope", "not JSON"),
-            ("{}", "no \"keys\""),
-            (r#"{"keys": [{"kty": "EC"}]}"#, "no RSA signing key"),
-            (
-                r#"{"keys": [{"kty": "RSA", "kid": "k", "e": "AQAB"}]}"#,
-                "keys[0].n is missing",
-            ),
-        ] {
-            assert!(Jwks::parse(text).unwrap_err().contains(expected), "{text}");
-        }
     }
 
     #[test]

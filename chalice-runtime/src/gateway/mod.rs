@@ -10,10 +10,11 @@
 mod cache;
 mod cognito;
 mod events;
+mod http_api;
 mod routing;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,8 +23,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderName, Method};
 use serde_json::Value;
 
-pub use cognito::Jwks;
+pub use crate::contract::jwt::JwkSet;
 
+/// The name [`JwkSet`] had when only Cognito tokens were verified.
+pub type Jwks = JwkSet;
+
+use crate::api_kind::ApiKind;
 use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
 use crate::contract::arn::{ApiArn, MethodArn};
 use crate::contract::headers::{identity_header, last_value};
@@ -50,6 +55,10 @@ const DEFAULT_TTL_SECONDS: u32 = 300;
 /// What stands in for the parts of AWS the gateway cannot reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatewayConfig {
+    /// The API Gateway product in front of the app (the app's [`App::http_api`] choice).
+    ///
+    /// [`App::http_api`]: crate::App::http_api
+    pub api_kind: ApiKind,
     /// The API Gateway stage (`api_gateway_stage`), in the method ARN and `requestContext`.
     pub stage: String,
     /// The region in the method ARN.
@@ -66,11 +75,15 @@ pub struct GatewayConfig {
     pub unemulated: Unemulated,
     /// The user pools' keys: Cognito tokens are verified against them when given.
     pub cognito_jwks: Option<std::sync::Arc<Jwks>>,
+    /// JWT issuers' keys, by issuer URL: an HTTP API's JWT authorizer verifies its issuer's
+    /// token signatures against them when given.
+    pub jwks: BTreeMap<String, Arc<JwkSet>>,
 }
 
 impl Default for GatewayConfig {
     fn default() -> Self {
         GatewayConfig {
+            api_kind: ApiKind::Rest,
             stage: "api".into(),
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
@@ -79,6 +92,7 @@ impl Default for GatewayConfig {
             api_keys: ApiKeys::Any,
             unemulated: Unemulated::Allow,
             cognito_jwks: None,
+            jwks: BTreeMap::new(),
         }
     }
 }
@@ -90,9 +104,15 @@ impl GatewayConfig {
         self
     }
 
+    /// The keys of the JWT issuer `issuer`, when the stage config names a JWKS for it.
+    pub fn jwks_for(&self, issuer: &str) -> Option<&JwkSet> {
+        self.jwks.get(issuer).map(Arc::as_ref)
+    }
+
     /// What every request's `requestContext` takes from the stage.
     pub(crate) fn stage_context(&self) -> StageContext {
         StageContext {
+            api_kind: self.api_kind,
             account_id: self.account_id.clone(),
             stage: self.stage.clone(),
             api_id: self.api_id.clone(),
@@ -264,9 +284,27 @@ pub struct Gateway {
     /// Each built-in authorizer's token header, parsed once: a header looked up by its name as
     /// text has that text parsed and hashed on every request.
     token_headers: Vec<(&'static BuiltinAuthorizer, HeaderName)>,
+    /// Each built-in authorizer's identity sources on an HTTP API, worked out once.
+    http_identity_sources: Vec<(&'static BuiltinAuthorizer, Vec<String>)>,
 }
 
 type Refusal = (Response, AuthDecision);
+
+/// What authorization gave the view (`requestContext.authorizer`), or the refusal.
+type Authorized = Result<(Option<Arc<HashMap<String, Value>>>, AuthDecision), Refusal>;
+
+/// What the gateway learnt of a request on the way to its view.
+struct Forward<'a> {
+    route: &'a Route,
+    resource: &'static str,
+    method: Method,
+    /// The length of the normalized path, which is the start of the request target.
+    path_len: usize,
+    query: Vec<(String, String)>,
+    path_parameters: HashMap<String, String>,
+    received: SystemTime,
+    request_id: RequestId,
+}
 
 /// Names derived from the configuration that every request repeats.
 struct StageNames {
@@ -300,11 +338,22 @@ impl Gateway {
                 _ => None,
             })
             .collect();
+        let http_identity_sources = registry
+            .authorizers()
+            .iter()
+            .filter_map(|kind| match kind {
+                AuthorizerKind::Builtin(builtin) => {
+                    Some((*builtin, builtin.http_identity_sources()))
+                }
+                _ => None,
+            })
+            .collect();
         Gateway {
             registry,
             config,
             stage_names,
             token_headers,
+            http_identity_sources,
             // In the registry's order (sorted by path): sibling `{param}` resources are tried
             // in the same order on every run.
             routes: RouteTable::new(registry.routes().iter().map(Route::path)),
@@ -343,8 +392,15 @@ impl Gateway {
         }
     }
 
-    /// Answers one request as API Gateway would.
+    /// Answers one request as API Gateway would: the app's REST API, or its HTTP API.
     pub async fn handle(&self, request: GatewayRequest) -> GatewayResponse {
+        match self.config.api_kind {
+            ApiKind::Rest => self.handle_rest(request).await,
+            ApiKind::Http => self.handle_http(request).await,
+        }
+    }
+
+    async fn handle_rest(&self, request: GatewayRequest) -> GatewayResponse {
         let (raw_path, raw_query) = request
             .target
             .split_once('?')
@@ -397,6 +453,38 @@ impl Gateway {
                 .map(|()| allowed),
             Err(refusal) => Err(refusal),
         };
+        let request_id = matched.request_id;
+        let path_len = path.len();
+        let forward = Forward {
+            route,
+            resource,
+            method,
+            path_len,
+            query,
+            path_parameters,
+            received,
+            request_id,
+        };
+        self.forward(forward, request, authorized).await
+    }
+
+    /// Calls the view once the gateway let the request through, or gives the refusal.
+    async fn forward(
+        &self,
+        forward: Forward<'_>,
+        request: GatewayRequest,
+        authorized: Authorized,
+    ) -> GatewayResponse {
+        let Forward {
+            route,
+            resource,
+            method,
+            path_len,
+            query,
+            path_parameters,
+            received,
+            request_id,
+        } = forward;
         let (authorizer_context, decision) = match authorized {
             Ok(allowed) => allowed,
             Err((mut response, decision)) => {
@@ -410,8 +498,6 @@ impl Gateway {
                 };
             }
         };
-        let request_id = matched.request_id;
-        let path_len = path.len();
         let GatewayRequest {
             target: mut path,
             headers,
@@ -486,7 +572,7 @@ impl Gateway {
         route: &Route,
         request: &MatchedRequest<'_>,
         method_arn: MethodArn<'_>,
-    ) -> Result<(Option<Arc<HashMap<String, Value>>>, AuthDecision), Refusal> {
+    ) -> Authorized {
         match route.authorizer() {
             None => Ok((None, AuthDecision::Public)),
             Some(AuthorizerKind::Builtin(builtin)) => {
@@ -527,26 +613,35 @@ impl Gateway {
                 ))
             }
             Some(kind @ (AuthorizerKind::Iam(_) | AuthorizerKind::Custom(_))) => {
-                let what = match kind {
-                    AuthorizerKind::Iam(_) => "IAM authorization".to_owned(),
-                    _ => format!("the existing Lambda authorizer `{}`", kind.name()),
+                let refusal = match kind {
+                    AuthorizerKind::Iam(_) => responses::missing_authentication_token(),
+                    _ => responses::unauthorized(),
                 };
-                match self.config.unemulated {
-                    Unemulated::Allow => {
-                        self.warn_once(format!(
-                            "{what} cannot run locally: requests to its routes are allowed"
-                        ));
-                        Ok((None, AuthDecision::Unemulated { allowed: true }))
-                    }
-                    Unemulated::Deny => {
-                        let response = match kind {
-                            AuthorizerKind::Iam(_) => responses::missing_authentication_token(),
-                            _ => responses::unauthorized(),
-                        };
-                        Err((response, AuthDecision::Unemulated { allowed: false }))
-                    }
-                }
+                self.unemulated(kind, refusal)
             }
+            // The registry refuses a JWT authorizer on a REST API when the app starts.
+            Some(AuthorizerKind::Jwt(jwt)) => Err(self.authorizer_failed(
+                jwt.name(),
+                "a JWT authorizer needs an HTTP API (`App::http_api`)".to_owned(),
+            )),
+        }
+    }
+
+    /// IAM or an existing Lambda, which cannot run here: allowed with a warning, or refused
+    /// with `refusal` under `--deny-unemulated`.
+    fn unemulated(&self, kind: AuthorizerKind, refusal: Response) -> Authorized {
+        let what = match kind {
+            AuthorizerKind::Iam(_) => "IAM authorization".to_owned(),
+            _ => format!("the existing Lambda authorizer `{}`", kind.name()),
+        };
+        match self.config.unemulated {
+            Unemulated::Allow => {
+                self.warn_once(format!(
+                    "{what} cannot run locally: requests to its routes are allowed"
+                ));
+                Ok((None, AuthDecision::Unemulated { allowed: true }))
+            }
+            Unemulated::Deny => Err((refusal, AuthDecision::Unemulated { allowed: false })),
         }
     }
 
@@ -555,7 +650,7 @@ impl Gateway {
         builtin: &'static BuiltinAuthorizer,
         request: &MatchedRequest<'_>,
         method_arn: MethodArn<'_>,
-    ) -> Result<(Option<Arc<HashMap<String, Value>>>, AuthDecision), Refusal> {
+    ) -> Authorized {
         // Borrowed from the request where it can be: a cached answer is found without a copy.
         let token: [Cow<'_, str>; 1];
         let sources: Vec<Cow<'_, str>>;
@@ -695,10 +790,11 @@ impl Gateway {
             "chalice-rs: authorizer `{name}` failed: {}",
             printable(&reason)
         );
-        (
-            responses::authorizer_configuration_error(),
-            AuthDecision::Failed(reason),
-        )
+        let response = match self.config.api_kind {
+            ApiKind::Rest => responses::authorizer_configuration_error(),
+            ApiKind::Http => responses::http_api::internal_server_error(),
+        };
+        (response, AuthDecision::Failed(reason))
     }
 
     fn warn_once(&self, message: String) {

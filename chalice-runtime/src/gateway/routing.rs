@@ -40,6 +40,9 @@ struct Node {
     /// rejects a sibling with another name), but keeping them all, tried in
     /// registration order, means no registered resource is silently lost.
     params: Vec<(String, Node)>,
+    /// A greedy `{name+}` child, which takes every remaining segment (one at least) and is
+    /// tried last: `(name, resource path)`.
+    greedy: Option<(String, String)>,
 }
 
 /// Work for the iterative depth-first search in [`RouteTable::match_path`].
@@ -50,6 +53,8 @@ enum Step<'t, 'p> {
     Capture(&'t str, &'p str, &'t Node, usize),
     /// Undo the matching `Capture` once its subtree failed.
     Release,
+    /// Match a greedy `{name+}` resource with `segments[depth..]`.
+    Greedy(&'t str, &'t str, usize),
 }
 
 impl RouteTable {
@@ -67,7 +72,15 @@ impl RouteTable {
                 continue;
             };
             let mut node = &mut table.root;
-            for segment in segments {
+            for (index, segment) in segments.iter().copied().enumerate() {
+                if let Some(name) = param_name(segment).and_then(|name| name.strip_suffix('+')) {
+                    // Greedy: only as the last segment, as the macro requires.
+                    if index + 1 == segments.len() && !name.is_empty() {
+                        node.greedy
+                            .get_or_insert_with(|| (name.to_owned(), path.to_owned()));
+                    }
+                    break;
+                }
                 node = match param_name(segment) {
                     Some(name) => {
                         let index = match node.params.iter().position(|(n, _)| n == name) {
@@ -81,6 +94,9 @@ impl RouteTable {
                     }
                     None => node.literals.entry(segment.to_owned()).or_default(),
                 };
+            }
+            if is_greedy(path) {
+                continue;
             }
             node.resource.get_or_insert_with(|| path.to_owned());
         }
@@ -111,6 +127,17 @@ impl RouteTable {
                     stack.push(Step::Release);
                     stack.push(Step::Visit(node, depth));
                 }
+                Step::Greedy(name, resource_path, depth) => {
+                    let mut params: Vec<(String, String)> = captured
+                        .iter()
+                        .map(|&(n, v)| (n.to_owned(), v.to_owned()))
+                        .collect();
+                    params.push((name.to_owned(), segments[depth..].join("/")));
+                    return Some(RouteMatch {
+                        resource_path,
+                        params,
+                    });
+                }
                 Step::Visit(node, depth) => {
                     let Some(&segment) = segments.get(depth) else {
                         match &node.resource {
@@ -127,7 +154,11 @@ impl RouteTable {
                         }
                     };
                     // Pushed in reverse: the literal child is tried first,
-                    // then the `{param}` children in registration order.
+                    // then the `{param}` children in registration order, then
+                    // a greedy `{name+}`.
+                    if let Some((name, resource_path)) = &node.greedy {
+                        stack.push(Step::Greedy(name, resource_path, depth));
+                    }
                     for (name, child) in node.params.iter().rev() {
                         stack.push(Step::Capture(name, segment, child, depth + 1));
                     }
@@ -192,6 +223,14 @@ fn param_name(segment: &str) -> Option<&str> {
         .filter(|name| !name.is_empty())
 }
 
+/// Whether a resource path ends in a greedy `{name+}` segment.
+fn is_greedy(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .and_then(param_name)
+        .is_some_and(|name| name.len() > 1 && name.ends_with('+'))
+}
+
 /// `.` or `..`, in any mix of literal and percent-encoded dots.
 fn is_dot_segment(segment: &str) -> bool {
     // Cheap pre-check: a dot segment is at most `%2e%2e`.
@@ -227,6 +266,25 @@ mod tests {
 
     fn pair(name: &str, value: &str) -> (String, String) {
         (name.to_owned(), value.to_owned())
+    }
+
+    #[test]
+    fn a_greedy_parameter_takes_the_rest_of_the_path_and_loses_to_the_rest() {
+        let table = RouteTable::new([
+            "/files/{proxy+}",
+            "/files/readme",
+            "/files/{id}/meta",
+            "/{all+}",
+        ]);
+        assert_eq!(resource(&table, "/files/readme"), Some("/files/readme"));
+        assert_eq!(resource(&table, "/files/7/meta"), Some("/files/{id}/meta"));
+        assert_eq!(resource(&table, "/files/a/b/c"), Some("/files/{proxy+}"));
+        assert_eq!(params(&table, "/files/a/b/c"), [pair("proxy", "a/b/c")]);
+        assert_eq!(params(&table, "/files/7"), [pair("proxy", "7")]);
+        // One segment at least.
+        assert_eq!(resource(&table, "/files"), Some("/{all+}"));
+        assert_eq!(resource(&table, "/"), None);
+        assert_eq!(params(&table, "/x/y"), [pair("all", "x/y")]);
     }
 
     // chalice-test-cases.md items 81-92 (test_can_match_exact_route).

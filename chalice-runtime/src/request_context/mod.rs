@@ -109,6 +109,7 @@ mod tests {
         let received = SystemTime::now();
         ContextParts {
             stage: Arc::new(StageContext {
+                api_kind: crate::api_kind::ApiKind::Rest,
                 account_id: "123456789012".into(),
                 stage: "dev".into(),
                 api_id: "localapi01".into(),

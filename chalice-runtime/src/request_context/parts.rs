@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+use aws_lambda_events::apigw::{ApiGatewayProxyRequestContext, ApiGatewayRequestAuthorizer};
 use http::{HeaderValue, Method};
 use serde_json::Value;
 
 use super::request_id::{RequestId, push_hex};
+use crate::api_kind::ApiKind;
 
 /// The path with its stage, as `requestContext.path` holds it.
 pub(crate) fn staged_path(stage: &str, path: &str) -> String {
@@ -20,6 +21,9 @@ pub(crate) fn staged_path(stage: &str, path: &str) -> String {
 /// What every request's `requestContext` repeats from the stage, built once per gateway.
 #[derive(Debug)]
 pub(crate) struct StageContext {
+    /// On an HTTP API the authorizer's output is `{"jwt": ..}`, `{"lambda": ..}` or
+    /// `{"iam": ..}`, kept in `requestContext.authorizer`'s typed fields as payload 2.0 has it.
+    pub(crate) api_kind: ApiKind,
     pub(crate) account_id: String,
     pub(crate) stage: String,
     pub(crate) api_id: String,
@@ -70,10 +74,29 @@ impl ContextParts {
         context.request_time = Some(request_time(now));
         context.apiid = Some(stage.api_id.clone());
         if let Some(fields) = &self.authorizer {
-            context.authorizer.fields = HashMap::clone(fields);
+            match stage.api_kind {
+                ApiKind::Rest => context.authorizer.fields = HashMap::clone(fields),
+                ApiKind::Http => context.authorizer = http_api_authorizer(fields),
+            }
         }
         context
     }
+}
+
+/// `requestContext.authorizer` of payload format 2.0 from the gateway's `{"jwt": ..}`,
+/// `{"lambda": ..}` or `{"iam": ..}`: it serializes back as exactly that object.
+fn http_api_authorizer(fields: &HashMap<String, Value>) -> ApiGatewayRequestAuthorizer {
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    if let Some(jwt) = fields.get("jwt") {
+        authorizer.jwt = serde_json::from_value(jwt.clone()).ok();
+    }
+    if let Some(Value::Object(lambda)) = fields.get("lambda") {
+        authorizer.fields = lambda.clone().into_iter().collect();
+    }
+    if let Some(iam) = fields.get("iam") {
+        authorizer.iam = serde_json::from_value(iam.clone()).ok();
+    }
+    authorizer
 }
 
 fn epoch_millis(time: SystemTime) -> i64 {

@@ -22,6 +22,7 @@ fn manifest_mode_prints_the_manifest_and_exits_0() {
         json!({
             "manifest_version": 1,
             "app_name": "demoauth1",
+            "api_kind": "rest",
             "routes": [{
                 "path": "/", "methods": ["GET"], "view_name": "index", "authorizer": "demo_auth",
                 "scopes": [], "cors": false, "content_types": ["application/json"],
@@ -30,7 +31,7 @@ fn manifest_mode_prints_the_manifest_and_exits_0() {
             "authorizers": [{
                 "kind": "builtin", "name": "demo_auth", "function": "demo_auth", "auth_type": "TOKEN",
                 "header": "Authorization", "ttl_seconds": null, "execution_role": null,
-                "identity_sources": [],
+                "identity_sources": [], "simple_responses": false,
             }],
         })
     );
