@@ -260,3 +260,50 @@ fn mistakes_are_one_clear_message() {
     assert!(!bad_format.status.success());
     assert!(String::from_utf8_lossy(&bad_format.stderr).contains("cloudformation"));
 }
+
+/// The HTTP API example: its SAM template (cfn-lint clean), its Terraform configuration and
+/// its OpenAPI 3.0 document (validated; the default for an HTTP API, which refuses Swagger)
+/// from the real CLI on the real app, each pinned by a snapshot.
+#[test]
+fn http_api_example_packages_and_describes_itself() {
+    let project = example("http-api");
+    let out = scratch("http-api-sam");
+    succeed(&mut chalice_rs(
+        &project,
+        &["package", out.to_str().unwrap()],
+    ));
+    let sam = out.join("sam.json");
+    run_tool("cfn-lint", &[&sam]);
+    assert_snapshot("http-api.sam.json", &std::fs::read(&sam).unwrap());
+    assert_eq!(
+        &std::fs::read(out.join("deployment.zip")).unwrap()[..2],
+        b"PK"
+    );
+
+    let tf_out = scratch("http-api-tf");
+    succeed(&mut chalice_rs(
+        &project,
+        &[
+            "package",
+            tf_out.to_str().unwrap(),
+            "--pkg-format",
+            "terraform",
+        ],
+    ));
+    assert_snapshot(
+        "http-api.chalice.tf.json",
+        &std::fs::read(tf_out.join("chalice.tf.json")).unwrap(),
+    );
+
+    let doc = scratch("http-api-openapi").join("openapi3.json");
+    succeed(&mut chalice_rs(
+        &project,
+        &["generate-openapi", "--output", doc.to_str().unwrap()],
+    ));
+    run_tool("openapi-spec-validator", &[&doc]);
+    assert_snapshot("http-api.openapi3.json", &std::fs::read(&doc).unwrap());
+    let swagger = output(&project, &["generate-openapi", "--format", "swagger"]);
+    let stderr = String::from_utf8_lossy(&swagger.stderr);
+    assert!(!swagger.status.success(), "{stderr}");
+    assert!(stderr.contains("--format openapi3"), "{stderr}");
+}
