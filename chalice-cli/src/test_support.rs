@@ -89,7 +89,7 @@ pub fn demoauth() -> Manifest {
 
 /// The HTTP API example (`examples/http-api`), as its binary prints its manifest: a JWT
 /// authorizer `jwt`, a built-in simple-response Lambda authorizer `gate` and an IAM route.
-/// On an HTTP API a Lambda authorizer is always `REQUEST` with its identity sources in
+/// Authorizers are in the manifest's order (by name). On an HTTP API a Lambda authorizer is always `REQUEST` with its identity sources in
 /// Chalice's short form (`header.X-Token`); the renderers write API Gateway's
 /// `$request.header.X-Token`.
 pub fn httpapi1() -> Manifest {
@@ -134,15 +134,15 @@ pub fn httpapi1() -> Manifest {
                     identity_sources: vec!["header.X-Token".to_owned()],
                     simple_responses: true,
                 },
-                ManifestAuthorizer::Iam {
-                    name: "sigv4".to_owned(),
-                },
                 ManifestAuthorizer::Jwt {
                     name: "jwt".to_owned(),
                     issuer: "https://issuer.example.com".to_owned(),
                     audiences: vec!["orders-api".to_owned()],
                     identity_source: "$request.header.Authorization".to_owned(),
                     scopes: Vec::new(),
+                },
+                ManifestAuthorizer::Iam {
+                    name: "sigv4".to_owned(),
                 },
             ],
         )

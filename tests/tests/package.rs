@@ -229,15 +229,18 @@ fn another_stage_uses_its_config() {
 #[test]
 fn mistakes_are_one_clear_message() {
     let out = scratch("mistakes");
-    // An undeclared stage would use the top-level settings; one whose name cannot become AWS
-    // names is refused before the build.
-    let unusable_stage = output(
+    // An undeclared stage uses the top-level settings; one whose name cannot name AWS
+    // resources is refused, naming the config file.
+    let bad_stage = output(
         &example("demoauth"),
         &["package", out.join("x").to_str().unwrap(), "--stage", "q a"],
     );
-    let stderr = String::from_utf8_lossy(&unusable_stage.stderr);
-    assert!(!unusable_stage.status.success(), "{stderr}");
-    assert!(stderr.contains("stage `q a` cannot be used"), "{stderr}");
+    assert!(!bad_stage.status.success());
+    let stderr = String::from_utf8_lossy(&bad_stage.stderr);
+    assert!(
+        stderr.contains("stage `q a` cannot be used") && stderr.contains("config.json"),
+        "{stderr}"
+    );
     assert!(!out.join("x").exists(), "nothing is written on error");
 
     let file = out.join("a-file");
@@ -256,4 +259,51 @@ fn mistakes_are_one_clear_message() {
     );
     assert!(!bad_format.status.success());
     assert!(String::from_utf8_lossy(&bad_format.stderr).contains("cloudformation"));
+}
+
+/// The HTTP API example: its SAM template (cfn-lint clean), its Terraform configuration and
+/// its OpenAPI 3.0 document (validated; the default for an HTTP API, which refuses Swagger)
+/// from the real CLI on the real app, each pinned by a snapshot.
+#[test]
+fn http_api_example_packages_and_describes_itself() {
+    let project = example("http-api");
+    let out = scratch("http-api-sam");
+    succeed(&mut chalice_rs(
+        &project,
+        &["package", out.to_str().unwrap()],
+    ));
+    let sam = out.join("sam.json");
+    run_tool("cfn-lint", &[&sam]);
+    assert_snapshot("http-api.sam.json", &std::fs::read(&sam).unwrap());
+    assert_eq!(
+        &std::fs::read(out.join("deployment.zip")).unwrap()[..2],
+        b"PK"
+    );
+
+    let tf_out = scratch("http-api-tf");
+    succeed(&mut chalice_rs(
+        &project,
+        &[
+            "package",
+            tf_out.to_str().unwrap(),
+            "--pkg-format",
+            "terraform",
+        ],
+    ));
+    assert_snapshot(
+        "http-api.chalice.tf.json",
+        &std::fs::read(tf_out.join("chalice.tf.json")).unwrap(),
+    );
+
+    let doc = scratch("http-api-openapi").join("openapi3.json");
+    succeed(&mut chalice_rs(
+        &project,
+        &["generate-openapi", "--output", doc.to_str().unwrap()],
+    ));
+    run_tool("openapi-spec-validator", &[&doc]);
+    assert_snapshot("http-api.openapi3.json", &std::fs::read(&doc).unwrap());
+    let swagger = output(&project, &["generate-openapi", "--format", "swagger"]);
+    let stderr = String::from_utf8_lossy(&swagger.stderr);
+    assert!(!swagger.status.success(), "{stderr}");
+    assert!(stderr.contains("--format openapi3"), "{stderr}");
 }
