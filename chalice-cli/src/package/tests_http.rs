@@ -110,8 +110,11 @@ fn a_variants_terraform_configuration_matches_its_snapshot() {
 #[test]
 fn terraform_escapes_user_text_and_checks_authorizer_names() {
     let mut manifest = httpapi1();
-    if let chalice_runtime::manifest::ManifestAuthorizer::Jwt { audiences, .. } =
-        &mut manifest.authorizers[2]
+    if let chalice_runtime::manifest::ManifestAuthorizer::Jwt { audiences, .. } = manifest
+        .authorizers
+        .iter_mut()
+        .find(|a| a.name() == "jwt")
+        .unwrap()
     {
         audiences.push("${var.secret}".into());
     }
@@ -134,8 +137,11 @@ fn terraform_escapes_user_text_and_checks_authorizer_names() {
         "%%{x}"
     );
     let mut manifest = httpapi1();
-    if let chalice_runtime::manifest::ManifestAuthorizer::Jwt { name, .. } =
-        &mut manifest.authorizers[2]
+    if let chalice_runtime::manifest::ManifestAuthorizer::Jwt { name, .. } = manifest
+        .authorizers
+        .iter_mut()
+        .find(|a| a.name() == "jwt")
+        .unwrap()
     {
         *name = "9jwt".into();
     }
