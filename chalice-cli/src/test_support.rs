@@ -104,8 +104,14 @@ pub fn httpapi1() -> Manifest {
             vec![
                 view(route("/admin", &["GET"]), "admin"),
                 view(route("/health", &["GET"]), "health"),
-                view(authorized("/orders", &["POST"], "jwt", &["orders/write"]), "create_order"),
-                view(authorized("/orders/{id}", &["GET"], "jwt", &["orders/read"]), "get_order"),
+                view(
+                    authorized("/orders", &["POST"], "jwt", &["orders/write"]),
+                    "create_order",
+                ),
+                view(
+                    authorized("/orders/{id}", &["GET"], "jwt", &["orders/read"]),
+                    "get_order",
+                ),
                 view(authorized("/profile", &["GET"], "gate", &[]), "profile"),
             ]
             .into_iter()

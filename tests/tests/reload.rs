@@ -126,6 +126,43 @@ fn the_view_sees_the_client_address_not_a_spoofed_one() {
     std::fs::remove_dir_all(&project).unwrap();
 }
 
+#[test]
+fn with_no_autoreload_an_edit_is_not_picked_up() {
+    let project = copy_of_the_demo_app();
+    let served = Served::start(&project, &["--no-autoreload"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let version = || {
+        runtime.block_on(async {
+            let body: Value = reqwest::Client::new()
+                .get(served.url("/"))
+                .header("Authorization", "allow")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["version"].as_u64().unwrap_or(0)
+        })
+    };
+    assert_eq!(version(), 0);
+    edit(
+        &project.join("src/main.rs"),
+        VIEW,
+        r#"json!({ "context": req.context, "version": 2 })"#,
+    );
+    // Longer than a rebuild of this app takes with autoreload (about a second).
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(version(), 0);
+    let (code, log) = served.stop();
+    assert_eq!(code, Some(0));
+    assert!(
+        !log.iter().any(|line| line.contains("rebuilding")),
+        "{log:#?}"
+    );
+    std::fs::remove_dir_all(&project).unwrap();
+}
+
 /// Asks for `/` as the allowed user until `polling` is cleared, over one keep-alive client and
 /// a fresh connection each time, recording each answer.
 async fn poll(url: String, seen: Arc<Mutex<Seen>>, polling: Arc<AtomicBool>) {
