@@ -1,17 +1,25 @@
 //! `chalice-rs local`: build the app and serve it over HTTP through the API Gateway model.
 //!
 //! The server runs in the app's own binary (`--chalice-local`), so the requests go through the
-//! very gateway code the app links; the CLI only builds, configures and supervises it.
+//! very gateway code the app links; the CLI only builds, configures and supervises it. With
+//! autoreload (the default) the CLI also owns the public port and proxies to the current build,
+//! which it replaces when the project changes (the [`reload`] module).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use chalice_runtime::LOCAL_ARG;
 use chalice_runtime::lambda::API_HANDLER;
+use http::HeaderName;
 
 use crate::error::{Error, Result};
-use crate::project::{Profile, Project};
+use crate::project::{BuiltApp, Profile, Project};
+
+mod app_process;
+mod proxy;
+mod reload;
+mod watch;
 
 /// `local`'s options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +34,9 @@ pub struct LocalOptions {
     pub deny_unemulated: bool,
     /// Build with `--release`: slower to build, several times faster to serve (for load tests).
     pub release: bool,
+    /// Rebuild and restart the app when the project changes, serving it through a proxy that
+    /// keeps the port open meanwhile.
+    pub autoreload: bool,
 }
 
 /// The command line the app binary is started with: `options`, and the stage's API Gateway
@@ -95,6 +106,43 @@ fn jwt_issuer_keys(
 
 /// Builds and serves the app until it stops (Ctrl-C or SIGTERM); returns its exit code.
 pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| Error::new(format!("cannot start the async runtime: {error}")))?;
+    if options.autoreload {
+        return runtime.block_on(reload::serve(project.clone(), options));
+    }
+    let built = project.build(profile(options), None)?;
+    let command = app_command(project, options, &built.binary, None)?;
+    runtime.block_on(supervise(command, &built.binary))
+}
+
+fn profile(options: &LocalOptions) -> Profile {
+    if options.release {
+        Profile::Release
+    } else {
+        Profile::Debug
+    }
+}
+
+/// Builds the app (cargo's output goes to standard error) without holding up the async runtime.
+async fn build(project: &Project, options: &LocalOptions) -> Result<BuiltApp> {
+    let (project, profile) = (project.clone(), profile(options));
+    tokio::task::spawn_blocking(move || project.build(profile, None))
+        .await
+        .map_err(|error| Error::new(format!("the build was interrupted: {error}")))?
+}
+
+/// The app binary's command line for the stage `options` name: listening where `options` say,
+/// or, behind the reload proxy, on a free loopback port, trusting the proxy's `source_ip_header`.
+fn app_command(
+    project: &Project,
+    options: &LocalOptions,
+    binary: &Path,
+    source_ip_header: Option<&HeaderName>,
+) -> Result<Command> {
     let stage = project.config().stage(&options.stage)?;
     let function = stage.function(API_HANDLER);
     let jwt_jwks = jwt_issuer_keys(project, &stage)?;
@@ -109,16 +157,18 @@ pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
             path.display()
         )));
     }
-    let profile = if options.release {
-        Profile::Release
-    } else {
-        Profile::Debug
+    let listen = match source_ip_header {
+        Some(_) => LocalOptions {
+            host: "127.0.0.1".into(),
+            port: 0,
+            ..options.clone()
+        },
+        None => options.clone(),
     };
-    let built = project.build(profile, None)?;
-    let mut command = Command::new(&built.binary);
+    let mut command = Command::new(binary);
     command
         .args(app_args(
-            options,
+            &listen,
             &stage.api_gateway_stage(),
             jwks.as_deref(),
             &jwt_jwks,
@@ -129,11 +179,10 @@ pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .current_dir(project.dir())
         .stdin(Stdio::null());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Error::new(format!("cannot start the async runtime: {error}")))?;
-    runtime.block_on(supervise(command, &built.binary))
+    if let Some(header) = source_ip_header {
+        command.arg("--source-ip-header").arg(header.as_str());
+    }
+    Ok(command)
 }
 
 /// Runs the app and passes Ctrl-C and SIGTERM on to it, so it shuts down cleanly however the
@@ -187,6 +236,7 @@ mod tests {
             stage: "dev".into(),
             deny_unemulated: true,
             release: false,
+            autoreload: true,
         };
         assert_eq!(
             app_args(
@@ -243,6 +293,7 @@ mod tests {
             stage: "dev".into(),
             deny_unemulated: false,
             release: false,
+            autoreload: true,
         };
         let variables = BTreeMap::from([
             ("env".to_owned(), "dev".to_owned()),

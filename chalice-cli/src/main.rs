@@ -48,6 +48,10 @@ enum Command {
         /// Build the app with `--release`: slower to build, several times faster to serve.
         #[arg(long)]
         release: bool,
+        /// Do not rebuild and restart the app when its sources, Cargo.toml or
+        /// .chalice/config.json change; the app then serves the port itself.
+        #[arg(long)]
+        no_autoreload: bool,
     },
     /// Build the app for Lambda and make the stage on AWS match it.
     Deploy {
@@ -156,6 +160,7 @@ fn run(cli: Cli) -> Result<i32> {
             stage,
             deny_unemulated,
             release,
+            no_autoreload,
         } => {
             let project = open(&cli.project_dir, &stage)?;
             local::run(
@@ -166,6 +171,7 @@ fn run(cli: Cli) -> Result<i32> {
                     stage,
                     deny_unemulated,
                     release,
+                    autoreload: !no_autoreload,
                 },
             )
         }

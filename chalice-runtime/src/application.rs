@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use crate::api_kind::ApiKind;
 use crate::gateway::{ApiKeys, GatewayConfig, JwkSet, Jwks, Unemulated};
-use crate::local::{Limits, LocalConfig, LocalServer};
+use crate::local::{ForwardedSourceIp, Limits, LocalConfig, LocalServer};
 use crate::manifest::Manifest;
 use crate::registry::{Registry, RegistryError};
 
@@ -25,6 +25,10 @@ pub struct App {
 
 /// How the binary was asked to run.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per process, from its arguments: boxing would save nothing"
+)]
 enum Mode {
     Manifest,
     Local {
@@ -38,6 +42,9 @@ enum Mode {
         api_keys: Vec<String>,
         /// `--stage-variable NAME=VALUE`, repeated.
         stage_variables: HashMap<String, String>,
+        /// `--source-ip-header NAME`: served behind `chalice-rs local`'s reload proxy, which
+        /// names the client's address in this header.
+        source_ip_header: Option<ForwardedSourceIp>,
     },
     /// Under Lambda: serve the function `_HANDLER` names.
     Lambda,
@@ -72,6 +79,7 @@ impl Mode {
         let mut jwks = BTreeMap::new();
         let mut api_keys = Vec::new();
         let mut stage_variables = HashMap::new();
+        let mut source_ip_header = None;
         let mut rest = args[position + 2..].iter();
         while let Some(arg) = rest.next() {
             match arg.as_str() {
@@ -115,6 +123,15 @@ impl Mode {
                     })?;
                     stage_variables.insert(name.to_owned(), value.to_owned());
                 }
+                "--source-ip-header" => {
+                    let name = rest
+                        .next()
+                        .ok_or("--source-ip-header needs a header name")?;
+                    source_ip_header = Some(
+                        ForwardedSourceIp::new(name)
+                            .map_err(|message| format!("--source-ip-header: {message}"))?,
+                    );
+                }
                 other => return Err(format!("unknown argument `{other}` after {LOCAL_ARG}")),
             }
         }
@@ -126,6 +143,7 @@ impl Mode {
             jwks,
             api_keys,
             stage_variables,
+            source_ip_header,
         })
     }
 }
@@ -223,6 +241,7 @@ impl App {
                 jwks,
                 api_keys,
                 stage_variables,
+                source_ip_header,
             } => {
                 let cognito_jwks = match cognito_jwks.map(|path| Jwks::load(&path)).transpose() {
                     Ok(jwks) => jwks.map(std::sync::Arc::new),
@@ -259,6 +278,7 @@ impl App {
                         gateway,
                         limits: Limits::default(),
                     },
+                    source_ip_header,
                 )
             }
             Mode::Usage => {
@@ -287,7 +307,12 @@ impl App {
         }
     }
 
-    fn serve_locally(&self, registry: &'static Registry, config: LocalConfig) -> i32 {
+    fn serve_locally(
+        &self,
+        registry: &'static Registry,
+        config: LocalConfig,
+        source_ip_header: Option<ForwardedSourceIp>,
+    ) -> i32 {
         // This runtime only accepts connections; the server's own runtimes serve them.
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -303,7 +328,10 @@ impl App {
             let gateway_config = config.gateway.clone();
             let wanted = config.addr;
             let server = match LocalServer::bind(registry, config).await {
-                Ok(server) => server,
+                Ok(server) => match source_ip_header {
+                    Some(forwarded) => server.behind_proxy(forwarded),
+                    None => server,
+                },
                 Err(error) => {
                     eprintln!("chalice-rs: {}", cannot_listen(wanted, &error));
                     return 1;
@@ -418,6 +446,7 @@ mod tests {
                 jwks: BTreeMap::new(),
                 api_keys: Vec::new(),
                 stage_variables: HashMap::new(),
+                source_ip_header: None,
             })
         );
         assert_eq!(
@@ -439,7 +468,27 @@ mod tests {
                 jwks: BTreeMap::new(),
                 api_keys: vec!["k1".into(), "k2".into()],
                 stage_variables: HashMap::from([("env".into(), "blue=green".into())]),
+                source_ip_header: None,
             })
+        );
+    }
+
+    #[test]
+    fn the_reload_proxy_names_the_header_it_forwards_the_client_address_in() {
+        let Ok(Mode::Local {
+            source_ip_header, ..
+        }) = Mode::from_args(&args(&[
+            "--chalice-local",
+            "127.0.0.1:0",
+            "--source-ip-header",
+            "x-chalice-rs-source-ip-1f2e",
+        ]))
+        else {
+            panic!("not local mode");
+        };
+        assert_eq!(
+            source_ip_header.map(|forwarded| forwarded.header().to_string()),
+            Some("x-chalice-rs-source-ip-1f2e".to_owned())
         );
     }
 
@@ -484,6 +533,10 @@ mod tests {
                 "`https://i=` is not ISSUER=PATH",
             ),
             (
+                &["--chalice-local", "127.0.0.1:1", "--source-ip-header"][..],
+                "--source-ip-header needs a header name",
+            ),
+            (
                 &[
                     "--chalice-local",
                     "127.0.0.1:1",
@@ -493,6 +546,15 @@ mod tests {
                     "https://i=b.json",
                 ][..],
                 "issuer `https://i` is given twice",
+            ),
+            (
+                &[
+                    "--chalice-local",
+                    "127.0.0.1:1",
+                    "--source-ip-header",
+                    "a b",
+                ][..],
+                "--source-ip-header: `a b` is not an HTTP header name",
             ),
         ] {
             let error = Mode::from_args(&args(list)).unwrap_err();

@@ -17,10 +17,12 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+mod forwarded;
 mod head_deadline;
 mod request_log;
 mod workers;
 
+pub use forwarded::ForwardedSourceIp;
 use head_deadline::HeadDeadline;
 use request_log::LogLine;
 pub use request_log::flush_request_log;
@@ -77,6 +79,7 @@ pub struct LocalServer {
     listener: TcpListener,
     gateway: Arc<Gateway>,
     limits: Limits,
+    forwarded: Option<ForwardedSourceIp>,
 }
 
 impl LocalServer {
@@ -87,7 +90,14 @@ impl LocalServer {
             listener,
             gateway: Arc::new(Gateway::new(registry, config.gateway)),
             limits: config.limits,
+            forwarded: None,
         })
+    }
+
+    /// Serves behind a loopback proxy that names each client's address in `forwarded`'s header.
+    pub fn behind_proxy(mut self, forwarded: ForwardedSourceIp) -> Self {
+        self.forwarded = Some(forwarded);
+        self
     }
 
     /// The address actually bound.
@@ -122,8 +132,9 @@ impl LocalServer {
             };
             let _ = stream.set_nodelay(true);
             let (gateway, limits) = (Arc::clone(&self.gateway), Arc::clone(&limits));
+            let forwarded = self.forwarded.clone();
             let handed = workers.hand_off(stream, |stream| {
-                serve_connection(stream, peer, permit, gateway, limits)
+                serve_connection(stream, peer, permit, gateway, limits, forwarded)
             });
             if let Err(error) = handed {
                 eprintln!("chalice-rs: cannot serve a connection from {peer}: {error}");
@@ -138,6 +149,8 @@ impl LocalServer {
 struct Connection {
     gateway: Arc<Gateway>,
     source_ip: String,
+    peer: SocketAddr,
+    forwarded: Option<ForwardedSourceIp>,
     body_read_timeout: Duration,
     deadline: HeadDeadline,
 }
@@ -149,11 +162,14 @@ async fn serve_connection(
     permit: OwnedSemaphorePermit,
     gateway: Arc<Gateway>,
     limits: Arc<Limits>,
+    forwarded: Option<ForwardedSourceIp>,
 ) {
     let _permit = permit;
     let connection = Arc::new(Connection {
         gateway,
         source_ip: peer.ip().to_string(),
+        peer,
+        forwarded,
         body_read_timeout: limits.body_read_timeout,
         deadline: HeadDeadline::new(limits.header_read_timeout),
     });
@@ -161,8 +177,14 @@ async fn serve_connection(
     let service = service_fn(move |request: hyper::Request<Incoming>| {
         let started = Instant::now();
         shared.deadline.head_received();
-        let (parts, body) = request.into_parts();
-        let head = RequestHead::from_parts(parts, shared.source_ip.clone(), started);
+        let (mut parts, body) = request.into_parts();
+        let source_ip = match &shared.forwarded {
+            None => shared.source_ip.clone(),
+            Some(forwarded) => forwarded
+                .source_ip(shared.peer, &mut parts.headers)
+                .map_or_else(|| shared.source_ip.clone(), |ip| ip.to_string()),
+        };
+        let head = RequestHead::from_parts(parts, source_ip, started);
         handle(Arc::clone(&shared), head, body)
     });
     // Heads past hyper's buffer or header count are answered 431 by hyper itself; those

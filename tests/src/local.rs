@@ -113,6 +113,27 @@ impl Served {
         format!("{}{path}", self.base)
     }
 
+    /// Waits up to `timeout` for a line it logs after the banner that `wanted` accepts; the
+    /// lines read meanwhile, that one last.
+    ///
+    /// # Panics
+    /// If none comes in time (the panic shows the lines that did).
+    pub fn wait_for_line(&self, timeout: Duration, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let Ok(line) = self.log.recv_timeout(left) else {
+                panic!("no wanted line within {timeout:?}; got: {seen:#?}");
+            };
+            let found = wanted(&line);
+            seen.push(line);
+            if found {
+                return seen;
+            }
+        }
+    }
+
     /// Stops it with SIGTERM; its exit code and the lines it logged after the banner.
     pub fn stop(mut self) -> (Option<i32>, Vec<String>) {
         let pid = nix::unistd::Pid::from_raw(
