@@ -4,8 +4,10 @@
 pub mod bundle;
 pub mod config;
 pub mod deploy;
+pub mod deployed;
 pub mod error;
 pub mod local;
+pub mod logs;
 pub mod model;
 pub mod naming;
 pub mod new_project;

@@ -1,10 +1,13 @@
 //! `chalice-rs`: the command line. Parsing only; the work is in the library's modules.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chalice_cli::deploy::{self, Aws};
+use chalice_cli::deployed::DeployedFunction;
 use chalice_cli::local::LocalOptions;
+use chalice_cli::logs::{self, LogsOptions};
 use chalice_cli::openapi::{self, Uris};
 use chalice_cli::package::{self, Format};
 use chalice_cli::project::Project;
@@ -108,6 +111,32 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Print a deployed function's CloudWatch log events, oldest first, as `chalice logs`.
+    Logs {
+        /// The Chalice stage.
+        #[arg(long, default_value = "dev")]
+        stage: String,
+        /// The function, by its name in the deployed record: `api_handler` (the app) or a
+        /// built-in authorizer's name.
+        #[arg(long, default_value = deploy::desired::API_HANDLER)]
+        name: String,
+        /// Keep polling for new events until interrupted.
+        #[arg(long, short)]
+        follow: bool,
+        /// Start here: a time ago (`30s`, `10m`, `2h`, `1d`, `1w`) or an RFC 3339 date-time
+        /// (`2026-12-05T06:00:00Z`). Default: the oldest event kept.
+        #[arg(long)]
+        since: Option<String>,
+        /// Print at most this many events.
+        #[arg(long)]
+        num_entries: Option<usize>,
+        /// Include Lambda's own START, END and REPORT lines.
+        #[arg(long)]
+        include_lambda_messages: bool,
+        /// The AWS profile (else the standard credential chain).
+        #[arg(long)]
+        profile: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -131,6 +160,13 @@ enum UriStyle {
 
 /// Clients from the standard AWS chain (profiles, AWS_REGION, AWS_ENDPOINT_URL).
 fn aws(profile: Option<String>) -> Result<(tokio::runtime::Runtime, Aws)> {
+    let (runtime, config) = sdk_config(profile)?;
+    let aws = Aws::new(&config)?;
+    Ok((runtime, aws))
+}
+
+/// The SDK's configuration from the standard AWS chain, and a runtime to run its calls on.
+fn sdk_config(profile: Option<String>) -> Result<(tokio::runtime::Runtime, aws_config::SdkConfig)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -140,8 +176,12 @@ fn aws(profile: Option<String>) -> Result<(tokio::runtime::Runtime, Aws)> {
         loader = loader.profile_name(profile);
     }
     let config = runtime.block_on(loader.load());
-    let aws = Aws::new(&config)?;
-    Ok((runtime, aws))
+    if config.region().is_none() {
+        return Err(Error::new(
+            "no AWS region: set AWS_REGION or a region in your AWS profile",
+        ));
+    }
+    Ok((runtime, config))
 }
 
 /// The project in `dir`, saying first when `stage` is not declared in its config (the
@@ -292,7 +332,47 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Logs {
+            stage,
+            name,
+            follow,
+            since,
+            num_entries,
+            include_lambda_messages,
+            profile,
+        } => {
+            let project = open(&cli.project_dir, &stage)?;
+            let since_ms = since
+                .map(|since| logs::since::parse(&since, now_ms()))
+                .transpose()?;
+            let function = DeployedFunction::find(&project, &stage, &name)?;
+            let options = LogsOptions {
+                since_ms,
+                follow,
+                include_lambda_messages,
+                max_entries: num_entries,
+                ..LogsOptions::default()
+            };
+            let (runtime, config) = sdk_config(profile)?;
+            let client = aws_sdk_cloudwatchlogs::Client::new(&config);
+            let mut stdout = std::io::stdout();
+            let output = logs::Output {
+                print: &mut |line| writeln!(stdout, "{line}").and_then(|()| stdout.flush()),
+                note: &mut print_progress,
+            };
+            runtime.block_on(logs::show(&client, &function.log_group(), &options, output))?;
+            Ok(0)
+        }
     }
+}
+
+/// Now, in milliseconds since the epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
 }
 
 fn main() -> ExitCode {
