@@ -6,6 +6,7 @@ pub mod config;
 pub mod deploy;
 pub mod deployed;
 pub mod error;
+pub mod invoke;
 pub mod local;
 pub mod logs;
 pub mod model;

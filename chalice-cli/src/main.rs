@@ -11,7 +11,7 @@ use chalice_cli::logs::{self, LogsOptions};
 use chalice_cli::openapi::{self, Uris};
 use chalice_cli::package::{self, Format};
 use chalice_cli::project::Project;
-use chalice_cli::{Error, Result, local, new_project};
+use chalice_cli::{Error, Result, invoke, local, new_project};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Build, run locally, and deploy chalice-rs apps.
@@ -133,6 +133,20 @@ enum Command {
         /// Include Lambda's own START, END and REPORT lines.
         #[arg(long)]
         include_lambda_messages: bool,
+        /// The AWS profile (else the standard credential chain).
+        #[arg(long)]
+        profile: Option<String>,
+    },
+    /// Send an event (JSON on standard input; none is `{}`) to a deployed function and print
+    /// its answer, as `chalice invoke`; a function that fails prints its error and exits 1.
+    Invoke {
+        /// The function, by its name in the deployed record: `api_handler` (the app) or a
+        /// built-in authorizer's name.
+        #[arg(long, default_value = deploy::desired::API_HANDLER)]
+        name: String,
+        /// The Chalice stage.
+        #[arg(long, default_value = "dev")]
+        stage: String,
         /// The AWS profile (else the standard credential chain).
         #[arg(long)]
         profile: Option<String>,
@@ -362,6 +376,37 @@ fn run(cli: Cli) -> Result<i32> {
             };
             runtime.block_on(logs::show(&client, &function.log_group(), &options, output))?;
             Ok(0)
+        }
+        Command::Invoke {
+            name,
+            stage,
+            profile,
+        } => {
+            let project = open(&cli.project_dir, &stage)?;
+            let function = DeployedFunction::find(&project, &stage, &name)?;
+            let mut input = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut input)
+                .map_err(|error| Error::new(format!("cannot read standard input: {error}")))?;
+            let event = invoke::event_from(&input)?;
+            let (runtime, config) = sdk_config(profile)?;
+            let client = aws_sdk_lambda::Client::new(&config);
+            let answer = runtime.block_on(invoke::invoke(&client, &function, event))?;
+            let mut stdout = std::io::stdout();
+            stdout
+                .write_all(&answer.payload)
+                .and_then(|()| match answer.payload.last() {
+                    Some(b'\n') | None => Ok(()),
+                    Some(_) => stdout.write_all(b"\n"),
+                })
+                .and_then(|()| stdout.flush())
+                .map_err(|error| Error::new(format!("cannot print the answer: {error}")))?;
+            match answer.failure(&function) {
+                Some(failure) => {
+                    eprintln!("error: {failure}");
+                    Ok(1)
+                }
+                None => Ok(0),
+            }
         }
     }
 }
