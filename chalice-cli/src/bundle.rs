@@ -1,15 +1,16 @@
 //! The deployment package: the app built for Lambda and zipped as `bootstrap`, byte for byte the
 //! same for the same binary, so its SHA-256 tells a changed app from an unchanged one.
 
-use std::io::{Cursor, Write as _};
+use std::io::{Cursor, Read as _, Write as _};
 use std::path::Path;
 use std::process::Command;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipWriter};
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
+use crate::bootstrap::{self, Linkage};
 use crate::config::Architecture;
 use crate::error::{Error, Result};
 use crate::project::{BuiltApp, Profile, Project};
@@ -30,12 +31,18 @@ pub struct Bundle {
     pub build_note: String,
 }
 
-/// Builds the app for Lambda on `architecture` and zips it.
+/// Builds the app for Lambda on `architecture`, checks that it runs there, and zips it.
 pub fn build(project: &Project, architecture: Architecture) -> Result<Bundle> {
     let (target, build_note) = lambda_target(architecture)?;
     let app = project.build(Profile::Release, target.as_deref())?;
     let binary = std::fs::read(&app.binary)
         .map_err(|error| Error::new(format!("cannot read {}: {error}", app.binary.display())))?;
+    let linkage = bootstrap::check(&binary, architecture)
+        .map_err(|why| refused(&app.binary.display().to_string(), &why))?;
+    let build_note = format!(
+        "{build_note}; bootstrap checked: {}, {linkage}",
+        architecture.as_str()
+    );
     let zip = zip_bootstrap(&binary)?;
     let sha256 = code_sha256(&zip);
     Ok(Bundle {
@@ -44,6 +51,32 @@ pub fn build(project: &Project, architecture: Architecture) -> Result<Bundle> {
         sha256,
         build_note,
     })
+}
+
+/// Checks the `bootstrap` a deployment zip holds (one built elsewhere than by [`build`]) as
+/// [`build`] checks the binary it zips.
+pub fn check_zip(zip: &[u8], architecture: Architecture) -> Result<Linkage> {
+    let unreadable = |error: &dyn std::fmt::Display| {
+        Error::new(format!("the deployment zip cannot be read: {error}"))
+    };
+    let mut archive = ZipArchive::new(Cursor::new(zip)).map_err(|error| unreadable(&error))?;
+    let mut file = archive.by_name(BOOTSTRAP).map_err(|_| {
+        Error::new(format!(
+            "the deployment zip holds no `{BOOTSTRAP}`, the file provided.al2023 runs"
+        ))
+    })?;
+    let mut binary = Vec::new();
+    file.read_to_end(&mut binary)
+        .map_err(|error| unreadable(&error))?;
+    bootstrap::check(&binary, architecture)
+        .map_err(|why| refused(&format!("`{BOOTSTRAP}` in the deployment zip"), &why))
+}
+
+/// The error for a bootstrap that would not run on Lambda: which, and why.
+fn refused(which: &str, why: &str) -> Error {
+    Error::new(format!(
+        "the app's binary ({which}) cannot run on Lambda's provided.al2023 runtime: {why}"
+    ))
 }
 
 /// The cargo target to build for, and a note saying what was chosen and why.
@@ -130,7 +163,6 @@ pub fn write_zip(bundle: &Bundle, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read as _;
 
     #[test]
     fn the_same_binary_gives_the_same_bytes() {

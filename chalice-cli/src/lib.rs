@@ -1,6 +1,7 @@
 //! The library behind the `chalice-rs` command: each command is a module here, and the binary
 //! is a thin shell that parses arguments and calls them.
 
+pub mod bootstrap;
 pub mod bundle;
 pub mod config;
 pub mod deploy;

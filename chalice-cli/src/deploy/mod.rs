@@ -86,7 +86,7 @@ pub async fn deploy(
     reconcile(project, stage_name, aws, &bundle, dry_run, progress, &lock).await
 }
 
-/// Reconciles the stage with an already built bundle.
+/// Reconciles the stage with an already built bundle, once its bootstrap is checked.
 pub async fn deploy_bundle(
     project: &Project,
     stage_name: &str,
@@ -95,7 +95,8 @@ pub async fn deploy_bundle(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<DeployReport> {
-    project.config().stage(stage_name)?;
+    let stage = project.config().stage(stage_name)?;
+    bundle::check_zip(&bundle.zip, stage.architecture())?;
     let lock = DeployLock::acquire(project.dir(), stage_name)?;
     reconcile(project, stage_name, aws, bundle, dry_run, progress, &lock).await
 }
