@@ -52,8 +52,11 @@ impl fmt::Display for Linkage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Linkage::Static => f.write_str("static"),
-            Linkage::Glibc(Some(newest)) => write!(f, "glibc {newest} or later"),
-            Linkage::Glibc(None) => f.write_str("glibc"),
+            Linkage::Glibc(Some(newest)) => write!(
+                f,
+                "linked against glibc, needs {newest} (provided.al2023 has {LAMBDA_GLIBC})"
+            ),
+            Linkage::Glibc(None) => f.write_str("linked against glibc"),
         }
     }
 }
@@ -223,6 +226,15 @@ mod tests {
         assert_eq!(
             check(&unversioned, Architecture::X86_64),
             Ok(Linkage::Glibc(None))
+        );
+    }
+
+    #[test]
+    fn the_linkage_is_told_with_lambdas_glibc() {
+        assert_eq!(Linkage::Static.to_string(), "static");
+        assert_eq!(
+            Linkage::Glibc(Some(GlibcVersion(2, 28))).to_string(),
+            "linked against glibc, needs 2.28 (provided.al2023 has 2.34)"
         );
     }
 

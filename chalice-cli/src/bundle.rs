@@ -98,23 +98,44 @@ fn lambda_target(architecture: Architecture) -> Result<(Option<String>, String)>
         ),
     };
     let installed = installed_targets();
+    let linker = |target: &str| linker(target, |name| std::env::var(name).ok());
     if installed.iter().any(|t| t == musl) {
-        return Ok((Some(musl.to_owned()), format!("built for {musl} (static)")));
+        return Ok((
+            Some(musl.to_owned()),
+            format!("target {musl} (static), linker {}", linker(musl)),
+        ));
     }
     if std::env::consts::OS == "linux" && std::env::consts::ARCH == arch {
         return Ok((
             None,
             format!(
-                "built for the host ({gnu}); install the {musl} target (`rustup target add {musl}`) for a static binary"
+                "target {gnu} (the host's), linker {}; install the {musl} target (`rustup target add {musl}`) for a static binary",
+                linker(gnu)
             ),
         ));
     }
     if installed.iter().any(|t| t == gnu) {
-        return Ok((Some(gnu.to_owned()), format!("built for {gnu}")));
+        return Ok((
+            Some(gnu.to_owned()),
+            format!("target {gnu}, linker {}", linker(gnu)),
+        ));
     }
     Err(Error::new(format!(
         "cannot build for Lambda {arch}: install a target with `rustup target add {musl}`"
     )))
+}
+
+/// The linker cargo runs for `target`: the one `CARGO_TARGET_<TRIPLE>_LINKER` names (as `env`
+/// reads it), else `cc`, the C compiler driver cargo links with by default.
+fn linker(target: &str, env: impl Fn(&str) -> Option<String>) -> String {
+    let variable = format!(
+        "CARGO_TARGET_{}_LINKER",
+        target.to_ascii_uppercase().replace(['-', '.'], "_")
+    );
+    match env(&variable).filter(|linker| !linker.is_empty()) {
+        Some(linker) => format!("{linker} (from {variable})"),
+        None => "cc (cargo's default)".to_owned(),
+    }
 }
 
 fn installed_targets() -> Vec<String> {
@@ -175,6 +196,48 @@ mod tests {
         assert_ne!(
             code_sha256(&first),
             code_sha256(&zip_bootstrap(b"other").unwrap())
+        );
+    }
+
+    #[test]
+    fn the_linker_is_the_targets_configured_one_else_cc() {
+        let env = |name: &str| {
+            (name == "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER")
+                .then(|| "aarch64-linux-gnu-gcc".to_owned())
+        };
+        assert_eq!(
+            linker("aarch64-unknown-linux-gnu", env),
+            "aarch64-linux-gnu-gcc (from CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER)"
+        );
+        assert_eq!(
+            linker("x86_64-unknown-linux-musl", env),
+            "cc (cargo's default)"
+        );
+    }
+
+    #[test]
+    fn a_zip_is_checked_by_the_bootstrap_it_holds() {
+        use chalice_testkit::elf::{EM_X86_64, ET_DYN, elf};
+        let good = elf(ET_DYN, EM_X86_64, None, &[]);
+        assert_eq!(
+            check_zip(&zip_bootstrap(&good).unwrap(), Architecture::X86_64),
+            Ok(Linkage::Static)
+        );
+        let error = check_zip(&zip_bootstrap(b"#!/bin/sh").unwrap(), Architecture::X86_64)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "the app's binary (`bootstrap` in the deployment zip) cannot run on Lambda's \
+                 provided.al2023 runtime: it is a script"
+            ),
+            "{error}"
+        );
+        assert!(
+            check_zip(b"not a zip", Architecture::X86_64)
+                .unwrap_err()
+                .to_string()
+                .starts_with("the deployment zip cannot be read")
         );
     }
 
