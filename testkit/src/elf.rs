@@ -99,3 +99,9 @@ pub fn elf(e_type: u16, machine: u16, interpreter: Option<&str>, versions: &[&st
     }
     out
 }
+
+/// A small static x86-64 executable as a Lambda bootstrap check reads it, with `marker` after
+/// it so that two of them differ: a stand-in for an app's binary where its bytes do not matter.
+pub fn static_x86_64(marker: &[u8]) -> Vec<u8> {
+    [elf(ET_EXEC, EM_X86_64, None, &[]), marker.to_vec()].concat()
+}
