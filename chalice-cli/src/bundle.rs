@@ -1,15 +1,16 @@
 //! The deployment package: the app built for Lambda and zipped as `bootstrap`, byte for byte the
 //! same for the same binary, so its SHA-256 tells a changed app from an unchanged one.
 
-use std::io::{Cursor, Write as _};
+use std::io::{Cursor, Read as _, Write as _};
 use std::path::Path;
 use std::process::Command;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipWriter};
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
+use crate::bootstrap::{self, Linkage};
 use crate::config::Architecture;
 use crate::error::{Error, Result};
 use crate::project::{BuiltApp, Profile, Project};
@@ -30,12 +31,18 @@ pub struct Bundle {
     pub build_note: String,
 }
 
-/// Builds the app for Lambda on `architecture` and zips it.
+/// Builds the app for Lambda on `architecture`, checks that it runs there, and zips it.
 pub fn build(project: &Project, architecture: Architecture) -> Result<Bundle> {
     let (target, build_note) = lambda_target(architecture)?;
     let app = project.build(Profile::Release, target.as_deref())?;
     let binary = std::fs::read(&app.binary)
         .map_err(|error| Error::new(format!("cannot read {}: {error}", app.binary.display())))?;
+    let linkage = bootstrap::check(&binary, architecture)
+        .map_err(|why| refused(&app.binary.display().to_string(), &why))?;
+    let build_note = format!(
+        "{build_note}; bootstrap checked: {}, {linkage}",
+        architecture.as_str()
+    );
     let zip = zip_bootstrap(&binary)?;
     let sha256 = code_sha256(&zip);
     Ok(Bundle {
@@ -44,6 +51,32 @@ pub fn build(project: &Project, architecture: Architecture) -> Result<Bundle> {
         sha256,
         build_note,
     })
+}
+
+/// Checks the `bootstrap` a deployment zip holds (one built elsewhere than by [`build`]) as
+/// [`build`] checks the binary it zips.
+pub fn check_zip(zip: &[u8], architecture: Architecture) -> Result<Linkage> {
+    let unreadable = |error: &dyn std::fmt::Display| {
+        Error::new(format!("the deployment zip cannot be read: {error}"))
+    };
+    let mut archive = ZipArchive::new(Cursor::new(zip)).map_err(|error| unreadable(&error))?;
+    let mut file = archive.by_name(BOOTSTRAP).map_err(|_| {
+        Error::new(format!(
+            "the deployment zip holds no `{BOOTSTRAP}`, the file provided.al2023 runs"
+        ))
+    })?;
+    let mut binary = Vec::new();
+    file.read_to_end(&mut binary)
+        .map_err(|error| unreadable(&error))?;
+    bootstrap::check(&binary, architecture)
+        .map_err(|why| refused(&format!("`{BOOTSTRAP}` in the deployment zip"), &why))
+}
+
+/// The error for a bootstrap that would not run on Lambda: which, and why.
+fn refused(which: &str, why: &str) -> Error {
+    Error::new(format!(
+        "the app's binary ({which}) cannot run on Lambda's provided.al2023 runtime: {why}"
+    ))
 }
 
 /// The cargo target to build for, and a note saying what was chosen and why.
@@ -65,23 +98,44 @@ fn lambda_target(architecture: Architecture) -> Result<(Option<String>, String)>
         ),
     };
     let installed = installed_targets();
+    let linker = |target: &str| linker(target, |name| std::env::var(name).ok());
     if installed.iter().any(|t| t == musl) {
-        return Ok((Some(musl.to_owned()), format!("built for {musl} (static)")));
+        return Ok((
+            Some(musl.to_owned()),
+            format!("target {musl} (static), linker {}", linker(musl)),
+        ));
     }
     if std::env::consts::OS == "linux" && std::env::consts::ARCH == arch {
         return Ok((
             None,
             format!(
-                "built for the host ({gnu}); install the {musl} target (`rustup target add {musl}`) for a static binary"
+                "target {gnu} (the host's), linker {}; install the {musl} target (`rustup target add {musl}`) for a static binary",
+                linker(gnu)
             ),
         ));
     }
     if installed.iter().any(|t| t == gnu) {
-        return Ok((Some(gnu.to_owned()), format!("built for {gnu}")));
+        return Ok((
+            Some(gnu.to_owned()),
+            format!("target {gnu}, linker {}", linker(gnu)),
+        ));
     }
     Err(Error::new(format!(
         "cannot build for Lambda {arch}: install a target with `rustup target add {musl}`"
     )))
+}
+
+/// The linker cargo runs for `target`: the one `CARGO_TARGET_<TRIPLE>_LINKER` names (as `env`
+/// reads it), else `cc`, the C compiler driver cargo links with by default.
+fn linker(target: &str, env: impl Fn(&str) -> Option<String>) -> String {
+    let variable = format!(
+        "CARGO_TARGET_{}_LINKER",
+        target.to_ascii_uppercase().replace(['-', '.'], "_")
+    );
+    match env(&variable).filter(|linker| !linker.is_empty()) {
+        Some(linker) => format!("{linker} (from {variable})"),
+        None => "cc (cargo's default)".to_owned(),
+    }
 }
 
 fn installed_targets() -> Vec<String> {
@@ -130,7 +184,6 @@ pub fn write_zip(bundle: &Bundle, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read as _;
 
     #[test]
     fn the_same_binary_gives_the_same_bytes() {
@@ -143,6 +196,48 @@ mod tests {
         assert_ne!(
             code_sha256(&first),
             code_sha256(&zip_bootstrap(b"other").unwrap())
+        );
+    }
+
+    #[test]
+    fn the_linker_is_the_targets_configured_one_else_cc() {
+        let env = |name: &str| {
+            (name == "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER")
+                .then(|| "aarch64-linux-gnu-gcc".to_owned())
+        };
+        assert_eq!(
+            linker("aarch64-unknown-linux-gnu", env),
+            "aarch64-linux-gnu-gcc (from CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER)"
+        );
+        assert_eq!(
+            linker("x86_64-unknown-linux-musl", env),
+            "cc (cargo's default)"
+        );
+    }
+
+    #[test]
+    fn a_zip_is_checked_by_the_bootstrap_it_holds() {
+        use chalice_testkit::elf::{EM_X86_64, ET_DYN, elf};
+        let good = elf(ET_DYN, EM_X86_64, None, &[]);
+        assert_eq!(
+            check_zip(&zip_bootstrap(&good).unwrap(), Architecture::X86_64),
+            Ok(Linkage::Static)
+        );
+        let error = check_zip(&zip_bootstrap(b"#!/bin/sh").unwrap(), Architecture::X86_64)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "the app's binary (`bootstrap` in the deployment zip) cannot run on Lambda's \
+                 provided.al2023 runtime: it is a script"
+            ),
+            "{error}"
+        );
+        assert!(
+            check_zip(b"not a zip", Architecture::X86_64)
+                .unwrap_err()
+                .to_string()
+                .starts_with("the deployment zip cannot be read")
         );
     }
 

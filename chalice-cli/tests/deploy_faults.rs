@@ -33,7 +33,8 @@ fn stride(example: &str) -> usize {
 /// moving the real binary through moto for every deploy would only make it slow.
 fn light(example: &str) -> Bundle {
     let mut bundle = bundle_of(example);
-    bundle.zip = chalice_cli::bundle::zip_bootstrap(example.as_bytes()).unwrap();
+    let binary = chalice_testkit::elf::static_x86_64(example.as_bytes());
+    bundle.zip = chalice_cli::bundle::zip_bootstrap(&binary).unwrap();
     bundle.sha256 = chalice_cli::bundle::code_sha256(&bundle.zip);
     bundle
 }

@@ -482,7 +482,8 @@ async fn authz_variants_wires_every_authorizer_kind_and_changes_only_what_change
 
     // Changed code is one UpdateFunctionCode per function, nothing else.
     let mut new_code = changed.clone();
-    new_code.zip = bundle::zip_bootstrap(b"new code").unwrap();
+    new_code.zip =
+        bundle::zip_bootstrap(&chalice_testkit::elf::static_x86_64(b"new code")).unwrap();
     new_code.sha256 = bundle::code_sha256(&new_code.zip);
     clients.calls.take();
     deploy(&project, "var1", &clients, &new_code).await;

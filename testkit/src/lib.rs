@@ -7,7 +7,8 @@
 //!
 //! [`moto::Moto`] is the local AWS emulator the deploy tests run against: the one
 //! `CHALICE_RS_TEST_AWS_ENDPOINT` names, or one started for the test process and stopped with
-//! it. [`venv`] installs the pinned Python tools the tests run when they are missing.
+//! it. [`venv`] installs the pinned Python tools the tests run when they are missing. [`elf`]
+//! makes small ELF files, for the checks of a Lambda bootstrap.
 //!
 //! Everything here is synchronous (the server runs on its own thread), so plain `#[test]`s and
 //! criterion benchmarks can use it alike. Helpers panic on timeouts: they are for tests.
@@ -34,6 +35,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
+pub mod elf;
 pub mod events;
 pub mod moto;
 pub mod venv;

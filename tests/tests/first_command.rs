@@ -40,10 +40,10 @@ async fn the_readme_first_command_serves_the_demo_and_deploy_says_what_to_instal
     let served = Served::start_command(chalice_rs_binary(binary_without_aws(), &demo), &[]);
     served.assert_answers_as_the_demo_app().await;
     drop(served);
-    for command in ["deploy", "delete", "url"] {
+    for command in ["deploy", "delete", "url", "logs", "invoke"] {
         fails_with(
             chalice_rs_binary(binary_without_aws(), &demo).arg(command),
-            "built without AWS support (--no-default-features), which `deploy`, `delete` and `url` need: install the full CLI with `cargo install --path chalice-cli`",
+            "built without AWS support (--no-default-features), which `deploy`, `delete`, `url`, `logs` and `invoke` need: install the full CLI with `cargo install --path chalice-cli`",
         );
     }
 }

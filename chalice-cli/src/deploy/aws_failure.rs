@@ -10,7 +10,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use crate::error::Error;
 
 /// The error for `what` failing with `error`.
-pub(super) fn explain(what: impl std::fmt::Display, error: impl StdError) -> Error {
+pub(crate) fn explain(what: impl std::fmt::Display, error: impl StdError) -> Error {
     let full = DisplayErrorContext(&error).to_string();
     let endpoint = std::env::var("AWS_ENDPOINT_URL").ok();
     let line = match cause(&full) {

@@ -8,7 +8,7 @@
 //! ([`delete_plan`]), run by the same loop, so a delete that dies is finished by the next.
 //! The AWS clients and their retries are in [`client`].
 
-mod aws_failure;
+pub(crate) mod aws_failure;
 pub mod client;
 pub mod delete_plan;
 pub mod desired;
@@ -93,7 +93,7 @@ pub async fn deploy(
     reconcile(project, stage_name, aws, &bundle, dry_run, progress, &lock).await
 }
 
-/// Reconciles the stage with an already built bundle.
+/// Reconciles the stage with an already built bundle, once its bootstrap is checked.
 pub async fn deploy_bundle(
     project: &Project,
     stage_name: &str,
@@ -102,7 +102,8 @@ pub async fn deploy_bundle(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<DeployReport> {
-    project.config().stage(stage_name)?;
+    let stage = project.config().stage(stage_name)?;
+    bundle::check_zip(&bundle.zip, stage.architecture())?;
     let lock = DeployLock::acquire(project.dir(), stage_name)?;
     reconcile(project, stage_name, aws, bundle, dry_run, progress, &lock).await
 }

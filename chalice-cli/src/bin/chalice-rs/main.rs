@@ -10,6 +10,10 @@ use chalice_cli::project::Project;
 use chalice_cli::{Error, Result, local, new_project};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::aws::AwsCommand;
+
+mod aws;
+
 /// Build, run locally, and deploy chalice-rs apps.
 #[derive(Debug, Parser)]
 #[command(name = "chalice-rs", version, about)]
@@ -53,36 +57,8 @@ enum Command {
         #[arg(long)]
         no_autoreload: bool,
     },
-    /// Build the app for Lambda and make the stage on AWS match it.
-    Deploy {
-        /// The Chalice stage.
-        #[arg(long, default_value = "dev")]
-        stage: String,
-        /// The AWS profile (else the standard credential chain).
-        #[arg(long)]
-        profile: Option<String>,
-        /// Print the plan and change nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// Remove everything the stage deployed.
-    Delete {
-        /// The Chalice stage.
-        #[arg(long, default_value = "dev")]
-        stage: String,
-        /// The AWS profile (else the standard credential chain).
-        #[arg(long)]
-        profile: Option<String>,
-        /// Print the plan and change nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// Print the stage's Rest API URL.
-    Url {
-        /// The Chalice stage.
-        #[arg(long, default_value = "dev")]
-        stage: String,
-    },
+    #[command(flatten)]
+    Aws(AwsCommand),
     /// Build the app for Lambda and write deployment.zip and a SAM template (sam.json) or
     /// Terraform configuration (chalice.tf.json) into OUT, for your own deployment pipeline.
     Package {
@@ -175,28 +151,7 @@ fn run(cli: Cli) -> Result<i32> {
                 },
             )
         }
-        #[cfg(feature = "aws")]
-        Command::Deploy {
-            stage,
-            profile,
-            dry_run,
-        } => aws::deploy(&open(&cli.project_dir, &stage)?, &stage, profile, dry_run),
-        #[cfg(feature = "aws")]
-        Command::Delete {
-            stage,
-            profile,
-            dry_run,
-        } => aws::delete(&open(&cli.project_dir, &stage)?, &stage, profile, dry_run),
-        #[cfg(feature = "aws")]
-        Command::Url { stage } => {
-            let project = open(&cli.project_dir, &stage)?;
-            println!("{}", chalice_cli::deploy::url(&project, &stage)?);
-            Ok(0)
-        }
-        #[cfg(not(feature = "aws"))]
-        Command::Deploy { .. } | Command::Delete { .. } | Command::Url { .. } => {
-            Err(Error::new(WITHOUT_AWS))
-        }
+        Command::Aws(command) => aws::run(&cli.project_dir, command),
         Command::Package {
             out,
             stage,
@@ -243,96 +198,6 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-    }
-}
-
-/// What the AWS commands say in a build without the SDK.
-#[cfg(not(feature = "aws"))]
-const WITHOUT_AWS: &str = "this chalice-rs was built without AWS support (--no-default-features), \
-    which `deploy`, `delete` and `url` need: install the full CLI with \
-    `cargo install --path chalice-cli` (or run it with `cargo run -p chalice-cli --`)";
-
-/// The commands that talk to AWS, in builds with the `aws` feature (the default).
-#[cfg(feature = "aws")]
-mod aws {
-    use chalice_cli::deploy::{self, Aws};
-    use chalice_cli::project::Project;
-    use chalice_cli::{Error, Result};
-
-    /// Clients from the standard AWS chain (profiles, AWS_REGION, AWS_ENDPOINT_URL).
-    fn clients(profile: Option<String>) -> Result<(tokio::runtime::Runtime, Aws)> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| Error::new(format!("cannot start the async runtime: {error}")))?;
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(profile) = profile {
-            loader = loader.profile_name(profile);
-        }
-        let config = runtime.block_on(loader.load());
-        let aws = Aws::new(&config)?;
-        Ok((runtime, aws))
-    }
-
-    fn print_progress(line: &str) {
-        eprintln!("{line}");
-    }
-
-    /// `deploy`: make the stage on AWS match the app, or print the plan (`--dry-run`).
-    pub fn deploy(
-        project: &Project,
-        stage: &str,
-        profile: Option<String>,
-        dry_run: bool,
-    ) -> Result<i32> {
-        let (runtime, aws) = clients(profile)?;
-        let report = runtime.block_on(deploy::deploy(
-            project,
-            stage,
-            &aws,
-            dry_run,
-            &mut print_progress,
-        ))?;
-        if dry_run {
-            if report.steps.is_empty() {
-                println!("Nothing to change.");
-            }
-        } else {
-            if report.steps.is_empty() {
-                eprintln!("Nothing changed: the stage already matches the app.");
-            }
-            println!("{}", report.resources_deployed());
-        }
-        Ok(0)
-    }
-
-    /// `delete`: remove what the stage deployed, or print the plan (`--dry-run`).
-    pub fn delete(
-        project: &Project,
-        stage: &str,
-        profile: Option<String>,
-        dry_run: bool,
-    ) -> Result<i32> {
-        let (runtime, aws) = clients(profile)?;
-        let report = if dry_run {
-            runtime.block_on(deploy::delete_dry_run(
-                project,
-                stage,
-                &aws,
-                &mut print_progress,
-            ))?
-        } else {
-            runtime.block_on(deploy::delete(project, stage, &aws, &mut print_progress))?
-        };
-        let nothing = if dry_run {
-            report.steps.is_empty()
-        } else {
-            report.deleted.is_empty()
-        };
-        if nothing {
-            eprintln!("Nothing to delete: stage `{stage}` has no resources.");
-        }
-        Ok(0)
     }
 }
 
