@@ -47,8 +47,8 @@ pub struct ApiSettings {
     pub policy: Option<Value>,
     /// The VPC endpoints of a PRIVATE API.
     pub vpce_ids: Vec<String>,
-    /// The API keys the stage accepts on `api_key_required` methods (`api_keys`). Served by
-    /// `local`; not yet deployed nor packaged.
+    /// The API keys the stage accepts locally on `api_key_required` methods (`api_keys`);
+    /// `package` makes one generated key per entry (see [`super::UsagePlan`]).
     pub api_keys: Vec<String>,
     /// The stage variables (`stage_variables`). Served by `local`; not yet deployed nor
     /// packaged.

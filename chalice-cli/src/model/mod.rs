@@ -5,6 +5,7 @@
 //! it in their own terms.
 
 pub mod api;
+pub mod api_keys;
 pub mod authorizer;
 pub mod function;
 pub mod http_api;
@@ -19,6 +20,7 @@ use crate::config::{Architecture, Stage};
 use crate::error::{Error, Result};
 
 pub use self::api::{ApiSettings, Method, Preflight, ReadJson, Resource, RestApi, read_json};
+pub use self::api_keys::UsagePlan;
 pub use self::authorizer::{AuthorizationType, Authorizer, AuthorizerKind, Target};
 pub use self::function::Function;
 pub use self::http_api::{HttpApi, HttpSettings};
@@ -192,6 +194,12 @@ impl Model {
     /// The function `name` (`api_handler` or a built-in authorizer's name).
     pub fn function(&self, name: &str) -> Option<&Function> {
         self.functions.iter().find(|f| f.name == name)
+    }
+
+    /// The REST API's usage plan and API keys, when the stage's config names keys.
+    pub fn usage_plan(&self) -> Option<UsagePlan> {
+        let api = self.api.rest()?;
+        UsagePlan::of(&self.app, &self.stage, api)
     }
 
     /// The functions API Gateway invokes, which each need its permission: the API handler, and

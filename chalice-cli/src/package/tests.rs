@@ -710,3 +710,68 @@ fn templates_are_deterministic() {
         serde_json::to_string(&terraform::template(&second).unwrap()).unwrap()
     );
 }
+
+fn keyed_config() -> Value {
+    json!({"version": "2.0", "app_name": "demoauth1",
+           "stages": {"dev": {"api_gateway_stage": "v1", "api_keys": ["local-secret-1", "local-secret-2"]}}})
+}
+
+#[test]
+fn sam_usage_plan_and_generated_keys_when_the_config_names_keys() {
+    let template = sam::template(&deployment(&demoauth(), keyed_config(), "dev")).unwrap();
+    let resources = &template["Resources"];
+    assert_json(
+        &resources["UsagePlan"],
+        &json!({"Type": "AWS::ApiGateway::UsagePlan", "Properties": {
+            "UsagePlanName": "demoauth1-dev",
+            "ApiStages": [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}]
+        }}),
+    );
+    for n in [1, 2] {
+        assert_json(
+            &resources[format!("ApiKey{n}")],
+            &json!({"Type": "AWS::ApiGateway::ApiKey",
+                    "Properties": {"Name": format!("demoauth1-dev-key-{n}"), "Enabled": true}}),
+        );
+        assert_json(
+            &resources[format!("ApiKey{n}UsagePlanKey")],
+            &json!({"Type": "AWS::ApiGateway::UsagePlanKey", "Properties": {
+                "KeyId": {"Ref": format!("ApiKey{n}")}, "KeyType": "API_KEY",
+                "UsagePlanId": {"Ref": "UsagePlan"}
+            }}),
+        );
+    }
+    assert!(!template.to_string().contains("local-secret"));
+}
+
+#[test]
+fn terraform_usage_plan_and_generated_keys_when_the_config_names_keys() {
+    let template = terraform::template(&deployment(&demoauth(), keyed_config(), "dev")).unwrap();
+    let resource = &template["resource"];
+    assert_json(
+        &resource["aws_api_gateway_usage_plan"],
+        &json!({"rest_api": {"name": "demoauth1-dev", "api_stages": [{
+            "api_id": "${aws_api_gateway_rest_api.rest_api.id}",
+            "stage": "${aws_api_gateway_stage.rest_api.stage_name}"
+        }]}}),
+    );
+    assert_json(
+        &resource["aws_api_gateway_api_key"],
+        &json!({"key_1": {"name": "demoauth1-dev-key-1", "enabled": true},
+                "key_2": {"name": "demoauth1-dev-key-2", "enabled": true}}),
+    );
+    assert_json(
+        &resource["aws_api_gateway_usage_plan_key"]["key_2"],
+        &json!({"key_id": "${aws_api_gateway_api_key.key_2.id}", "key_type": "API_KEY",
+                "usage_plan_id": "${aws_api_gateway_usage_plan.rest_api.id}"}),
+    );
+    assert!(!template.to_string().contains("local-secret"));
+}
+
+#[test]
+fn no_usage_plan_without_configured_keys() {
+    let sam = sam::template(&deployment(&demoauth(), demo_config(), "dev")).unwrap();
+    assert!(sam["Resources"].get("UsagePlan").is_none());
+    let tf = terraform::template(&deployment(&demoauth(), demo_config(), "dev")).unwrap();
+    assert!(tf["resource"].get("aws_api_gateway_usage_plan").is_none());
+}
