@@ -717,7 +717,7 @@ fn keyed_config() -> Value {
 }
 
 #[test]
-fn sam_usage_plan_and_generated_keys_when_the_config_names_keys() {
+fn sam_usage_plan_and_generated_keys_pass_cfn_lint_when_the_config_names_keys() {
     let template = sam::template(&deployment(&demoauth(), keyed_config(), "dev")).unwrap();
     let resources = &template["Resources"];
     assert_json(
@@ -742,6 +742,7 @@ fn sam_usage_plan_and_generated_keys_when_the_config_names_keys() {
         );
     }
     assert!(!template.to_string().contains("local-secret"));
+    crate::test_support::assert_tool_passes("cfn-lint", "keyed.sam.json", &template);
 }
 
 #[test]
