@@ -362,6 +362,23 @@ impl Api {
     }
 
     fn add_api_extensions(&self, doc: &mut Map<String, Value>) {
+        let responses: Map<String, Value> = self
+            .api
+            .gateway_responses()
+            .iter()
+            .map(|response| {
+                (
+                    response.response_type.to_owned(),
+                    json!({"responseParameters": response.response_parameters()}),
+                )
+            })
+            .collect();
+        if !responses.is_empty() {
+            doc.insert(
+                "x-amazon-apigateway-gateway-responses".into(),
+                Value::Object(responses),
+            );
+        }
         let settings = &self.api.settings;
         if let Some(policy) = &settings.policy {
             doc.insert("x-amazon-apigateway-policy".into(), policy.clone());

@@ -318,6 +318,28 @@ async fn authz_variants_wires_every_authorizer_kind_and_changes_only_what_change
     );
     assert_eq!(api["/cors"]["OPTIONS"]["integration"], "MOCK");
     assert_eq!(api["/cors"]["OPTIONS"]["auth"], "NONE");
+    // An authorizer's 401/403 (and any 4xx/5xx API Gateway answers itself) carries the CORS
+    // headers, as the local gateway answers it.
+    for response_type in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+        let response = clients
+            .apigateway
+            .get_gateway_response()
+            .rest_api_id(&api_id)
+            .response_type(response_type.into())
+            .send()
+            .await
+            .unwrap();
+        let parameters = response.response_parameters().unwrap();
+        assert_eq!(
+            parameters["gatewayresponse.header.Access-Control-Allow-Origin"], "'*'",
+            "{response_type}"
+        );
+        assert_eq!(
+            parameters["gatewayresponse.header.Access-Control-Allow-Headers"],
+            format!("'{}'", chalice_runtime::cors::ALLOW_HEADERS),
+            "{response_type}"
+        );
+    }
     assert!(
         api["/users"].as_object().unwrap().is_empty(),
         "parents exist without methods"

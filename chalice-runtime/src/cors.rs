@@ -1,7 +1,7 @@
 //! CORS headers, as Chalice's default `CORSConfig` (`cors=True`) sets them.
 
 use http::HeaderMap;
-use http::header::HeaderValue;
+use http::header::{HeaderName, HeaderValue};
 
 /// `Access-Control-Allow-Origin` for `cors = true`.
 pub const ALLOW_ORIGIN: &str = "*";
@@ -9,13 +9,23 @@ pub const ALLOW_ORIGIN: &str = "*";
 pub const ALLOW_HEADERS: &str =
     "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key";
 
+/// The CORS headers, name and value, every answer of a `cors = true` route carries: the
+/// view's, and API Gateway's own (an authorizer's 401/403, a failed integration's 5xx), so a
+/// browser can read each. The local gateway adds them; deploy and package put them on the
+/// REST API's `DEFAULT_4XX`/`DEFAULT_5XX` gateway responses.
+pub const RESPONSE_HEADERS: [(&str, &str); 2] = [
+    ("Access-Control-Allow-Origin", ALLOW_ORIGIN),
+    ("Access-Control-Allow-Headers", ALLOW_HEADERS),
+];
+
 /// Adds the CORS headers a `cors = true` route answers with, keeping any the view set.
 pub fn add_cors_headers(headers: &mut HeaderMap) {
-    for (name, value) in [
-        ("access-control-allow-origin", ALLOW_ORIGIN),
-        ("access-control-allow-headers", ALLOW_HEADERS),
-    ] {
-        if !headers.contains_key(name) {
+    for (name, value) in RESPONSE_HEADERS {
+        // `from_bytes` lowers the case; the names are valid, so the error arm is never taken.
+        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
+            continue;
+        };
+        if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
@@ -44,6 +54,16 @@ mod tests {
         add_cors_headers(&mut headers);
         assert_eq!(headers["access-control-allow-origin"], "https://a.example");
         assert_eq!(headers["access-control-allow-headers"], ALLOW_HEADERS);
+    }
+
+    #[test]
+    fn every_response_header_is_added() {
+        let mut headers = HeaderMap::new();
+        add_cors_headers(&mut headers);
+        assert_eq!(headers.len(), RESPONSE_HEADERS.len());
+        for (name, value) in RESPONSE_HEADERS {
+            assert_eq!(headers[name.to_ascii_lowercase().as_str()], value);
+        }
     }
 
     #[test]

@@ -166,7 +166,13 @@ pub struct DesiredApi {
     pub resources: BTreeMap<String, BTreeMap<String, DesiredMethod>>,
     /// The authorizers API Gateway holds (IAM needs none).
     pub authorizers: Vec<DesiredAuthorizer>,
+    /// The gateway responses the app sets (see `RestApi::gateway_responses`): response
+    /// parameters by response type.
+    pub gateway_responses: GatewayResponses,
 }
+
+/// Gateway responses: each response type's `responseParameters`.
+pub type GatewayResponses = BTreeMap<String, BTreeMap<String, String>>;
 
 /// One method of a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,6 +332,16 @@ fn desired_api(api: &RestApi) -> DesiredApi {
         stage_name: api.settings.stage_name.clone(),
         resources,
         authorizers,
+        gateway_responses: api
+            .gateway_responses()
+            .iter()
+            .map(|response| {
+                (
+                    response.response_type.to_owned(),
+                    response.response_parameters(),
+                )
+            })
+            .collect(),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_apigateway::operation::get_method::GetMethodOutput;
-use aws_sdk_apigateway::types::Authorizer;
+use aws_sdk_apigateway::types::{Authorizer, GatewayResponseType};
 use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::types::TracingMode;
 use serde_json::Value;
@@ -491,6 +491,7 @@ async fn read_api(aws: &Aws, id: &str, stage_name: &str) -> Result<ObservedApi> 
         twin_authorizers,
         ..ObservedApi::default()
     };
+    api.gateway_responses = read_gateway_responses(aws, id).await?;
     api.stage_deployment = stage_deployment(aws, id, stage_name).await?;
     if let Some(deployment) = &api.stage_deployment {
         api.deployed_fingerprint = unless_missing(
@@ -506,6 +507,35 @@ async fn read_api(aws: &Aws, id: &str, stage_name: &str) -> Result<ObservedApi> 
         .and_then(|found| found.description().map(str::to_owned));
     }
     Ok(api)
+}
+
+/// The gateway responses of REST API `id` of the types an app may set, those with parameters.
+async fn read_gateway_responses(
+    aws: &Aws,
+    id: &str,
+) -> Result<crate::deploy::desired::GatewayResponses> {
+    let mut responses = crate::deploy::desired::GatewayResponses::new();
+    for response_type in crate::model::api::CORS_GATEWAY_RESPONSE_TYPES {
+        let found = unless_missing(
+            aws.apigateway
+                .get_gateway_response()
+                .rest_api_id(id)
+                .response_type(GatewayResponseType::from(response_type))
+                .send()
+                .await,
+            |e| e.is_not_found_exception(),
+            || format!("reading gateway response {response_type} of Rest API {id}"),
+        )?;
+        let parameters: BTreeMap<String, String> = found
+            .and_then(|found| found.response_parameters)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        if !parameters.is_empty() {
+            responses.insert(response_type.to_owned(), parameters);
+        }
+    }
+    Ok(responses)
 }
 
 /// The deployment the stage of REST API `id` serves, if the stage exists.

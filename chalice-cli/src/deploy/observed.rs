@@ -119,6 +119,8 @@ pub struct ObservedApi {
     pub twin_resources: Vec<Twin>,
     /// Authorizers of a name another one already has: twins of a lost create.
     pub twin_authorizers: Vec<Twin>,
+    /// The gateway responses of the types the app may set that are set (have parameters).
+    pub gateway_responses: super::desired::GatewayResponses,
 }
 
 /// Something made twice (a create whose answer was lost, then retried): the copy to delete.

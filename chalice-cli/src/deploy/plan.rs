@@ -68,6 +68,13 @@ pub enum Step {
         function: String,
         function_name: String,
     },
+    /// Set a gateway response's headers.
+    PutGatewayResponse {
+        response_type: String,
+        parameters: BTreeMap<String, String>,
+    },
+    /// Reset a gateway response to API Gateway's default.
+    DeleteGatewayResponse { response_type: String },
     /// Deploy the API to its stage.
     CreateDeployment { stage: String },
     /// Delete a function the app no longer has (or, in a delete, any of the stage's); its
@@ -158,6 +165,12 @@ impl fmt::Display for Step {
             Step::DeleteResource { path } => write!(f, "Deleting resource: {path}"),
             Step::AddPermission { function_name, .. } => {
                 write!(f, "Allowing API Gateway to invoke: {function_name}")
+            }
+            Step::PutGatewayResponse { response_type, .. } => {
+                write!(f, "Setting gateway response: {response_type}")
+            }
+            Step::DeleteGatewayResponse { response_type } => {
+                write!(f, "Resetting gateway response: {response_type}")
             }
             Step::CreateDeployment { stage } => write!(f, "Deploying Rest API to stage: {stage}"),
             Step::DeleteFunction { function_name, .. } => {
@@ -270,7 +283,10 @@ pub fn api_fingerprint(desired: &Desired) -> String {
         .iter()
         .map(|authorizer| (authorizer, authorizer_uri(desired, authorizer)))
         .collect();
-    let text = format!("{:?}\n{authorizers:?}\n{handler:?}", api.resources);
+    let text = format!(
+        "{:?}\n{authorizers:?}\n{handler:?}\n{:?}",
+        api.resources, api.gateway_responses
+    );
     let digest = Sha256::digest(text.as_bytes());
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("chalice-rs api {hex}")
@@ -408,6 +424,7 @@ fn plan_api(desired: &Desired, api: &DesiredApi, observed: &Observed, steps: &mu
         steps.push(Step::CreateAuthorizer((*authorizer).clone()));
     }
     steps.extend(puts);
+    plan_gateway_responses(api, actual, steps);
     plan_stale_resources(api, actual, steps);
     let api_changed = steps.len() > before;
     plan_permissions(desired, observed, steps);
@@ -419,6 +436,28 @@ fn plan_api(desired: &Desired, api: &DesiredApi, observed: &Observed, steps: &mu
         steps.push(Step::CreateDeployment {
             stage: api.stage_name.clone(),
         });
+    }
+}
+
+/// Sets the gateway responses that differ from the desired ones, and resets those the app no
+/// longer sets to API Gateway's defaults.
+fn plan_gateway_responses(api: &DesiredApi, actual: &ObservedApi, steps: &mut Vec<Step>) {
+    for response_type in crate::model::api::CORS_GATEWAY_RESPONSE_TYPES {
+        match (
+            api.gateway_responses.get(response_type),
+            actual.gateway_responses.get(response_type),
+        ) {
+            (Some(desired), actual) if actual != Some(desired) => {
+                steps.push(Step::PutGatewayResponse {
+                    response_type: response_type.to_owned(),
+                    parameters: desired.clone(),
+                })
+            }
+            (None, Some(_)) => steps.push(Step::DeleteGatewayResponse {
+                response_type: response_type.to_owned(),
+            }),
+            _ => {}
+        }
     }
 }
 
@@ -711,6 +750,7 @@ mod tests {
             id: "api1".into(),
             stage_deployment: Some("d1".into()),
             deployed_fingerprint: Some(api_fingerprint(desired)),
+            gateway_responses: desired.rest_api().unwrap().gateway_responses.clone(),
             ..ObservedApi::default()
         };
         for (index, authorizer) in desired.rest_api().unwrap().authorizers.iter().enumerate() {
@@ -785,6 +825,8 @@ mod tests {
                 "Setting method: GET /users/{id} (NONE)",
                 "Setting method: OPTIONS /users/{id} (NONE)",
                 "Setting method: PUT /users/{id} (NONE)",
+                "Setting gateway response: DEFAULT_4XX",
+                "Setting gateway response: DEFAULT_5XX",
                 "Allowing API Gateway to invoke: app-dev",
                 "Allowing API Gateway to invoke: app-dev-auth",
                 "Deploying Rest API to stage: api",
@@ -1045,6 +1087,47 @@ mod tests {
                 "Deploying Rest API to stage: api"
             ]
         );
+    }
+
+    #[test]
+    fn cors_gateway_responses_are_set_when_missing_and_reset_when_cors_goes() {
+        let desired = desired_of(&manifest());
+        let mut observed = deployed(&desired);
+        observed.api.as_mut().unwrap().gateway_responses.clear();
+        let steps = plan(&desired, &observed);
+        assert_eq!(
+            names(&steps),
+            [
+                "Setting gateway response: DEFAULT_4XX",
+                "Setting gateway response: DEFAULT_5XX",
+                "Deploying Rest API to stage: api"
+            ]
+        );
+        let Step::PutGatewayResponse { parameters, .. } = &steps[0] else {
+            panic!("{steps:?}");
+        };
+        assert_eq!(
+            parameters["gatewayresponse.header.Access-Control-Allow-Origin"],
+            "'*'"
+        );
+        // The app drops CORS: what was set is reset to API Gateway's defaults.
+        let mut without_cors = manifest();
+        for route in &mut without_cors.routes {
+            route.cors = false;
+        }
+        let desired = desired_of(&without_cors);
+        let mut observed = deployed(&desired);
+        observed.api.as_mut().unwrap().gateway_responses = desired_of(&manifest())
+            .rest_api()
+            .unwrap()
+            .gateway_responses
+            .clone();
+        let steps = names(&plan(&desired, &observed));
+        for response_type in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+            let reset = format!("Resetting gateway response: {response_type}");
+            assert!(steps.contains(&reset), "{steps:?}");
+        }
+        assert_eq!(steps.last().unwrap(), "Deploying Rest API to stage: api");
     }
 
     #[test]

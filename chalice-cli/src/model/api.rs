@@ -243,7 +243,53 @@ impl Preflight {
     }
 }
 
+/// The gateway responses that carry the app's CORS headers when a route has CORS: every 4xx
+/// and 5xx API Gateway answers itself (an authorizer's 401/403, a missing API key, a throttled
+/// request, a failed integration), so a browser reads them deployed as it does locally.
+pub const CORS_GATEWAY_RESPONSE_TYPES: [&str; 2] = ["DEFAULT_4XX", "DEFAULT_5XX"];
+
+/// One of API Gateway's own answers (a gateway response type) with the headers it adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayResponse {
+    /// The response type, e.g. `DEFAULT_4XX`.
+    pub response_type: &'static str,
+    /// The headers, name and value.
+    pub headers: Vec<(&'static str, &'static str)>,
+}
+
+impl GatewayResponse {
+    /// Its `responseParameters`: each header as `gatewayresponse.header.<name>` mapped to the
+    /// value as API Gateway's quoted literal.
+    pub fn response_parameters(&self) -> BTreeMap<String, String> {
+        self.headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    format!("gatewayresponse.header.{name}"),
+                    format!("'{value}'"),
+                )
+            })
+            .collect()
+    }
+}
+
 impl RestApi {
+    /// The gateway responses API Gateway answers with: with a CORS route, the 4xx and 5xx
+    /// defaults carrying the CORS headers (see `chalice_runtime::cors::RESPONSE_HEADERS`);
+    /// otherwise none, and API Gateway's own defaults hold.
+    pub fn gateway_responses(&self) -> Vec<GatewayResponse> {
+        if !self.methods.iter().any(|method| method.cors) {
+            return Vec::new();
+        }
+        CORS_GATEWAY_RESPONSE_TYPES
+            .iter()
+            .map(|response_type| GatewayResponse {
+                response_type,
+                headers: chalice_runtime::cors::RESPONSE_HEADERS.to_vec(),
+            })
+            .collect()
+    }
+
     /// The API `manifest` declares, with `settings`.
     pub fn new(manifest: &Manifest, settings: ApiSettings) -> Result<RestApi> {
         let mut authorizers = Vec::new();
@@ -543,6 +589,32 @@ mod tests {
             })
             .collect();
         assert_eq!(resources, [("/b", vec!["GET", "PUT"]), ("/a", vec!["GET"])]);
+    }
+
+    #[test]
+    fn a_cors_route_puts_the_cors_headers_on_the_4xx_and_5xx_gateway_responses() {
+        let plain = route("/plain", &["GET"]);
+        let without = api(vec![plain.clone()], vec![]).unwrap();
+        assert_eq!(without.gateway_responses(), []);
+        let with_cors = ManifestRoute {
+            cors: true,
+            ..route("/cors", &["POST"])
+        };
+        let api = api(vec![plain, with_cors], vec![]).unwrap();
+        let responses = api.gateway_responses();
+        let types: Vec<&str> = responses.iter().map(|r| r.response_type).collect();
+        assert_eq!(types, ["DEFAULT_4XX", "DEFAULT_5XX"]);
+        for response in &responses {
+            let parameters = response.response_parameters();
+            assert_eq!(
+                parameters["gatewayresponse.header.Access-Control-Allow-Origin"],
+                "'*'"
+            );
+            assert_eq!(
+                parameters["gatewayresponse.header.Access-Control-Allow-Headers"],
+                format!("'{}'", chalice_runtime::cors::ALLOW_HEADERS)
+            );
+        }
     }
 
     #[test]

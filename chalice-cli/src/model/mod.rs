@@ -19,7 +19,9 @@ use chalice_runtime::manifest::Manifest;
 use crate::config::{Architecture, Stage};
 use crate::error::{Error, Result};
 
-pub use self::api::{ApiSettings, Method, Preflight, ReadJson, Resource, RestApi, read_json};
+pub use self::api::{
+    ApiSettings, GatewayResponse, Method, Preflight, ReadJson, Resource, RestApi, read_json,
+};
 pub use self::api_keys::UsagePlan;
 pub use self::authorizer::{AuthorizationType, Authorizer, AuthorizerKind, Target};
 pub use self::function::Function;

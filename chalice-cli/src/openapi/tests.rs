@@ -834,6 +834,25 @@ fn cors_preflight_is_a_mock_without_security() {
 }
 
 #[test]
+fn a_cors_api_answers_its_own_4xx_and_5xx_with_the_cors_headers() {
+    let doc = swagger(&cors_manifest(), &Uris::Terraform);
+    let parameters = json!({"responseParameters": {
+        "gatewayresponse.header.Access-Control-Allow-Headers":
+            "'Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key'",
+        "gatewayresponse.header.Access-Control-Allow-Origin": "'*'"
+    }});
+    assert_json(
+        &doc["x-amazon-apigateway-gateway-responses"],
+        &json!({"DEFAULT_4XX": parameters, "DEFAULT_5XX": parameters}),
+    );
+    let plain = swagger(
+        &manifest("s", vec![route("/", &["GET"])], vec![]),
+        &Uris::Terraform,
+    );
+    assert!(plain.get("x-amazon-apigateway-gateway-responses").is_none());
+}
+
+#[test]
 fn openapi3_carries_the_same_operations() {
     let api = Api::new(
         &cors_manifest(),
@@ -851,8 +870,13 @@ fn openapi3_carries_the_same_operations() {
             "info",
             "paths",
             "components",
-            "x-amazon-apigateway-binary-media-types"
+            "x-amazon-apigateway-binary-media-types",
+            "x-amazon-apigateway-gateway-responses"
         ]
+    );
+    assert_eq!(
+        doc["x-amazon-apigateway-gateway-responses"],
+        swagger["x-amazon-apigateway-gateway-responses"]
     );
     assert_eq!(doc["openapi"], "3.0.1");
     assert_eq!(

@@ -776,3 +776,46 @@ fn no_usage_plan_without_configured_keys() {
     let tf = terraform::template(&deployment(&demoauth(), demo_config(), "dev")).unwrap();
     assert!(tf["resource"].get("aws_api_gateway_usage_plan").is_none());
 }
+
+/// A REST app with a CORS route behind an authorizer: the authorizer's 401/403 must carry
+/// the CORS headers deployed as locally, so the template holds the 4xx/5xx gateway responses.
+fn cors_app() -> Manifest {
+    let mut cors = authorized("/cors", &["GET", "POST"], "myauth", &[]);
+    cors.cors = true;
+    manifest(
+        "corsapp",
+        vec![cors, route("/plain", &["GET"])],
+        vec![builtin("myauth")],
+    )
+}
+
+#[test]
+fn a_cors_apps_sam_template_passes_cfn_lint_and_matches_its_snapshot() {
+    let config = json!({"app_name": "corsapp", "stages": {"dev": {}}});
+    let template = sam::template(&deployment(&cors_app(), config, "dev")).unwrap();
+    let responses = &template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"];
+    for response_type in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+        assert_json(
+            &responses[response_type],
+            &json!({"responseParameters": {
+                "gatewayresponse.header.Access-Control-Allow-Headers":
+                    "'Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key'",
+                "gatewayresponse.header.Access-Control-Allow-Origin": "'*'"
+            }}),
+        );
+    }
+    crate::test_support::assert_snapshot("src/package/snapshots", "cors-rest.sam.json", &template);
+    crate::test_support::assert_tool_passes("cfn-lint", "cors-rest.sam.json", &template);
+}
+
+#[test]
+fn a_cors_apps_terraform_body_carries_the_gateway_responses() {
+    let config = json!({"app_name": "corsapp", "stages": {"dev": {}}});
+    let tf = terraform::template(&deployment(&cors_app(), config, "dev")).unwrap();
+    let swagger: Value =
+        serde_json::from_str(tf["locals"]["chalice_api_swagger"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        swagger["x-amazon-apigateway-gateway-responses"]["DEFAULT_4XX"]["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"],
+        "'*'"
+    );
+}

@@ -1,8 +1,11 @@
 //! The steps on API Gateway: the REST API, its resources, methods and integrations, its
 //! authorizers, and its deployment to the stage. Changes are retried while API Gateway is busy.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_apigateway::types::{
-    AuthorizerType, EndpointConfiguration, EndpointType as ApiEndpointType, IntegrationType,
+    AuthorizerType, EndpointConfiguration, EndpointType as ApiEndpointType, GatewayResponseType,
+    IntegrationType,
 };
 
 use super::{Effect, Executor, gone_unless};
@@ -346,6 +349,46 @@ impl Executor<'_> {
             .await
             .map_err(|e| failed(what, e))?;
         Ok(())
+    }
+
+    /// Sets the headers of one of API Gateway's own answers (a gateway response type).
+    pub(super) async fn put_gateway_response(
+        &self,
+        response_type: &str,
+        parameters: &BTreeMap<String, String>,
+        what: &str,
+    ) -> Result<Effect> {
+        let put = self
+            .aws
+            .apigateway
+            .put_gateway_response()
+            .rest_api_id(self.ids.api()?)
+            .response_type(GatewayResponseType::from(response_type))
+            .set_response_parameters(Some(parameters.clone().into_iter().collect()));
+        busy_retried(|| put.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        Ok(Effect::Changed)
+    }
+
+    /// Resets a gateway response to API Gateway's default; one already default is fine.
+    pub(super) async fn delete_gateway_response(
+        &self,
+        response_type: &str,
+        what: &str,
+    ) -> Result<Effect> {
+        let delete = self
+            .aws
+            .apigateway
+            .delete_gateway_response()
+            .rest_api_id(self.ids.api()?)
+            .response_type(GatewayResponseType::from(response_type));
+        let deleted = unless_missing(
+            busy_retried(|| delete.clone().send()).await,
+            |e| e.is_not_found_exception(),
+            || what.to_owned(),
+        )?;
+        Ok(gone_unless(deleted.is_some()))
     }
 
     /// Deletes a resource (its children go with it) and forgets their ids.

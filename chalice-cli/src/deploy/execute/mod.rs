@@ -163,6 +163,16 @@ impl<'a> Executor<'a> {
             Step::AddPermission { function_name, .. } => {
                 self.add_permission(function_name, what).await
             }
+            Step::PutGatewayResponse {
+                response_type,
+                parameters,
+            } => {
+                self.put_gateway_response(response_type, parameters, what)
+                    .await
+            }
+            Step::DeleteGatewayResponse { response_type } => {
+                self.delete_gateway_response(response_type, what).await
+            }
             Step::CreateDeployment { stage } => self.create_deployment(stage, record, what).await,
             Step::DeleteFunction {
                 resource_name,
