@@ -378,3 +378,37 @@ async fn the_view_reads_the_payload_2_0_context_alike_in_the_test_client_local_s
         "the local server and the test client differ"
     );
 }
+
+/// A CORS route: the HTTP API then answers every preflight from its API-wide configuration.
+#[app::route("/shared", methods = ["PUT"], cors = true)]
+fn shared() -> Value {
+    json!({"shared": true})
+}
+
+#[tokio::test]
+async fn every_preflight_is_answered_from_the_api_wide_cors_configuration() {
+    let client = Client::new(app());
+    for path in ["/shared", "/items/7", "/token", "/nowhere/at/all"] {
+        let response = client
+            .request("OPTIONS", path)
+            .header("Origin", "https://a.example")
+            .header("Access-Control-Request-Method", "PUT")
+            .send()
+            .await;
+        assert_eq!(response.status, 204, "{path}: {}", response.text());
+        let header = |name: &str| response.headers[name].to_str().unwrap().to_owned();
+        assert_eq!(
+            header("access-control-allow-methods"),
+            "PUT,OPTIONS",
+            "{path}"
+        );
+        assert_eq!(header("access-control-allow-origin"), "*");
+        assert_eq!(
+            header("access-control-allow-headers"),
+            chalice_runtime::cors::ALLOW_HEADERS
+        );
+        assert!(response.text().is_empty());
+    }
+    // Not an authorizer's business: the preflight is answered before any authorizer runs.
+    assert_eq!(client.get("/token").send().await.status, 401);
+}
