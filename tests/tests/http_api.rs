@@ -9,6 +9,15 @@ use chalice_rs_tests::local::Served;
 use chalice_runtime::test::JwtSigner;
 use serde_json::{Value, json};
 
+/// A request (method, path, headers) and the status and JSON body it must get.
+type Case = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, String)>,
+    u16,
+    Value,
+);
+
 /// A one-hour token of the example's issuer with `scopes`, signed with `pem`'s key.
 fn token(pem: &str, scopes: &[&str]) -> String {
     let now = SystemTime::now()
@@ -36,7 +45,7 @@ async fn local_answers_every_route_of_the_http_api_example_as_api_gateway_does()
     let read = token("test-signing-key.pem", &["orders/read"]);
     let write = token("test-signing-key.pem", &["orders/write"]);
     let forged = token("other-key.pem", &["orders/read"]);
-    let cases: Vec<(&str, &str, Vec<(&str, String)>, u16, Value)> = vec![
+    let cases: Vec<Case> = vec![
         ("GET", "/health", vec![], 200, json!({"ok": true})),
         (
             "GET",
