@@ -40,6 +40,26 @@ pub fn allow_methods<'a>(cors_methods: impl IntoIterator<Item = &'a str>) -> Str
     methods.join(",")
 }
 
+/// An HTTP API's API-wide `AllowMethods`, from the methods of every `cors = true` route: an
+/// HTTP API configures CORS once and answers every preflight from it, deployed (the CLI's
+/// `CorsConfiguration`) and locally alike. `None` when no route asks for CORS; `*` when a CORS
+/// route answers any method.
+pub fn http_api_allow_methods<'a>(
+    cors_methods: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let methods: Vec<&str> = cors_methods.into_iter().collect();
+    if methods.is_empty() {
+        return None;
+    }
+    if methods
+        .iter()
+        .any(|method| method.eq_ignore_ascii_case("ANY"))
+    {
+        return Some("*".to_owned());
+    }
+    Some(allow_methods(methods))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +90,15 @@ mod tests {
     fn preflight_lists_cors_methods_then_options() {
         assert_eq!(allow_methods(["POST"]), "POST,OPTIONS");
         assert_eq!(allow_methods(["PUT", "GET"]), "GET,PUT,OPTIONS");
+    }
+
+    #[test]
+    fn an_http_api_allows_the_methods_of_every_cors_route() {
+        assert_eq!(http_api_allow_methods([]), None);
+        assert_eq!(
+            http_api_allow_methods(["POST", "GET"]).as_deref(),
+            Some("GET,POST,OPTIONS")
+        );
+        assert_eq!(http_api_allow_methods(["GET", "ANY"]).as_deref(), Some("*"));
     }
 }

@@ -270,3 +270,145 @@ async fn an_iam_policy_authorizer_answers_2_0_events_with_its_policy() {
     );
     assert_eq!(answer["context"], json!({"tenant": "acme"}));
 }
+
+/// Echoes the request context the view reads.
+#[app::route("/context/{id}", authorizer = QUERY_JWT)]
+fn context(id: String, req: &Request) -> Value {
+    json!({"id": id, "context": req.context})
+}
+
+/// The context of `GET /context/7` as the local server hands it to the view, over real HTTP.
+async fn context_through_the_local_server(path_and_query: &str) -> Value {
+    use chalice_runtime::local::{LocalConfig, LocalServer};
+    let mut gateway = chalice_runtime::gateway::GatewayConfig::default().with_stage("dev");
+    gateway.api_kind = chalice_runtime::ApiKind::Http;
+    let config = LocalConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        gateway,
+        limits: Default::default(),
+    };
+    let server = LocalServer::bind(app().registry().unwrap(), config)
+        .await
+        .unwrap();
+    let addr = server.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve(async move {
+        let _ = stopped.await;
+    }));
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}{path_and_query}"))
+        .header("User-Agent", "context-test/1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let _ = stop.send(());
+    body["context"].clone()
+}
+
+/// What differs from one request to the next: its id, time and the client's address.
+fn per_request_values_removed(mut context: Value) -> Value {
+    let object = context.as_object_mut().unwrap();
+    for key in ["requestId", "time", "timeEpoch"] {
+        assert!(object.remove(key).is_some(), "no `{key}` in {object:?}");
+    }
+    let http = object["http"].as_object_mut().unwrap();
+    assert!(http.remove("sourceIp").unwrap().is_string());
+    context
+}
+
+#[tokio::test]
+async fn the_view_reads_the_payload_2_0_context_alike_in_the_test_client_local_server_and_lambda() {
+    let token = jwt_with(json!({"iss": "https://issuer.example.com", "aud": "api",
+                                "exp": 4_102_444_800_u64, "sub": "ctx", "scope": "a b"}));
+    let path = format!("/context/7?token={token}");
+    let client = Client::with_config(
+        app(),
+        chalice_runtime::gateway::GatewayConfig::default().with_stage("dev"),
+    );
+    let response = client
+        .get(&path)
+        .header("User-Agent", "context-test/1")
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let from_client = response.json()["context"].clone();
+    let from_local = context_through_the_local_server(&path).await;
+    // The event API Gateway sends the API handler for that request.
+    let event = json!({
+        "version": "2.0", "routeKey": "GET /context/{id}", "rawPath": "/context/7",
+        "rawQueryString": format!("token={token}"), "queryStringParameters": {"token": token},
+        "pathParameters": {"id": "7"}, "headers": {"user-agent": "context-test/1"},
+        "requestContext": from_client,
+    });
+    let function = LambdaFunction::for_app(&app(), "api_handler").unwrap();
+    let Ok(Output::HttpApi(answer)) = function.invoke(&event.to_string()).await else {
+        panic!("not an HTTP API answer");
+    };
+    let Some(aws_lambda_events::encodings::Body::Text(text)) = answer.body else {
+        panic!("no text body");
+    };
+    let from_lambda = serde_json::from_str::<Value>(&text).unwrap()["context"].clone();
+
+    for context in [&from_client, &from_local, &from_lambda] {
+        assert_eq!(context["routeKey"], "GET /context/{id}", "{context}");
+        assert_eq!(context["http"]["method"], "GET");
+        assert_eq!(context["http"]["path"], "/context/7");
+        assert_eq!(context["http"]["protocol"], "HTTP/1.1");
+        assert_eq!(context["http"]["userAgent"], "context-test/1");
+        assert_eq!(context["authorizer"]["jwt"]["claims"]["sub"], "ctx");
+        assert_eq!(context["authorizer"]["jwt"]["scopes"], json!(["a", "b"]));
+        assert_eq!(context["stage"], "dev");
+        for key in ["requestId", "time", "domainName", "apiId", "accountId"] {
+            assert!(context[key].is_string(), "`{key}` in {context}");
+        }
+        assert!(context["timeEpoch"].as_i64().unwrap() > 0);
+        // Not the REST API's shape.
+        assert!(context.get("resourcePath").is_none(), "{context}");
+        assert!(context.get("identity").is_none(), "{context}");
+    }
+    assert_eq!(
+        from_lambda, from_client,
+        "the Lambda dispatch changed the context"
+    );
+    assert_eq!(
+        per_request_values_removed(from_local),
+        per_request_values_removed(from_client),
+        "the local server and the test client differ"
+    );
+}
+
+/// A CORS route: the HTTP API then answers every preflight from its API-wide configuration.
+#[app::route("/shared", methods = ["PUT"], cors = true)]
+fn shared() -> Value {
+    json!({"shared": true})
+}
+
+#[tokio::test]
+async fn every_preflight_is_answered_from_the_api_wide_cors_configuration() {
+    let client = Client::new(app());
+    for path in ["/shared", "/items/7", "/token", "/nowhere/at/all"] {
+        let response = client
+            .request("OPTIONS", path)
+            .header("Origin", "https://a.example")
+            .header("Access-Control-Request-Method", "PUT")
+            .send()
+            .await;
+        assert_eq!(response.status, 204, "{path}: {}", response.text());
+        let header = |name: &str| response.headers[name].to_str().unwrap().to_owned();
+        assert_eq!(
+            header("access-control-allow-methods"),
+            "PUT,OPTIONS",
+            "{path}"
+        );
+        assert_eq!(header("access-control-allow-origin"), "*");
+        assert_eq!(
+            header("access-control-allow-headers"),
+            chalice_runtime::cors::ALLOW_HEADERS
+        );
+        assert!(response.text().is_empty());
+    }
+    // Not an authorizer's business: the preflight is answered before any authorizer runs.
+    assert_eq!(client.get("/token").send().await.status, 401);
+}

@@ -15,6 +15,7 @@ use super::{EventKind, InvalidEvent, respond, typed_event};
 use crate::contract::responses::http_api;
 use crate::registry::{Registry, Route};
 use crate::request::{MultiDict, Request};
+use crate::request_context::RequestContext;
 use crate::response::{Body, Response};
 
 /// Reads an HTTP API proxy event (payload format 2.0); a REST API's event or an authorizer's is
@@ -88,7 +89,10 @@ pub(crate) fn to_request(
         query_params: (!query.is_empty()).then_some(query),
         uri_params: event.path_parameters,
         stage_vars: event.stage_variables,
-        context: rest_shaped_context(route, event.request_context).into(),
+        context: RequestContext::from_http_api(
+            rest_shaped_context(route, event.request_context.clone()),
+            event.request_context,
+        ),
         raw_body,
     })
 }

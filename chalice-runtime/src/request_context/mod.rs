@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::OnceLock;
 
-use aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+use aws_lambda_events::apigw::{ApiGatewayProxyRequestContext, ApiGatewayV2httpRequestContext};
 use serde::{Serialize, Serializer};
 
 mod parts;
@@ -23,9 +23,14 @@ pub(crate) use request_id::RequestId;
 /// its parts at hand instead, and most views never read it, so they build it on first use:
 /// building it costs a dozen allocations, a large share of what the local server does for a
 /// request.
+///
+/// On an HTTP API the context API Gateway sends is payload format 2.0's (`routeKey`, `http`,
+/// `authorizer.jwt`, ..): [`RequestContext::http_api`] reads it, and the context serializes as
+/// it, alike in the test client, the local server and the Lambda dispatch.
 #[derive(Clone, Default)]
 pub struct RequestContext {
     built: OnceLock<Box<ApiGatewayProxyRequestContext>>,
+    http_api: OnceLock<Box<ApiGatewayV2httpRequestContext>>,
     parts: Option<ContextParts>,
 }
 
@@ -34,8 +39,38 @@ impl RequestContext {
     pub(crate) fn deferred(parts: ContextParts) -> Self {
         RequestContext {
             built: OnceLock::new(),
+            http_api: OnceLock::new(),
             parts: Some(parts),
         }
+    }
+
+    /// An HTTP API's context as its proxy event carried it, with `rest` the same values in the
+    /// REST-shaped fields views read through `Deref` (`req.context.stage`, `.authorizer`).
+    pub(crate) fn from_http_api(
+        rest: ApiGatewayProxyRequestContext,
+        http_api: ApiGatewayV2httpRequestContext,
+    ) -> Self {
+        RequestContext {
+            built: OnceLock::from(Box::new(rest)),
+            http_api: OnceLock::from(Box::new(http_api)),
+            parts: None,
+        }
+    }
+
+    /// On an HTTP API, the payload format 2.0 `requestContext` as API Gateway sends it
+    /// (`routeKey`, `http.method`, `authorizer.jwt.claims`, ..); `None` on a REST API.
+    pub fn http_api(&self) -> Option<&ApiGatewayV2httpRequestContext> {
+        if let Some(context) = self.http_api.get() {
+            return Some(context);
+        }
+        let parts = self.parts.as_ref()?;
+        if parts.stage.api_kind != crate::api_kind::ApiKind::Http {
+            return None;
+        }
+        Some(
+            self.http_api
+                .get_or_init(|| Box::new(parts.build_http_api())),
+        )
     }
 
     /// The context itself.
@@ -55,6 +90,7 @@ impl From<ApiGatewayProxyRequestContext> for RequestContext {
     fn from(context: ApiGatewayProxyRequestContext) -> Self {
         RequestContext {
             built: OnceLock::from(Box::new(context)),
+            http_api: OnceLock::new(),
             parts: None,
         }
     }
@@ -92,9 +128,13 @@ impl fmt::Debug for RequestContext {
     }
 }
 
+/// As API Gateway sends it: payload format 2.0's context on an HTTP API, the REST one else.
 impl Serialize for RequestContext {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        (**self).serialize(serializer)
+        match self.http_api() {
+            Some(context) => context.serialize(serializer),
+            None => (**self).serialize(serializer),
+        }
     }
 }
 

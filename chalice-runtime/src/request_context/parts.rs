@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lambda_events::apigw::{ApiGatewayProxyRequestContext, ApiGatewayRequestAuthorizer};
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyRequestContext, ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
 use http::{HeaderValue, Method};
 use serde_json::Value;
 
@@ -79,6 +82,35 @@ impl ContextParts {
                 ApiKind::Http => context.authorizer = http_api_authorizer(fields),
             }
         }
+        context
+    }
+
+    /// `requestContext` of payload format 2.0, as an HTTP API's handler receives it.
+    pub(crate) fn build_http_api(&self) -> ApiGatewayV2httpRequestContext {
+        let stage = &*self.stage;
+        let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+        http.method = self.method.clone();
+        http.path = Some(self.path.clone());
+        http.protocol = Some("HTTP/1.1".into());
+        http.source_ip = Some(self.source_ip.clone());
+        http.user_agent = self
+            .user_agent
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.route_key = Some(format!("{} {}", self.method, self.resource));
+        context.account_id = Some(stage.account_id.clone());
+        context.stage = Some(stage.stage.clone());
+        context.request_id = Some(self.request_id.text());
+        context.apiid = Some(stage.api_id.clone());
+        context.domain_name = Some(stage.domain_name.clone());
+        context.domain_prefix = Some(stage.api_id.clone());
+        let now = epoch_millis(self.received);
+        context.time_epoch = now;
+        context.time = Some(request_time(now));
+        context.http = http;
+        context.authorizer = self.authorizer.as_deref().map(http_api_authorizer);
         context
     }
 }

@@ -316,21 +316,12 @@ fn cors(routes: &[ManifestRoute]) -> Option<Cors> {
         .filter(|route| route.cors)
         .flat_map(|route| route.methods.iter().map(|m| m.to_ascii_uppercase()))
         .collect();
-    if methods.is_empty() {
-        return None;
-    }
+    let allow_methods =
+        chalice_runtime::cors::http_api_allow_methods(methods.iter().map(String::as_str))?;
     let split = |list: &str| list.split(',').map(str::to_owned).collect();
-    // A CORS route answering every method allows them all (API Gateway's `*`, not `ANY`).
-    let allow_methods = if methods.iter().any(|m| m == "ANY") {
-        vec!["*".to_owned()]
-    } else {
-        split(&chalice_runtime::cors::allow_methods(
-            methods.iter().map(String::as_str),
-        ))
-    };
     Some(Cors {
         allow_origins: vec![chalice_runtime::cors::ALLOW_ORIGIN.to_owned()],
-        allow_methods,
+        allow_methods: split(&allow_methods),
         allow_headers: split(chalice_runtime::cors::ALLOW_HEADERS),
     })
 }

@@ -19,8 +19,10 @@ use super::{AuthDecision, Authorized, Forward, Gateway, GatewayRequest, GatewayR
 use crate::authorizer::AuthorizerKind;
 use crate::contract::arn::MethodArn;
 use crate::contract::responses::http_api;
+use crate::cors;
 use crate::registry::Route;
 use crate::request_context::RequestId;
+use crate::response::{Body, Response};
 use events::HttpMatched;
 
 impl Gateway {
@@ -30,7 +32,18 @@ impl Gateway {
             .target
             .split_once('?')
             .unwrap_or((&request.target, ""));
-        let Some(matched) = self.routes.match_path(raw_path) else {
+        let matched = self.routes.match_path(raw_path);
+        if request.method == "OPTIONS"
+            && !self.has_options_route(matched.as_ref().map(|m| m.resource_path))
+            && let Some(response) = self.http_api_preflight()
+        {
+            return GatewayResponse {
+                response,
+                decision: AuthDecision::Preflight,
+                resource: None,
+            };
+        }
+        let Some(matched) = matched else {
             return not_found();
         };
         let on_path = self.registry.routes_on_path(matched.resource_path);
@@ -41,15 +54,6 @@ impl Gateway {
             .iter()
             .find(|route| route.method() == request.method)
         else {
-            if request.method == "OPTIONS"
-                && let Some(preflight) = self.preflight(resource)
-            {
-                return GatewayResponse {
-                    response: preflight,
-                    decision: AuthDecision::Preflight,
-                    resource: Some(resource),
-                };
-            }
             return not_found();
         };
         let Ok(method) = Method::from_bytes(request.method.as_bytes()) else {
@@ -90,6 +94,33 @@ impl Gateway {
             request_id,
         };
         self.forward(forward, request, authorized).await
+    }
+
+    /// Whether the app has its own `OPTIONS` view on the matched path.
+    fn has_options_route(&self, resource_path: Option<&str>) -> bool {
+        resource_path.is_some_and(|path| {
+            self.registry
+                .routes_on_path(path)
+                .iter()
+                .any(|route| route.method() == "OPTIONS")
+        })
+    }
+
+    /// The answer to any preflight when a route asks for CORS: an HTTP API answers them from
+    /// its one API-wide CORS configuration, on every path.
+    fn http_api_preflight(&self) -> Option<Response> {
+        let allow_methods = cors::http_api_allow_methods(
+            self.registry
+                .routes()
+                .iter()
+                .filter(|route| route.cors())
+                .map(Route::method),
+        )?;
+        let mut response = Response::new(Body::Empty)
+            .with_status(204)
+            .with_header("Access-Control-Allow-Methods", &allow_methods);
+        cors::add_cors_headers(response.headers_mut());
+        Some(response)
     }
 
     async fn authorize_http(
