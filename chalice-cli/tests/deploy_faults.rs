@@ -532,13 +532,18 @@ fn assert_least_privilege(found: &Value, app: &str) {
     let functions = found["functions"].as_object().unwrap();
     assert!(functions.len() >= 2, "{found}");
     for (name, function) in functions {
+        let scope = if name.ends_with("-<stage>") {
+            "*/*/*"
+        } else {
+            "authorizers/*"
+        };
         assert_eq!(
             function["permissions"],
             json!([{"sid": "chalice-rs-apigateway-<api>", "effect": "Allow",
                     "action": "lambda:InvokeFunction",
                     "principal": {"Service": "apigateway.amazonaws.com"},
                     "condition": {"ArnLike": {"AWS:SourceArn":
-                        format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:<api>/*")}}}]),
+                        format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:<api>/{scope}")}}}]),
             "{name}"
         );
     }

@@ -202,11 +202,16 @@ async fn demoauth_deploys_redeploys_without_changes_and_deletes_everything() {
         Some(function_uri("demoauth1-demo1-demo_auth").as_str())
     );
     assert_eq!(authorizer.authorizer_result_ttl_in_seconds(), Some(300));
-    let source_arn = format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*");
-    for function in ["demoauth1-demo1", "demoauth1-demo1-demo_auth"] {
+    // The handler is invocable from the API's methods only, the authorizer from its authorizers.
+    for (function, scope) in [
+        ("demoauth1-demo1", "*/*/*"),
+        ("demoauth1-demo1-demo_auth", "authorizers/*"),
+    ] {
         assert_eq!(
             permission_source_arns(&clients, function).await,
-            std::slice::from_ref(&source_arn),
+            [format!(
+                "arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{scope}"
+            )],
             "{function}"
         );
     }

@@ -10,7 +10,7 @@ use aws_sdk_lambda::types::TracingMode;
 use serde_json::Value;
 
 use super::client::{Aws, failed, unless_missing};
-use super::desired::{APP_TAG, Api, Desired, REST_API, STAGE_TAG};
+use super::desired::{APP_TAG, Api, Desired, Function, REST_API, STAGE_TAG};
 use super::observe_http;
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
@@ -45,7 +45,7 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
         }
     };
     for function in &desired.functions {
-        let found = read_function(aws, &function.function_name, desired, api_id.as_deref()).await?;
+        let found = read_function(aws, function, desired, api_id.as_deref()).await?;
         if let Some(found) = found {
             observed.functions.insert(function.name.clone(), found);
         }
@@ -157,10 +157,11 @@ fn parse_policy_document(document: &str) -> Option<Value> {
 
 async fn read_function(
     aws: &Aws,
-    function_name: &str,
+    function: &Function,
     desired: &Desired,
     api_id: Option<&str>,
 ) -> Result<Option<ObservedFunction>> {
+    let function_name = function.function_name.as_str();
     let output = unless_missing(
         aws.lambda
             .get_function()
@@ -180,7 +181,7 @@ async fn read_function(
         BTreeMap::new()
     };
     let invokable_by_api =
-        api_id.is_some_and(|id| api_grants.contains_key(&source_arn(desired, id)));
+        api_id.is_some_and(|id| api_grants.contains_key(&source_arn(desired, id, function)));
     let mut found = observed_function(&output, invokable_by_api);
     found.api_grants = api_grants;
     Ok(Some(found))

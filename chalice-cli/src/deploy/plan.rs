@@ -217,11 +217,15 @@ pub fn rest_api_url(region: &str, api_id: &str, stage: &str) -> String {
     format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/")
 }
 
-/// The SourceArn of the permission that lets API `api_id` invoke a function.
-pub fn source_arn(desired: &Desired, api_id: &str) -> String {
+/// The SourceArn of the permission that lets API `api_id` invoke `function`, scoped as the
+/// model scopes it.
+pub fn source_arn(desired: &Desired, api_id: &str, function: &Function) -> String {
     format!(
-        "arn:{}:execute-api:{}:{}:{api_id}/*",
-        desired.account.partition, desired.region, desired.account.id
+        "arn:{}:execute-api:{}:{}:{api_id}{}",
+        desired.account.partition,
+        desired.region,
+        desired.account.id,
+        function.rest_invoke_scope()
     )
 }
 
@@ -1019,8 +1023,12 @@ mod tests {
             "arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:123456789012:function:app-dev-auth/invocations"
         );
         assert_eq!(
-            source_arn(&desired, "abc"),
-            "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/*"
+            source_arn(&desired, "abc", &desired.functions[0]),
+            "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/*/*/*"
+        );
+        assert_eq!(
+            source_arn(&desired, "abc", &desired.functions[1]),
+            "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/authorizers/*"
         );
         // What a deploy made there is recognised as up to date, and an `aws` ARN is not.
         let mut observed = deployed(&desired);

@@ -80,8 +80,9 @@ impl Record {
             serde_json::to_string_pretty(self).map_err(|error| Error::new(error.to_string()))?;
         text.push('\n');
         let temporary = path.with_extension(format!("json.tmp{}", std::process::id()));
-        std::fs::write(&temporary, text)
+        write_durably(&temporary, text.as_bytes())
             .and_then(|()| std::fs::rename(&temporary, path))
+            .and_then(|()| sync_directory(dir))
             .map_err(|error| {
                 let _ = std::fs::remove_file(&temporary);
                 Error::new(format!("cannot write {}: {error}", path.display()))
@@ -160,6 +161,28 @@ impl Record {
     }
 }
 
+/// Writes `bytes` to a new file at `path` and flushes it to disk, so the rename that follows
+/// never publishes a record whose contents a crash could still lose.
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Flushes a directory's entries (the rename), where the platform allows opening a directory.
+fn sync_directory(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +247,18 @@ mod tests {
                 .to_string()
                 .contains("not a deployed record")
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    #[test]
+    fn the_temporary_file_and_the_directory_are_flushed_or_the_save_fails() {
+        let dir = std::env::temp_dir().join(format!("chalice-rs-durable-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("x.json");
+        write_durably(&file, b"{}").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"{}");
+        sync_directory(&dir).unwrap();
+        assert!(sync_directory(&dir.join("missing")).is_err());
+        assert!(write_durably(&dir.join("missing").join("x.json"), b"{}").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

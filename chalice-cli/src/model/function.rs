@@ -84,6 +84,17 @@ impl Function {
         self.name == API_HANDLER
     }
 
+    /// What the function's invoke permission allows under the REST API's execution ARN: a
+    /// built-in authorizer only the API's authorizers (`/authorizers/*`), the API handler only
+    /// the API's methods (`/<stage>/<method>/<path>`), so neither is invocable as the other.
+    pub fn rest_invoke_scope(&self) -> &'static str {
+        if self.is_api_handler() {
+            "/*/*/*"
+        } else {
+            "/authorizers/*"
+        }
+    }
+
     /// Whether API Gateway invokes this function, so that it needs its permission: the API
     /// handler always, a built-in authorizer's function when one of the API's authorizers
     /// (their `targets`) calls it.

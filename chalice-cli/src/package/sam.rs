@@ -67,7 +67,10 @@ fn rest_template(model: &Model, api: &RestApi) -> Result<Value> {
         let (id, permission) = invoke_permission(
             function,
             json!({"Fn::Sub": [
-                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestAPIId}/*",
+                format!(
+                    "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{RestAPIId}}{}",
+                    function.rest_invoke_scope()
+                ),
                 {"RestAPIId": {"Ref": REST_API_ID}}
             ]}),
         )?;

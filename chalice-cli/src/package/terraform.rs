@@ -65,7 +65,6 @@ fn rest_template(model: &Model, api: &RestApi) -> Result<Value> {
         |attribute: &str| format!("${{aws_api_gateway_rest_api.{REST_API}.{attribute}}}");
 
     let mut permissions = Map::new();
-    let source_arn = format!("{}/*", rest_api_ref("execution_arn"));
     for function in model.invoked_by_api() {
         let name = if function.is_api_handler() {
             format!("{REST_API}_invoke")
@@ -75,7 +74,14 @@ fn rest_template(model: &Model, api: &RestApi) -> Result<Value> {
         insert_unique(
             &mut permissions,
             name,
-            invoke_permission(function, &source_arn),
+            invoke_permission(
+                function,
+                &format!(
+                    "{}{}",
+                    rest_api_ref("execution_arn"),
+                    function.rest_invoke_scope()
+                ),
+            ),
             "Terraform configuration",
         )?;
     }

@@ -76,10 +76,13 @@ fn demoauth_sam_template() {
         body["securityDefinitions"]["demo_auth"]["x-amazon-apigateway-authorizer"]["authorizerUri"],
         json!({"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${DemoAuth.Arn}/invocations"})
     );
-    let source_arn = json!({"Fn::Sub": [
-        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestAPIId}/*",
-        {"RestAPIId": {"Ref": "RestAPI"}}
-    ]});
+    // The handler may be invoked by the API's methods only, the authorizer by its authorizers.
+    let source_arn = |scope: &str| {
+        json!({"Fn::Sub": [
+            format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{RestAPIId}}{scope}"),
+            {"RestAPIId": {"Ref": "RestAPI"}}
+        ]})
+    };
     let function = |handler: &str| {
         json!({"Type": "AWS::Serverless::Function", "Properties": {
             "Runtime": "provided.al2023",
@@ -116,13 +119,13 @@ fn demoauth_sam_template() {
             "FunctionName": {"Ref": "APIHandler"},
             "Action": "lambda:InvokeFunction",
             "Principal": "apigateway.amazonaws.com",
-            "SourceArn": source_arn
+            "SourceArn": source_arn("/*/*/*")
         }},
         "DemoAuthInvokePermission": {"Type": "AWS::Lambda::Permission", "Properties": {
             "FunctionName": {"Fn::GetAtt": ["DemoAuth", "Arn"]},
             "Action": "lambda:InvokeFunction",
             "Principal": "apigateway.amazonaws.com",
-            "SourceArn": source_arn
+            "SourceArn": source_arn("/authorizers/*")
         }}
     });
     let mut actual = template.clone();
@@ -169,10 +172,14 @@ fn sam_rest_api_with_and_without_compression() {
         with["Resources"]["MyauthInvokePermission"]["Properties"]["FunctionName"],
         json!({"Fn::GetAtt": ["Myauth", "Arn"]})
     );
-    assert_eq!(
-        with["Resources"]["APIHandlerInvokePermission"]["Properties"]["SourceArn"],
-        with["Resources"]["MyauthInvokePermission"]["Properties"]["SourceArn"]
-    );
+    let source = |id: &str| {
+        with["Resources"][id]["Properties"]["SourceArn"]["Fn::Sub"][0]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(source("APIHandlerInvokePermission").ends_with("${RestAPIId}/*/*/*"));
+    assert!(source("MyauthInvokePermission").ends_with("${RestAPIId}/authorizers/*"));
     let keys: Vec<&String> = with["Outputs"].as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
@@ -227,12 +234,12 @@ fn demoauth_terraform_configuration() {
             "role": "${aws_iam_role.default-role.arn}"
         })
     };
-    let permission = |function: &str| {
+    let permission = |function: &str, scope: &str| {
         json!({
             "function_name": format!("${{aws_lambda_function.{function}.arn}}"),
             "action": "lambda:InvokeFunction",
             "principal": "apigateway.amazonaws.com",
-            "source_arn": "${aws_api_gateway_rest_api.rest_api.execution_arn}/*"
+            "source_arn": format!("${{aws_api_gateway_rest_api.rest_api.execution_arn}}{scope}")
         })
     };
     assert_json(
@@ -269,8 +276,8 @@ fn demoauth_terraform_configuration() {
                     "stage_name": "api"
                 }},
                 "aws_lambda_permission": {
-                    "rest_api_invoke": permission("api_handler"),
-                    "demo_auth_invoke": permission("demo_auth")
+                    "rest_api_invoke": permission("api_handler", "/*/*/*"),
+                    "demo_auth_invoke": permission("demo_auth", "/authorizers/*")
                 }
             },
             "locals": {"chalice_api_swagger": "<swagger>"},

@@ -19,7 +19,7 @@ use crate::deploy::observe;
 use crate::deploy::plan::{function_arn, function_role_arn, source_arn};
 use crate::deploy::plan_http::GRANT_PREFIX;
 use crate::deploy::record::Record;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 impl Executor<'_> {
     pub(super) async fn create_function(
@@ -221,10 +221,19 @@ impl Executor<'_> {
     pub(super) async fn add_permission(&self, function_name: &str, what: &str) -> Result<Effect> {
         let desired = self.desired(what)?;
         let api = self.ids.api()?;
+        let function = desired
+            .functions
+            .iter()
+            .find(|f| f.function_name == function_name)
+            .ok_or_else(|| Error::new(format!("internal: {what}: no such function")))?;
+        // A grant under the same statement id with a wider source (an earlier deploy's) is
+        // replaced, not left beside the scoped one.
+        self.revoke_api(function_name, &statement_id(api), what)
+            .await?;
         self.grant_api(
             function_name,
             statement_id(api),
-            &source_arn(desired, api),
+            &source_arn(desired, api, function),
             what,
         )
         .await
