@@ -220,11 +220,14 @@ fn edit(path: &Path, old: &str, new: &str) {
 /// target directory, so only the app crate is compiled.
 fn copy_of_the_demo_app() -> PathBuf {
     static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "chalice-rs-reload-{}-{}",
+    // Each copy is a package of its own name: they build into one target directory, where
+    // copies of one name would share (and overwrite) one binary.
+    let name = format!(
+        "demoauth-reload-{}-{}",
         std::process::id(),
         COUNT.fetch_add(1, Ordering::SeqCst)
-    ));
+    );
+    let dir = std::env::temp_dir().join(format!("chalice-rs-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     let example = workspace().join("examples/demoauth");
     std::fs::create_dir_all(dir.join("src")).unwrap();
@@ -247,7 +250,7 @@ fn copy_of_the_demo_app() -> PathBuf {
     std::fs::write(
         dir.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"demoauth-reload\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\
              publish = false\n\n[dependencies]\nchalice-runtime = {{ path = {runtime:?} }}\n\
              serde_json = {{ version = \"1\", features = [\"preserve_order\", \"raw_value\"] }}\n\
              tokio = {{ version = \"1\", features = [\"rt\", \"rt-multi-thread\", \"macros\", \

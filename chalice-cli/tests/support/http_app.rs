@@ -42,7 +42,8 @@ pub fn httpapi1() -> Manifest {
 
 /// A bundle of `manifest` with a small zip: these tests are about the control plane.
 pub fn bundle_for(manifest: Manifest) -> Bundle {
-    let zip = bundle::zip_bootstrap(manifest.app_name.as_bytes()).unwrap();
+    let binary = chalice_testkit::elf::static_x86_64(manifest.app_name.as_bytes());
+    let zip = bundle::zip_bootstrap(&binary).unwrap();
     Bundle {
         app: BuiltApp {
             binary: "bootstrap".into(),
