@@ -19,6 +19,7 @@ pub mod observe;
 pub mod observe_http;
 pub mod observed;
 pub mod observed_http;
+pub mod ownership;
 pub mod plan;
 pub mod plan_http;
 pub mod record;
@@ -36,6 +37,7 @@ pub use self::client::Aws;
 use self::desired::{Desired, HTTP_API, Inputs};
 use self::execute::{Effect, Executor};
 use self::lock::DeployLock;
+pub use self::ownership::Adoption;
 use self::plan::Step;
 use self::record::Record;
 
@@ -72,12 +74,25 @@ impl DeployReport {
 /// Where progress goes: one line per step, as Chalice prints them.
 pub type Progress<'a> = &'a mut (dyn FnMut(&str) + Send);
 
-/// Builds the app, then reconciles the stage with it. The stage is locked first, so a second
-/// deploy or delete of it fails at once, before building or calling AWS.
+/// Builds the app, then reconciles the stage with it, adopting only what is tagged for it.
 pub async fn deploy(
     project: &Project,
     stage_name: &str,
     aws: &Aws,
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<DeployReport> {
+    let adoption = Adoption::TaggedOnly;
+    deploy_with(project, stage_name, aws, adoption, dry_run, progress).await
+}
+
+/// Builds the app, then reconciles the stage with it. The stage is locked first, so a second
+/// deploy or delete of it fails at once, before building or calling AWS.
+pub async fn deploy_with(
+    project: &Project,
+    stage_name: &str,
+    aws: &Aws,
+    adoption: Adoption,
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<DeployReport> {
@@ -90,10 +105,12 @@ pub async fn deploy(
         bundle.build_note,
         bundle.zip.len()
     ));
-    reconcile(project, stage_name, aws, &bundle, dry_run, progress, &lock).await
+    let run = Run { adoption, dry_run };
+    reconcile(project, stage_name, aws, &bundle, run, progress, &lock).await
 }
 
-/// Reconciles the stage with an already built bundle, once its bootstrap is checked.
+/// Reconciles the stage with an already built bundle, once its bootstrap is checked, adopting
+/// only what is tagged for it.
 pub async fn deploy_bundle(
     project: &Project,
     stage_name: &str,
@@ -102,10 +119,35 @@ pub async fn deploy_bundle(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<DeployReport> {
+    let adoption = Adoption::TaggedOnly;
+    deploy_bundle_with(
+        project, stage_name, aws, bundle, adoption, dry_run, progress,
+    )
+    .await
+}
+
+/// Reconciles the stage with an already built bundle, once its bootstrap is checked.
+pub async fn deploy_bundle_with(
+    project: &Project,
+    stage_name: &str,
+    aws: &Aws,
+    bundle: &Bundle,
+    adoption: Adoption,
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<DeployReport> {
     let stage = project.config().stage(stage_name)?;
     bundle::check_zip(&bundle.zip, stage.architecture())?;
     let lock = DeployLock::acquire(project.dir(), stage_name)?;
-    reconcile(project, stage_name, aws, bundle, dry_run, progress, &lock).await
+    let run = Run { adoption, dry_run };
+    reconcile(project, stage_name, aws, bundle, run, progress, &lock).await
+}
+
+/// How a deploy runs: what it may adopt, and whether it only prints its plan.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    adoption: Adoption,
+    dry_run: bool,
 }
 
 /// The deploy proper, under the stage's lock. Everything that can be checked locally (config,
@@ -115,7 +157,7 @@ async fn reconcile(
     stage_name: &str,
     aws: &Aws,
     bundle: &Bundle,
-    dry_run: bool,
+    Run { adoption, dry_run }: Run,
     progress: Progress<'_>,
     _lock: &DeployLock,
 ) -> Result<DeployReport> {
@@ -133,6 +175,18 @@ async fn reconcile(
     let mut record = Record::load(&record_path)?;
     let desired = desired.in_account(aws.account().await?);
     let observed = observe::observe(aws, &desired, &record).await?;
+    if !observed.foreign.is_empty() {
+        if adoption == Adoption::TaggedOnly {
+            return Err(ownership::refusal(
+                &observed.foreign,
+                &desired.app,
+                &desired.stage,
+            ));
+        }
+        for foreign in &observed.foreign {
+            progress(&format!("Adopting {foreign} (--adopt-untagged)"));
+        }
+    }
     let steps = plan::plan(&desired, &observed);
     if dry_run {
         print_plan(&steps, progress);
@@ -294,7 +348,16 @@ async fn remove(
     let record_path = record::path(project.dir(), stage_name);
     let mut record = Record::load(&record_path)?;
     let tagged = observe::tagged(aws, config.app_name(), stage_name).await?;
-    let steps = delete_plan::delete_plan(&record, &tagged);
+    let mut steps = Vec::new();
+    for step in delete_plan::delete_plan(&record, &tagged) {
+        match observe::foreign_target(aws, &step, config.app_name(), stage_name).await? {
+            Some(foreign) => progress(&format!(
+                "Skipped {foreign}: not tagged for app `{}` stage `{stage_name}`, so not deleted",
+                config.app_name()
+            )),
+            None => steps.push(step),
+        }
+    }
     if dry_run {
         print_plan(&steps, progress);
         return Ok(DeleteReport {

@@ -16,7 +16,10 @@ use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
     ObservedRole, Tagged, Twin,
 };
-use super::plan::{ALLOW_METHODS_HEADER, function_name_of, response_header_parameter, source_arn};
+use super::ownership::Foreign;
+use super::plan::{
+    ALLOW_METHODS_HEADER, HttpStep, Step, function_name_of, response_header_parameter, source_arn,
+};
 use super::record::Record;
 use crate::error::Result;
 
@@ -33,14 +36,13 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
         Api::Rest(_) => {
             let (api_id, twins) = find_api(aws, desired, record).await?;
             observed.twin_apis = twins;
-            observed.other_kind_apis.http =
-                observe_http::stage_http_apis(aws, app, stage, record).await?;
+            observed.other_kind_apis.http = observe_http::tagged_http_apis(aws, app, stage).await?;
             api_id
         }
         Api::Http(_) => {
             let (api_id, twins) = observe_http::find_http_api(aws, app, stage, record).await?;
             observed.twin_http_apis = twins;
-            observed.other_kind_apis.rest = stage_rest_apis(aws, app, stage, record).await?;
+            observed.other_kind_apis.rest = tagged_apis(aws, app, stage).await?;
             api_id
         }
     };
@@ -59,27 +61,37 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
         }
     }
     (observed.stale_functions, observed.stale_roles) = stale(desired, record);
+    observed.foreign = foreign(desired, &observed);
     Ok(observed)
 }
 
-/// The REST APIs of the stage: the recorded one and those tagged for it, without repeats.
-async fn stage_rest_apis(
-    aws: &Aws,
-    app: &str,
-    stage: &str,
-    record: &Record,
-) -> Result<Vec<String>> {
-    let mut ids: Vec<String> = record
-        .value(REST_API, "rest_api_id")
-        .map(str::to_owned)
-        .into_iter()
-        .collect();
-    for id in tagged_apis(aws, app, stage).await? {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
+/// The roles and functions found by the stage's names that are not tagged for it.
+fn foreign(desired: &Desired, observed: &Observed) -> Vec<Foreign> {
+    let (app, stage) = (desired.app.as_str(), desired.stage.as_str());
+    let untagged = |tags: &BTreeMap<String, String>| {
+        !ours(
+            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            app,
+            stage,
+        )
+    };
+    let roles = desired.roles.iter().filter_map(|role| {
+        let found = observed.roles.get(&role.resource_name)?;
+        untagged(&found.tags).then(|| Foreign {
+            kind: "IAM role",
+            name: role.role_name.clone(),
+            tags: found.tags.clone(),
+        })
+    });
+    let functions = desired.functions.iter().filter_map(|function| {
+        let found = observed.functions.get(&function.name)?;
+        untagged(&found.tags).then(|| Foreign {
+            kind: "lambda function",
+            name: found.arn.clone(),
+            tags: found.tags.clone(),
+        })
+    });
+    roles.chain(functions).collect()
 }
 
 /// What `delete` finds of the stage besides its record: the REST and HTTP APIs and functions
@@ -91,6 +103,70 @@ pub async fn tagged(aws: &Aws, app: &str, stage: &str) -> Result<Tagged> {
         functions: tagged_functions(aws, app, stage).await?,
         roles: tagged_roles(aws, app, stage).await?,
     })
+}
+
+/// The resource a delete step would remove, if it exists and is not tagged for this app and
+/// stage: a delete skips it rather than remove another app's resource of a colliding name.
+pub async fn foreign_target(
+    aws: &Aws,
+    step: &Step,
+    app: &str,
+    stage: &str,
+) -> Result<Option<Foreign>> {
+    let found: Option<(&'static str, String, BTreeMap<String, String>)> = match step {
+        Step::DeleteFunction { function_name, .. } => read_function_tags(aws, function_name)
+            .await?
+            .map(|tags| ("lambda function", function_name.clone(), tags)),
+        Step::DeleteRole { role_name, .. } => read_role(aws, role_name)
+            .await?
+            .map(|role| ("IAM role", role_name.clone(), role.tags)),
+        Step::DeleteRestApi { id } => unless_missing(
+            aws.apigateway.get_rest_api().rest_api_id(id).send().await,
+            |e| e.is_not_found_exception(),
+            || format!("reading Rest API {id}"),
+        )?
+        .map(|api| ("Rest API", id.clone(), owned(pairs(api.tags())))),
+        Step::Http(HttpStep::DeleteApi { id }) => unless_missing(
+            aws.apigatewayv2.get_api().api_id(id).send().await,
+            |e| e.is_not_found_exception(),
+            || format!("reading HTTP API {id}"),
+        )?
+        .map(|api| ("HTTP API", id.clone(), owned(pairs(api.tags())))),
+        _ => None,
+    };
+    Ok(found.and_then(|(kind, name, tags)| {
+        let tagged = ours(
+            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            app,
+            stage,
+        );
+        (!tagged).then_some(Foreign { kind, name, tags })
+    }))
+}
+
+/// The tags of function `function_name`, if it exists.
+async fn read_function_tags(
+    aws: &Aws,
+    function_name: &str,
+) -> Result<Option<BTreeMap<String, String>>> {
+    let output = unless_missing(
+        aws.lambda
+            .get_function()
+            .function_name(function_name)
+            .send()
+            .await,
+        |e| e.is_resource_not_found_exception(),
+        || format!("reading lambda function {function_name}"),
+    )?;
+    Ok(output.map(|output| owned(pairs(output.tags()))))
+}
+
+/// Tag pairs as an owned map.
+fn owned(pairs: Vec<(&str, &str)>) -> BTreeMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 /// The recorded functions and roles the app no longer has (record name, AWS name).
@@ -131,6 +207,15 @@ async fn read_role(aws: &Aws, role_name: &str) -> Result<Option<ObservedRole>> {
         return Ok(None);
     };
     let arn = role.role().map(|r| r.arn().to_owned()).unwrap_or_default();
+    let tags = role
+        .role()
+        .map(|r| {
+            r.tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
     let policy = unless_missing(
         aws.iam
             .get_role_policy()
@@ -142,7 +227,7 @@ async fn read_role(aws: &Aws, role_name: &str) -> Result<Option<ObservedRole>> {
         || format!("reading the policy of IAM role {role_name}"),
     )?
     .and_then(|output| parse_policy_document(output.policy_document()));
-    Ok(Some(ObservedRole { arn, policy }))
+    Ok(Some(ObservedRole { arn, policy, tags }))
 }
 
 /// IAM returns inline policies URL-encoded; moto returns them as sent.
@@ -312,7 +397,8 @@ async fn find_api(
             |e| e.is_not_found_exception(),
             || format!("reading Rest API {id}"),
         )?;
-        if found.is_some() {
+        // A recorded id is trusted only while its API is still tagged for the stage.
+        if found.is_some_and(|api| ours(pairs(api.tags()), &desired.app, &desired.stage)) {
             chosen = Some(id.to_owned());
         }
     }

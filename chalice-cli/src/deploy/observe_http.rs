@@ -26,8 +26,9 @@ pub async fn find_http_api(
 ) -> Result<(Option<String>, Vec<String>)> {
     let tagged = tagged_http_apis(aws, app, stage).await?;
     let mut chosen = None;
+    // A recorded id is trusted only while its API is still tagged for the stage.
     if let Some(id) = record.value(HTTP_API, "http_api_id")
-        && http_api_exists(aws, id).await?
+        && tagged.iter().any(|tagged| tagged == id)
     {
         chosen = Some(id.to_owned());
     }
@@ -37,26 +38,6 @@ pub async fn find_http_api(
         .filter(|id| Some(id) != chosen.as_ref())
         .collect();
     Ok((chosen, twins))
-}
-
-/// The HTTP APIs of the stage: the recorded one and those tagged for it, without repeats.
-pub async fn stage_http_apis(
-    aws: &Aws,
-    app: &str,
-    stage: &str,
-    record: &Record,
-) -> Result<Vec<String>> {
-    let mut ids: Vec<String> = record
-        .value(HTTP_API, "http_api_id")
-        .map(str::to_owned)
-        .into_iter()
-        .collect();
-    for id in tagged_http_apis(aws, app, stage).await? {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
 }
 
 /// HTTP APIs tagged for this app and stage, oldest first.

@@ -27,6 +27,9 @@ pub struct Observed {
     pub stale_functions: Vec<(String, String)>,
     /// Managed roles the app no longer uses (record name, role name).
     pub stale_roles: Vec<(String, String)>,
+    /// Roles and functions of the stage's names not tagged for it: a deploy refuses them
+    /// unless told to adopt them.
+    pub foreign: Vec<super::ownership::Foreign>,
 }
 
 /// What carries the stage's tags, whatever the record says (roles are also looked for by the
@@ -51,6 +54,8 @@ pub struct ObservedRole {
     pub arn: String,
     /// Its inline policy named after it, if any.
     pub policy: Option<Value>,
+    /// Its tags.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A function's configuration.

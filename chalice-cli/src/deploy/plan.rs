@@ -32,6 +32,8 @@ pub enum Step {
     CreateRole(ManagedRole),
     /// Replace a role's inline policy.
     PutRolePolicy(ManagedRole),
+    /// Tag a role for the app and stage (one adopted with `--adopt-untagged`).
+    TagRole(ManagedRole),
     /// Create a function.
     CreateFunction(Function),
     /// Upload new code.
@@ -116,6 +118,7 @@ impl fmt::Display for Step {
             Step::PutRolePolicy(role) => {
                 write!(f, "Updating policy for IAM role: {}", role.role_name)
             }
+            Step::TagRole(role) => write!(f, "Tagging IAM role: {}", role.role_name),
             Step::CreateFunction(function) => {
                 write!(f, "Creating lambda function: {}", function.function_name)
             }
@@ -305,10 +308,18 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
     for role in &desired.roles {
         match observed.roles.get(&role.resource_name) {
             None => steps.push(Step::CreateRole(role.clone())),
-            Some(actual) if actual.policy.as_ref() != Some(&role.policy) => {
-                steps.push(Step::PutRolePolicy(role.clone()))
+            Some(actual) => {
+                let tagged = desired
+                    .tags
+                    .iter()
+                    .all(|(key, value)| actual.tags.get(key) == Some(value));
+                if !tagged {
+                    steps.push(Step::TagRole(role.clone()));
+                }
+                if actual.policy.as_ref() != Some(&role.policy) {
+                    steps.push(Step::PutRolePolicy(role.clone()));
+                }
             }
-            Some(_) => {}
         }
     }
     for function in &desired.functions {
@@ -723,6 +734,7 @@ mod tests {
                 ObservedRole {
                     arn: role_arn(desired, &role.role_name),
                     policy: Some(role.policy.clone()),
+                    tags: desired.tags.clone(),
                 },
             );
         }

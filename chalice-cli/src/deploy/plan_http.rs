@@ -639,6 +639,7 @@ mod tests {
                 crate::deploy::observed::ObservedRole {
                     arn: crate::deploy::plan::role_arn(desired, &role.role_name),
                     policy: Some(role.policy.clone()),
+                    tags: desired.tags.clone(),
                 },
             );
         }

@@ -23,6 +23,10 @@ pub enum AwsCommand {
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Take over roles and functions of the stage's names that are not tagged for this
+        /// app and stage (else the deploy refuses them), and tag them.
+        #[arg(long)]
+        adopt_untagged: bool,
     },
     /// Remove everything the stage deployed.
     Delete {
@@ -106,7 +110,16 @@ pub fn run(project_dir: &Path, command: AwsCommand) -> Result<i32> {
             stage,
             profile,
             dry_run,
-        } => sdk::deploy(&open(project_dir, &stage)?, &stage, profile, dry_run),
+            adopt_untagged,
+        } => {
+            let adoption = if adopt_untagged {
+                chalice_cli::deploy::Adoption::Untagged
+            } else {
+                chalice_cli::deploy::Adoption::TaggedOnly
+            };
+            let project = open(project_dir, &stage)?;
+            sdk::deploy(&project, &stage, profile, adoption, dry_run)
+        }
         AwsCommand::Delete {
             stage,
             profile,
@@ -199,14 +212,16 @@ mod sdk {
         project: &Project,
         stage: &str,
         profile: Option<String>,
+        adoption: deploy::Adoption,
         dry_run: bool,
     ) -> Result<i32> {
         let (runtime, config) = sdk_config(profile)?;
         let aws = Aws::new(&config)?;
-        let report = runtime.block_on(deploy::deploy(
+        let report = runtime.block_on(deploy::deploy_with(
             project,
             stage,
             &aws,
+            adoption,
             dry_run,
             &mut print_progress,
         ))?;

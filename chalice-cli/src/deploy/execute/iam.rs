@@ -67,6 +67,29 @@ impl Executor<'_> {
         Ok(Effect::Changed)
     }
 
+    /// Gives an adopted role the app's and stage's tags (and the config's).
+    pub(super) async fn tag_role(
+        &self,
+        role: &ManagedRole,
+        record: &mut Record,
+        what: &str,
+    ) -> Result<Effect> {
+        let desired = self.desired(what)?;
+        let mut tag = self.aws.iam.tag_role().role_name(&role.role_name);
+        for (key, value) in &desired.tags {
+            tag = tag.tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+                    .map_err(|e| failed(what, e))?,
+            );
+        }
+        tag.send().await.map_err(|e| failed(what, e))?;
+        record.set_role(role, &role_arn(desired, &role.role_name));
+        Ok(Effect::Changed)
+    }
+
     async fn put_role_policy(&self, role_name: &str, policy: &Value, what: &str) -> Result<()> {
         self.aws
             .iam

@@ -139,6 +139,7 @@ impl<'a> Executor<'a> {
             Step::DeleteRestApi { id } => self.delete_rest_api(id, record, what).await,
             Step::CreateRole(role) => self.create_role(role, record, what).await,
             Step::PutRolePolicy(role) => self.update_role_policy(role, record, what).await,
+            Step::TagRole(role) => self.tag_role(role, record, what).await,
             Step::CreateFunction(function) => self.create_function(function, record, what).await,
             Step::UpdateFunctionCode(function) => self.update_function_code(function, what).await,
             Step::UpdateFunctionConfiguration(function) => {
