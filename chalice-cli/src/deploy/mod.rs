@@ -8,6 +8,7 @@
 //! ([`delete_plan`]), run by the same loop, so a delete that dies is finished by the next.
 //! The AWS clients and their retries are in [`client`].
 
+pub mod arns;
 pub(crate) mod aws_failure;
 pub mod client;
 pub mod delete_plan;
