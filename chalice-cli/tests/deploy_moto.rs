@@ -685,18 +685,18 @@ async fn dry_run_prints_the_plan_and_changes_nothing() {
 }
 
 /// Every file under `dir` with its contents, sorted by path.
-fn files_of(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+fn files_of(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
     let mut files = Vec::new();
     let mut dirs = vec![dir.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                files.push((path.clone(), Vec::new()));
+                files.push((path.clone(), String::new()));
                 dirs.push(path);
             } else {
                 let contents = std::fs::read(&path).unwrap();
-                files.push((path, contents));
+                files.push((path, String::from_utf8_lossy(&contents).into_owned()));
             }
         }
     }
