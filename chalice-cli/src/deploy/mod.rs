@@ -88,7 +88,7 @@ pub async fn deploy(
 
 /// Builds the app, then reconciles the stage with it. The stage is locked first, so a second
 /// deploy or delete of it fails at once, before building or calling AWS (a dry run takes no
-/// lock: see [`lock_unless_dry_run`]).
+/// lock, and leaves the project as it found it).
 pub async fn deploy_with(
     project: &Project,
     stage_name: &str,
