@@ -53,6 +53,35 @@ pub fn build(project: &Project, architecture: Architecture) -> Result<Bundle> {
     })
 }
 
+impl Bundle {
+    /// The line a deploy prints once the app is built: the binary and the zip's size, and how it
+    /// was built (target, linker, the bootstrap check) only when that is news: the first time,
+    /// and again whenever it changes (say, once a musl target is installed), not at every deploy.
+    /// What was told is remembered beside the binary, so `cargo clean` forgets it too.
+    pub fn built_line(&self) -> String {
+        let binary = self.app.binary.display();
+        let size = self.zip.len();
+        if tell_once(&self.app.binary, &self.build_note) {
+            format!("Built {binary} ({}, {size} bytes zipped)", self.build_note)
+        } else {
+            format!("Built {binary} ({size} bytes zipped)")
+        }
+    }
+}
+
+/// Whether `note` is news for `binary` (not the note last told for it); remembers it as told.
+/// Where it cannot be remembered, it is told every time.
+fn tell_once(binary: &Path, note: &str) -> bool {
+    let mut told = binary.as_os_str().to_owned();
+    told.push(".build-note");
+    let told = std::path::PathBuf::from(told);
+    if std::fs::read_to_string(&told).is_ok_and(|last| last == note) {
+        return false;
+    }
+    let _ = std::fs::write(&told, note);
+    true
+}
+
 /// Checks the `bootstrap` a deployment zip holds (one built elsewhere than by [`build`]) as
 /// [`build`] checks the binary it zips.
 pub fn check_zip(zip: &[u8], architecture: Architecture) -> Result<Linkage> {
@@ -197,6 +226,38 @@ mod tests {
             code_sha256(&first),
             code_sha256(&zip_bootstrap(b"other").unwrap())
         );
+    }
+
+    #[test]
+    fn how_the_app_was_built_is_told_once_and_again_when_it_changes() {
+        let dir = std::env::temp_dir().join(format!("chalice-rs-note-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let binary = dir.join("app");
+        let mut bundle = Bundle {
+            app: BuiltApp {
+                binary: binary.clone(),
+                manifest: crate::test_support::demoauth(),
+            },
+            zip: vec![0; 42],
+            sha256: String::new(),
+            build_note: "target t (the host's), linker cc".into(),
+        };
+        let note = format!(
+            "Built {} (target t (the host's), linker cc, 42 bytes zipped)",
+            binary.display()
+        );
+        let short = format!("Built {} (42 bytes zipped)", binary.display());
+        assert_eq!(bundle.built_line(), note);
+        assert_eq!(bundle.built_line(), short);
+        assert_eq!(bundle.built_line(), short);
+        bundle.build_note = "target t-musl (static), linker cc".into();
+        assert!(bundle.built_line().contains("t-musl (static)"));
+        assert_eq!(bundle.built_line(), short);
+        // Another binary (another app) is told its own.
+        bundle.app.binary = dir.join("other");
+        assert!(bundle.built_line().contains("t-musl (static)"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,12 +1,52 @@
-//! A stage's deployed functions as its record names them (`api_handler`, an authorizer's
-//! name): what `logs` and `invoke` act on. Read from the record alone, so a name that was
-//! never deployed is refused before any AWS call.
+//! What a stage has deployed, read from its record alone (so a stage or name that was never
+//! deployed is refused before any AWS call): its URL, for `url`, and its functions as the record
+//! names them (`api_handler`, an authorizer's name), which `logs` and `invoke` act on.
+
+use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::deploy::desired::{HTTP_API, REST_API};
 use crate::deploy::record::{self, Record};
 use crate::error::{Error, Result};
 use crate::project::Project;
+
+/// The record of `stage` and where it is. A stage never deployed from this project has none: the
+/// error says so and what to run, rather than naming a file that does not exist.
+pub fn record_of(project: &Project, stage: &str) -> Result<(PathBuf, Record)> {
+    project.config().stage(stage)?;
+    let path = record::path(project.dir(), stage);
+    if !path.exists() {
+        return Err(Error::new(not_deployed(project, stage)));
+    }
+    let record = Record::load(&path)?;
+    Ok((path, record))
+}
+
+fn not_deployed(project: &Project, stage: &str) -> String {
+    format!(
+        "stage `{stage}` has not been deployed from {}: run `chalice-rs deploy --stage {stage}` first",
+        project.dir().display()
+    )
+}
+
+/// The URL of `stage`'s API (REST or HTTP), from its record.
+pub fn url(project: &Project, stage: &str) -> Result<String> {
+    let (path, record) = record_of(project, stage)?;
+    url_in(&record).map(str::to_owned).ok_or_else(|| {
+        Error::new(format!(
+            "stage `{stage}` has no API deployed (its record, {}, holds none): run `chalice-rs deploy --stage {stage}`",
+            path.display()
+        ))
+    })
+}
+
+/// The API URL `record` holds, if any.
+fn url_in(record: &Record) -> Option<&str> {
+    record
+        .value(REST_API, "rest_api_url")
+        .or_else(|| record.value(HTTP_API, "http_api_url"))
+}
 
 /// The record's resource type of a Lambda function.
 const LAMBDA_FUNCTION: &str = "lambda_function";
@@ -26,9 +66,7 @@ impl DeployedFunction {
     /// The function `name` of `stage`, from the stage's record; an error names the stage, the
     /// record file and the functions it does hold.
     pub fn find(project: &Project, stage: &str, name: &str) -> Result<DeployedFunction> {
-        project.config().stage(stage)?;
-        let path = record::path(project.dir(), stage);
-        let record = Record::load(&path)?;
+        let (path, record) = record_of(project, stage)?;
         DeployedFunction::in_record(&record, name).map_err(|why| {
             Error::new(format!(
                 "{why} in stage `{stage}` ({}); run `chalice-rs deploy --stage {stage}` first",
@@ -98,6 +136,61 @@ mod tests {
             "arn:aws:lambda:us-west-2:123456789012:function:demo-dev-demo_auth",
         );
         record
+    }
+
+    /// A project on disk with a `dev` stage, in a fresh directory named after `name`.
+    fn project(name: &str) -> Project {
+        let dir =
+            std::env::temp_dir().join(format!("chalice-rs-deployed-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(".chalice")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+        std::fs::write(
+            dir.join(".chalice/config.json"),
+            r#"{"app_name": "x", "stages": {"dev": {}}}"#,
+        )
+        .unwrap();
+        Project::open(&dir).unwrap()
+    }
+
+    #[test]
+    fn a_stage_never_deployed_says_so_and_what_to_run_naming_no_file() {
+        let project = project("never");
+        let expected = format!(
+            "stage `dev` has not been deployed from {}: run `chalice-rs deploy --stage dev` first",
+            project.dir().display()
+        );
+        assert_eq!(url(&project, "dev").unwrap_err().to_string(), expected);
+        let find = DeployedFunction::find(&project, "dev", "api_handler").unwrap_err();
+        assert_eq!(find.to_string(), expected);
+        assert!(!project.dir().join(".chalice/deployed").exists());
+        std::fs::remove_dir_all(project.dir()).unwrap();
+    }
+
+    #[test]
+    fn the_url_is_the_recorded_apis_and_an_emptied_record_names_itself() {
+        let project = project("url");
+        let path = record::path(project.dir(), "dev");
+        // What `delete` leaves: a record that holds nothing.
+        Record::default().save(&path).unwrap();
+        let error = url(&project, "dev").unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "stage `dev` has no API deployed (its record, {}, holds none): run `chalice-rs deploy --stage dev`",
+                path.display()
+            )
+        );
+        let mut deployed = Record::default();
+        deployed.set(
+            REST_API,
+            "rest_api",
+            "rest_api_url",
+            "https://a.example/api/",
+        );
+        deployed.save(&path).unwrap();
+        assert_eq!(url(&project, "dev").unwrap(), "https://a.example/api/");
+        std::fs::remove_dir_all(project.dir()).unwrap();
     }
 
     #[test]

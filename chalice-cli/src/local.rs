@@ -3,7 +3,7 @@
 //! The server runs in the app's own binary (`--chalice-local`), so the requests go through the
 //! very gateway code the app links; the CLI only builds, configures and supervises it. With
 //! autoreload (the default) the CLI also owns the public port and proxies to the current build,
-//! which it replaces when the project changes (the [`reload`] module).
+//! which it replaces when the project changes (the `reload` module).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -168,10 +168,13 @@ pub fn read_manifest(binary: &Path) -> Result<Manifest> {
         .output()
         .map_err(|error| Error::new(format!("cannot run {}: {error}", binary.display())))?;
     if !output.status.success() {
+        // The app says why it cannot start (say, a route declared in two modules).
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let why = stderr.trim();
         return Err(Error::new(format!(
             "{} {MANIFEST_ARG} failed: {}",
             binary.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
+            why.strip_prefix("chalice-rs: ").unwrap_or(why)
         )));
     }
     let manifest: Manifest = serde_json::from_slice(&output.stdout).map_err(|error| {

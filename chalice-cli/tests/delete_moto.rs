@@ -44,6 +44,12 @@ async fn delete_dry_run_lists_the_steps_and_changes_nothing() {
         format!("Deleting function: {APP}-{stage}"),
         format!("Deleting IAM role: {APP}-{stage}"),
     ];
+    let planned = [
+        format!("Would delete Rest API: {api_id}"),
+        format!("Would delete function: {APP}-{stage}-demo_auth"),
+        format!("Would delete function: {APP}-{stage}"),
+        format!("Would delete IAM role: {APP}-{stage}"),
+    ];
     clients.calls.take();
 
     // The library: the plan is printed and reported, and only reads are made.
@@ -55,7 +61,7 @@ async fn delete_dry_run_lists_the_steps_and_changes_nothing() {
     .unwrap();
     assert!(report.dry_run);
     assert!(report.deleted.is_empty());
-    assert_eq!(lines, plan.clone().map(|step| format!("Would: {step}")));
+    assert_eq!(lines, planned);
     let steps: Vec<String> = report.steps.iter().map(ToString::to_string).collect();
     assert_eq!(steps, plan);
     let calls = clients.calls.take();
@@ -68,8 +74,8 @@ async fn delete_dry_run_lists_the_steps_and_changes_nothing() {
     let output = cli(&project, &["delete", "--stage", stage, "--dry-run"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    for step in &plan {
-        assert!(stderr.contains(&format!("Would: {step}\n")), "{stderr}");
+    for step in &planned {
+        assert!(stderr.contains(&format!("{step}\n")), "{stderr}");
     }
     assert!(!stderr.contains("Nothing to delete"), "{stderr}");
     assert_eq!(project.record(stage), record);
@@ -91,7 +97,7 @@ async fn delete_dry_run_lists_the_steps_and_changes_nothing() {
         )),
         "{stderr}"
     );
-    assert!(!stderr.contains("Would:"), "{stderr}");
+    assert!(!stderr.contains("Would "), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

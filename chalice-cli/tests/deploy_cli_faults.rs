@@ -427,4 +427,21 @@ fn aws_setup_failures_are_one_line_with_their_remedy() {
         ),
         "{text}"
     );
+
+    // No region anywhere in the chain: one line naming AWS_REGION, before any AWS call.
+    let output = run(
+        cli(&project.dir, &endpoint(), &["delete", "--stage", "setup"])
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env("HOME", &home)
+            .env("AWS_CONFIG_FILE", home.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials")),
+    );
+    let text = stderr(&output);
+    assert!(!output.status.success(), "{text}");
+    assert_eq!(
+        text.trim_end(),
+        "error: no AWS region: set AWS_REGION or a region in your AWS profile",
+        "{text}"
+    );
 }

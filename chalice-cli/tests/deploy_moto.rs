@@ -693,6 +693,9 @@ async fn dry_run_prints_the_plan_and_changes_nothing() {
     let project = TestProject::new("demoauth", &["dry1"]);
     let clients = clients().await;
     project.clean(&clients, &["dry1"]).await;
+    // The project as a user has it before the first deploy: no `.chalice/deployed/`.
+    std::fs::remove_dir_all(project.dir.join(".chalice/deployed")).unwrap();
+    let before = files_of(&project.dir);
     let mut lines = Vec::new();
     let report = deploy::deploy_bundle(
         &project.project(),
@@ -705,14 +708,35 @@ async fn dry_run_prints_the_plan_and_changes_nothing() {
     .await
     .unwrap();
     assert!(report.dry_run);
+    assert_eq!(lines.len(), report.steps.len());
     assert_eq!(
         lines.first().map(String::as_str),
-        Some("Would: Creating IAM role: demoauth1-dry1")
+        Some("Would create IAM role: demoauth1-dry1")
     );
+    for expected in [
+        "Would create lambda function: demoauth1-dry1",
+        "Would create Rest API",
+        "Would allow API Gateway to invoke: demoauth1-dry1",
+        "Would deploy Rest API to stage: api",
+    ] {
+        assert!(lines.iter().any(|line| line == expected), "{lines:#?}");
+    }
+    assert!(
+        lines.iter().all(|line| line.starts_with("Would ")
+            && !line.starts_with("Would run:")
+            && !line.contains("ing ")),
+        "{lines:#?}"
+    );
+    let report = deploy::delete_dry_run(&project.project(), "dry1", &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(report.steps.is_empty(), "{:?}", report.steps);
     assert_eq!(
         CallLog::mutating(&clients.calls.take()),
         Vec::<String>::new()
     );
+    // Neither dry run touched the project: no record, no lock, no `.chalice/deployed/`.
+    assert_eq!(files_of(&project.dir), before);
     assert!(
         clients
             .lambda
@@ -722,6 +746,26 @@ async fn dry_run_prints_the_plan_and_changes_nothing() {
             .await
             .is_err()
     );
+}
+
+/// Every file under `dir` with its contents, sorted by path.
+fn files_of(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.push((path.clone(), String::new()));
+                dirs.push(path);
+            } else {
+                let contents = std::fs::read(&path).unwrap();
+                files.push((path, String::from_utf8_lossy(&contents).into_owned()));
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 #[test]
@@ -756,6 +800,18 @@ fn the_cli_deploys_prints_the_url_and_deletes() {
     );
     let stdout = String::from_utf8_lossy(&deployed.stdout);
     assert!(stdout.starts_with("Resources deployed:\n  - Lambda ARN: arn:aws:lambda:us-west-2:123456789012:function:demoauth1-dev"), "{stdout}");
+    // How the app was built is told once, not at every deploy.
+    let redeployed = run(&["deploy"]);
+    let stderr = String::from_utf8_lossy(&redeployed.stderr);
+    assert!(redeployed.status.success(), "{stderr}");
+    let built = stderr
+        .lines()
+        .find(|line| line.starts_with("Built "))
+        .unwrap_or_default();
+    assert!(
+        built.ends_with(" bytes zipped)") && !built.contains("bootstrap checked"),
+        "{stderr}"
+    );
     let url = run(&["url"]);
     assert!(
         String::from_utf8_lossy(&url.stdout)
@@ -767,4 +823,12 @@ fn the_cli_deploys_prints_the_url_and_deletes() {
     assert!(String::from_utf8_lossy(&deleted.stderr).contains("Deleting IAM role: demoauth1-dev"));
     let again = run(&["delete"]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("Nothing to delete"));
+    let url = run(&["url"]);
+    let stderr = String::from_utf8_lossy(&url.stderr);
+    assert!(!url.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("error: stage `dev` has no API deployed (its record, ")
+            && stderr.contains("run `chalice-rs deploy --stage dev`"),
+        "{stderr}"
+    );
 }

@@ -278,7 +278,7 @@ async fn logs_of_another_function_or_of_none_deployed_say_so() {
     let (ok, _, stderr) = logs(&project, &["--stage", stage]);
     assert!(!ok);
     assert!(
-        stderr.contains("no function is deployed in stage `logs2`")
+        stderr.contains("stage `logs2` has not been deployed from ")
             && stderr.contains("run `chalice-rs deploy --stage logs2` first"),
         "{stderr}"
     );

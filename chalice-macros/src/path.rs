@@ -78,24 +78,46 @@ fn is_path_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~:@!$&'()*+,;=".contains(c)
 }
 
-/// A name that is the same for the same path and method, and different otherwise: the macro
-/// declares it as an item so that a duplicate route in the same module fails to compile, with
-/// rustc saying "the name `route_GET_users` is defined multiple times".
+/// The name of the item the macro declares for one method of a route, so that a route declared
+/// twice in one module fails to compile with rustc naming it: ``the name `GET_users__id` is
+/// defined multiple times`` for `GET /users/{id}`, at both routes' paths.
 ///
-/// It reads as the route: `route_` and the method, then the path with `/` as `_`, letters and
-/// digits as themselves, and any other byte as `__` and two hex digits (`{id}` is `__7bid__7d`).
-/// Two `_` never stand for two `/` (a checked path has no `//`) and an escape has a fixed length,
-/// so different routes get different names.
+/// It reads as the route: the method, then each segment after a `_` (standing for its `/`):
+/// letters and digits as themselves, any other byte as `__` and two hex digits (`-` is `__2d`),
+/// and a `{param}` as a second `_` and its name (`_` in it as `__5f`, a greedy `+` as `__2b`).
+/// The encoding is injective (different routes get different names, a test checks it over many
+/// paths): a `_` is a segment's start unless it starts an escape (`__` and a hex digit 2 to 7,
+/// as every escaped byte is printable ASCII), and a segment's start followed by `_` is a
+/// `{param}` unless an escape follows.
 pub(crate) fn route_key(method: &str, path: &str) -> String {
-    let mut key = format!("route_{method}");
-    for byte in path.bytes() {
-        match byte {
-            b'/' => key.push('_'),
-            byte if byte.is_ascii_alphanumeric() => key.push(byte as char),
-            byte => key.push_str(&format!("__{byte:02x}")),
+    let mut key = method.to_owned();
+    let segments = path.strip_prefix('/').unwrap_or(path);
+    for segment in segments.split('/') {
+        key.push('_');
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => {
+                key.push('_');
+                for byte in param.bytes() {
+                    push_byte(&mut key, byte);
+                }
+            }
+            None => {
+                for byte in segment.bytes() {
+                    push_byte(&mut key, byte);
+                }
+            }
         }
     }
     key
+}
+
+/// One byte of a segment: a letter or digit as itself, anything else escaped.
+fn push_byte(key: &mut String, byte: u8) {
+    if byte.is_ascii_alphanumeric() {
+        key.push(char::from(byte));
+    } else {
+        key.push_str(&format!("__{byte:02x}"));
+    }
 }
 
 #[cfg(test)]
@@ -138,23 +160,45 @@ mod tests {
 
     #[test]
     fn route_keys_read_as_the_route() {
-        assert_eq!(route_key("GET", "/"), "route_GET_");
-        assert_eq!(route_key("GET", "/dup"), "route_GET_dup");
+        assert_eq!(route_key("GET", "/"), "GET_");
+        assert_eq!(route_key("GET", "/dup"), "GET_dup");
+        assert_eq!(route_key("PUT", "/users/{id}"), "PUT_users__id");
         assert_eq!(
-            route_key("PUT", "/users/{id}"),
-            "route_PUT_users___7bid__7d"
+            route_key("GET", "/users/{id}/orders"),
+            "GET_users__id_orders"
         );
+        assert_eq!(route_key("GET", "/files/{path+}"), "GET_files__path__2b");
+        assert_eq!(route_key("GET", "/user-profile"), "GET_user__2dprofile");
+        assert_eq!(route_key("GET", "/{user_id}"), "GET__user__5fid");
     }
 
+    /// Every path of up to three segments from pieces chosen to look alike once encoded (`_`,
+    /// escapes, hex digits, params with `_`): no two routes share a name, and each is an
+    /// identifier.
     #[test]
     fn route_keys_are_injective() {
-        let paths = [
-            "/", "/a", "/a/b", "/a_b", "/a-b", "/a/_b", "/a_/b", "/_", "/_/a", "/a/{b}", "/a/{b_}",
-            "/a/{_b}", "/a/__2f", "/a/_2f", "/a/x5f", "/{a}/{b}", "/{a}/b", "/a/5f", "/a5f",
+        let pieces = [
+            "a", "_", "a_", "_a", "__", "-", "5f", "_5f", "2d", "a-b", "a_b", "x__2d", "7e", "{a}",
+            "{_a}", "{a_}", "{a_b}", "{_5f}", "{a5f}", "{x+}", "{_+}",
         ];
+        let mut paths = vec!["/".to_owned()];
+        let mut shorter = vec![String::new()];
+        for _ in 0..3 {
+            let mut longer = Vec::new();
+            for prefix in &shorter {
+                for piece in pieces {
+                    let path = format!("{prefix}/{piece}");
+                    if check(&path).is_ok() {
+                        paths.push(path.clone());
+                        longer.push(path);
+                    }
+                }
+            }
+            shorter = longer;
+        }
+        assert!(paths.len() > 5000, "{}", paths.len());
         let mut seen = std::collections::HashMap::new();
-        for path in paths {
-            check(path).unwrap();
+        for path in &paths {
             for method in ["GET", "PUT"] {
                 let key = route_key(method, path);
                 assert!(syn::parse_str::<syn::Ident>(&key).is_ok(), "{key}");

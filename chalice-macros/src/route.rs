@@ -350,11 +350,17 @@ fn emit(
     };
     let cors = route.cors;
     let api_key_required = route.api_key_required;
-    // A duplicate path+method in this module is rustc's E0428 on both path literals, naming
-    // the route (`route_GET_users` for GET /users).
+    // A duplicate path+method in this module is rustc's E0428 naming the route
+    // (`GET_users__id` for GET /users/{id}), at each route's method (its path when the method
+    // is the default GET). Across modules the registry finds it.
     let duplicate_guards = methods.iter().map(|method| {
-        let key = Ident::new(&path::route_key(method, &path.value()), path.span());
-        quote_spanned! {path.span()=>
+        let span = route
+            .methods
+            .iter()
+            .find(|literal| literal.value().eq_ignore_ascii_case(method))
+            .map_or_else(|| path.span(), LitStr::span);
+        let key = Ident::new(&path::route_key(method, &path.value()), span);
+        quote_spanned! {span=>
             #[doc(hidden)]
             #[allow(dead_code, non_upper_case_globals)]
             const #key: () = ();

@@ -261,14 +261,19 @@ impl Registry {
                     def,
                     authorizer,
                 };
-                if let Some(first) = routes.insert((def.path, method), route) {
+                if let Some(other) = routes.insert((def.path, method), route) {
+                    // In source order, whatever order the registrations came in.
+                    let mut both = [
+                        (other.view_name(), other.location()),
+                        (def.view_name, def.location),
+                    ];
+                    both.sort_by_key(|(_, at)| (at.file, at.line));
+                    let [(first, first_at), (second, second_at)] = both;
                     return Err(RegistryError(format!(
-                        "duplicate route {method} {}: declared by `{}` at {} and by `{}` at {}",
+                        "duplicate route {method} {}: declared by `{first}` at {first_at} and by \
+                         `{second}` at {second_at}; one function serves each method of a path, so \
+                         remove one or change its path or methods",
                         def.path,
-                        first.view_name(),
-                        first.location(),
-                        def.view_name,
-                        def.location
                     )));
                 }
             }

@@ -355,6 +355,22 @@ async fn cognito_claims_reach_the_view() {
         200
     );
     assert_eq!(client.warnings().len(), 1);
+    // A rejection is logged with its reason, not as a bare `401 unauthorized`.
+    let expired = format!(
+        "{}.{}.sig",
+        encode(r#"{"alg":"HS256"}"#),
+        encode(r#"{"cognito:username":"janedoe","exp":1000}"#)
+    );
+    let response = client
+        .get("/cognito")
+        .header("Authorization", &expired)
+        .send()
+        .await;
+    assert_eq!(response.status, 401);
+    assert_eq!(
+        response.decision.to_string(),
+        "unauthorized: the token has expired"
+    );
 }
 
 /// 93, 95: the proxy event the view gets carries the request context of API Gateway.

@@ -31,6 +31,13 @@ async fn serves_the_demo_app_as_api_gateway_would() {
         log.iter().any(|line| line.starts_with("GET / 403 denied")),
         "{log:#?}"
     );
+    // The request log is written out before the server says it has shut down.
+    let last_request = log.iter().rposition(|line| line.starts_with("GET /"));
+    let shut_down = log.iter().position(|line| line == "chalice-rs: shut down");
+    assert!(
+        matches!((last_request, shut_down), (Some(request), Some(shut)) if request < shut),
+        "{log:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -251,6 +258,31 @@ fn a_new_project_builds_and_serves_and_a_broken_one_says_why() {
     assert_eq!(code, Some(0));
     std::fs::write(&config_path, config).unwrap();
     std::fs::write(&lib_rs, &source).unwrap();
+
+    // A route declared again in another module, which rustc cannot see, is refused by name
+    // before anything is served.
+    std::fs::write(
+        &lib_rs,
+        format!(
+            "{source}\nmod admin {{\n    use chalice_runtime::app;\n\n    \
+             #[app::route(\"/private\", methods = [\"GET\"])]\n    \
+             fn admin_private() -> &'static str {{\n        \"admin\"\n    }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let private_line = source
+        .lines()
+        .position(|line| line.starts_with("#[app::route(\"/private\""))
+        .unwrap()
+        + 1;
+    let admin_line = source.lines().count() + 5;
+    fails_with(
+        chalice_rs(&project).arg("local"),
+        &format!(
+            "--chalice-manifest failed: app `hello`: duplicate route GET /private: declared by \
+             `private` at src/lib.rs:{private_line} and by `admin_private` at src/lib.rs:{admin_line}"
+        ),
+    );
 
     // The app and the config must agree on the name.
     std::fs::write(

@@ -3,7 +3,7 @@
 //! and what AWS makes eventually consistent (a new role Lambda cannot assume yet, an API
 //! Gateway change in progress) is retried a bounded number of times. A create AWS does not
 //! name uniquely is never repeated blindly: when its outcome is unknown, what it would have
-//! made is looked for first ([`create_or_adopt`]); likewise a delete ([`delete_or_confirm`]).
+//! made is looked for first (`create_or_adopt`); likewise a delete (`delete_or_confirm`).
 
 use std::future::Future;
 use std::time::Duration;

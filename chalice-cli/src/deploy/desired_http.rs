@@ -1,6 +1,6 @@
 //! What an HTTP API (API Gateway v2) of a stage should be, in the terms of the apigatewayv2
 //! calls the deployer makes: routes by route key, authorizers by name, the stage. Pure data,
-//! spelt from the model's [`HttpApi`](crate::model::http_api::HttpApi) without deciding
+//! spelt from the model's [`HttpApi`] without deciding
 //! anything of its own.
 
 use std::collections::BTreeMap;

@@ -30,7 +30,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::bundle::{self, Bundle};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model;
 use crate::project::Project;
 
@@ -88,7 +88,8 @@ pub async fn deploy(
 }
 
 /// Builds the app, then reconciles the stage with it. The stage is locked first, so a second
-/// deploy or delete of it fails at once, before building or calling AWS.
+/// deploy or delete of it fails at once, before building or calling AWS (a dry run takes no
+/// lock, and leaves the project as it found it).
 pub async fn deploy_with(
     project: &Project,
     stage_name: &str,
@@ -98,16 +99,20 @@ pub async fn deploy_with(
     progress: Progress<'_>,
 ) -> Result<DeployReport> {
     let stage = project.config().stage(stage_name)?;
-    let lock = DeployLock::acquire(project.dir(), stage_name)?;
+    let lock = lock_unless_dry_run(project, stage_name, dry_run)?;
     let bundle = bundle::build(project, stage.architecture())?;
-    progress(&format!(
-        "Built {} ({}, {} bytes zipped)",
-        bundle.app.binary.display(),
-        bundle.build_note,
-        bundle.zip.len()
-    ));
+    progress(&bundle.built_line());
     let run = Run { adoption, dry_run };
-    reconcile(project, stage_name, aws, &bundle, run, progress, &lock).await
+    reconcile(
+        project,
+        stage_name,
+        aws,
+        &bundle,
+        run,
+        progress,
+        lock.as_ref(),
+    )
+    .await
 }
 
 /// Reconciles the stage with an already built bundle, once its bootstrap is checked, adopting
@@ -139,9 +144,32 @@ pub async fn deploy_bundle_with(
 ) -> Result<DeployReport> {
     let stage = project.config().stage(stage_name)?;
     bundle::check_zip(&bundle.zip, stage.architecture())?;
-    let lock = DeployLock::acquire(project.dir(), stage_name)?;
+    let lock = lock_unless_dry_run(project, stage_name, dry_run)?;
     let run = Run { adoption, dry_run };
-    reconcile(project, stage_name, aws, bundle, run, progress, &lock).await
+    reconcile(
+        project,
+        stage_name,
+        aws,
+        bundle,
+        run,
+        progress,
+        lock.as_ref(),
+    )
+    .await
+}
+
+/// The stage's lock, for a run that may change AWS or the record. A dry run changes neither and
+/// takes none: it leaves the project as it found it (taking the lock would create
+/// `.chalice/deployed/`), and a plan read while another run changes the stage is merely stale.
+fn lock_unless_dry_run(
+    project: &Project,
+    stage_name: &str,
+    dry_run: bool,
+) -> Result<Option<DeployLock>> {
+    if dry_run {
+        return Ok(None);
+    }
+    DeployLock::acquire(project.dir(), stage_name).map(Some)
 }
 
 /// How a deploy runs: what it may adopt, and whether it only prints its plan.
@@ -151,8 +179,9 @@ struct Run {
     dry_run: bool,
 }
 
-/// The deploy proper, under the stage's lock. Everything that can be checked locally (config,
-/// manifest, derived names, policy files, the record) is, before the first AWS call.
+/// The deploy proper, under the stage's lock (none for a dry run). Everything that can be
+/// checked locally (config, manifest, derived names, policy files, the record) is, before the
+/// first AWS call.
 async fn reconcile(
     project: &Project,
     stage_name: &str,
@@ -160,7 +189,7 @@ async fn reconcile(
     bundle: &Bundle,
     Run { adoption, dry_run }: Run,
     progress: Progress<'_>,
-    _lock: &DeployLock,
+    _lock: Option<&DeployLock>,
 ) -> Result<DeployReport> {
     let stage = project.config().stage(stage_name)?;
     let chalice_dir = project.dir().join(".chalice");
@@ -185,7 +214,8 @@ async fn reconcile(
             ));
         }
         for foreign in &observed.foreign {
-            progress(&format!("Adopting {foreign} (--adopt-untagged)"));
+            let line = format!("Adopting {foreign} (--adopt-untagged)");
+            progress(&if dry_run { would(&line) } else { line });
         }
     }
     let steps = plan::plan(&desired, &observed);
@@ -256,10 +286,36 @@ fn remember_observed(desired: &Desired, observed: &observed::Observed, record: &
     }
 }
 
-/// Prints what a dry run would do.
+/// Prints what a dry run would do, one line per step.
 fn print_plan(steps: &[Step], progress: Progress<'_>) {
     for step in steps {
-        progress(&format!("Would: {step}"));
+        progress(&would(&step.to_string()));
+    }
+}
+
+/// The verbs a step's progress line starts with (`Creating IAM role: x`), each with the form a
+/// dry run says it in (`Would create IAM role: x`).
+const VERBS: [(&str, &str); 10] = [
+    ("Adopting", "adopt"),
+    ("Allowing", "allow"),
+    ("Creating", "create"),
+    ("Deleting", "delete"),
+    ("Deploying", "deploy"),
+    ("Resetting", "reset"),
+    ("Revoking", "revoke"),
+    ("Setting", "set"),
+    ("Tagging", "tag"),
+    ("Updating", "update"),
+];
+
+/// A progress line as a dry run says it: `Creating IAM role: x` becomes `Would create IAM role:
+/// x`. A line that starts with no verb of [`VERBS`] (a test holds every step to them) is kept
+/// whole after `Would run:`.
+fn would(line: &str) -> String {
+    let (first, rest) = line.split_once(' ').unwrap_or((line, ""));
+    match VERBS.iter().find(|(doing, _)| *doing == first) {
+        Some((_, verb)) => format!("Would {verb} {rest}"),
+        None => format!("Would run: {line}"),
     }
 }
 
@@ -345,7 +401,7 @@ async fn remove(
 ) -> Result<DeleteReport> {
     let config = project.config();
     config.stage(stage_name)?;
-    let _lock = DeployLock::acquire(project.dir(), stage_name)?;
+    let _lock = lock_unless_dry_run(project, stage_name, dry_run)?;
     let record_path = record::path(project.dir(), stage_name);
     let mut record = Record::load(&record_path)?;
     let tagged = observe::tagged(aws, config.app_name(), stage_name).await?;
@@ -389,12 +445,70 @@ async fn remove(
 
 /// The stage's URL (its REST or HTTP API's), from its record.
 pub fn url(project: &Project, stage_name: &str) -> Result<String> {
-    project.config().stage(stage_name)?;
-    let path = record::path(project.dir(), stage_name);
-    let record = Record::load(&path)?;
-    record
-        .value(desired::REST_API, "rest_api_url")
-        .or_else(|| record.value(HTTP_API, "http_api_url"))
-        .map(str::to_owned)
-        .ok_or_else(|| Error::new(format!("stage `{stage_name}` has no API deployed ({} records none); run `chalice-rs deploy --stage {stage_name}`", path.display())))
+    crate::deployed::url(project, stage_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dry_run_says_each_step_as_what_it_would_do() {
+        for (line, planned) in [
+            (
+                "Creating IAM role: app-dev",
+                "Would create IAM role: app-dev",
+            ),
+            (
+                "Allowing API Gateway to invoke: app-dev",
+                "Would allow API Gateway to invoke: app-dev",
+            ),
+            (
+                "Deploying Rest API to stage: api",
+                "Would deploy Rest API to stage: api",
+            ),
+            ("Deleting route: GET /a", "Would delete route: GET /a"),
+            ("Creating Rest API", "Would create Rest API"),
+        ] {
+            assert_eq!(would(line), planned);
+        }
+        assert_eq!(would("Checked x"), "Would run: Checked x");
+    }
+
+    /// The verbs that start a quoted text (`"Creating `) in `source`.
+    fn leading_verbs(source: &str) -> Vec<&str> {
+        source
+            .split('"')
+            .skip(1)
+            .filter_map(|text| {
+                let (word, _) = text.split_once(' ')?;
+                let capitalized = word.starts_with(|c: char| c.is_ascii_uppercase());
+                (capitalized && word.ends_with("ing") && word.chars().all(char::is_alphabetic))
+                    .then_some(word)
+            })
+            .collect()
+    }
+
+    /// Every progress line of a step (plan.rs, plan_http.rs) or of the deploy itself starts with
+    /// a verb a dry run knows how to say, so none reads `Would run: Creating ..`.
+    #[test]
+    fn every_step_starts_with_a_verb_a_dry_run_can_say() {
+        let sources = [
+            include_str!("plan.rs"),
+            include_str!("plan_http.rs"),
+            include_str!("mod.rs"),
+        ];
+        let verbs: Vec<&str> = sources.into_iter().flat_map(leading_verbs).collect();
+        assert!(verbs.contains(&"Creating") && verbs.contains(&"Revoking"));
+        for verb in verbs {
+            assert!(
+                VERBS.iter().any(|(doing, _)| *doing == verb),
+                "a step starts with `{verb}`, which VERBS lacks"
+            );
+        }
+        assert_eq!(
+            leading_verbs(r#"x "Tagging role: a" "Nothing" "Going""#),
+            ["Tagging"]
+        );
+    }
 }

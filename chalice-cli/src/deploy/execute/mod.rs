@@ -1,5 +1,5 @@
 //! Running a plan's steps against AWS: one function per kind of step, grouped by service
-//! ([`apigateway`], [`iam`], [`lambda`]), and [`Executor::apply`], which hands a step to its
+//! (`apigateway`, `iam`, `lambda`), and [`Executor::apply`], which hands a step to its
 //! function. Each step records what it made (or drops what it deleted) in the record, and its
 //! errors name the step, the resource and AWS's message.
 
