@@ -169,6 +169,8 @@ pub struct DesiredApi {
     /// The gateway responses the app sets (see `RestApi::gateway_responses`): response
     /// parameters by response type.
     pub gateway_responses: GatewayResponses,
+    /// The stage's variables (`stage_variables`).
+    pub stage_variables: BTreeMap<String, String>,
 }
 
 /// Gateway responses: each response type's `responseParameters`.
@@ -342,6 +344,7 @@ fn desired_api(api: &RestApi) -> DesiredApi {
                 )
             })
             .collect(),
+        stage_variables: api.settings.stage_variables.clone(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_apigateway::types::{
     AuthorizerType, EndpointConfiguration, EndpointType as ApiEndpointType, GatewayResponseType,
-    IntegrationType,
+    IntegrationType, Op, PatchOperation,
 };
 
 use super::{Effect, Executor, gone_unless};
@@ -440,6 +440,44 @@ impl Executor<'_> {
             "rest_api_url",
             &rest_api_url(&desired.region, api, stage),
         );
+        Ok(Effect::Changed)
+    }
+
+    /// Writes and removes stage variables with one `UpdateStage`: setting a value twice or
+    /// removing one already gone changes nothing, so a retry is safe.
+    pub(super) async fn set_stage_variables(
+        &self,
+        stage: &str,
+        set: &BTreeMap<String, String>,
+        remove: &[String],
+        what: &str,
+    ) -> Result<Effect> {
+        let api = self.ids.api()?;
+        let operations = set
+            .iter()
+            .map(|(name, value)| {
+                PatchOperation::builder()
+                    .op(Op::Replace)
+                    .path(format!("/variables/{name}"))
+                    .value(value)
+                    .build()
+            })
+            .chain(remove.iter().map(|name| {
+                PatchOperation::builder()
+                    .op(Op::Remove)
+                    .path(format!("/variables/{name}"))
+                    .build()
+            }));
+        let update = self
+            .aws
+            .apigateway
+            .update_stage()
+            .rest_api_id(api)
+            .stage_name(stage)
+            .set_patch_operations(Some(operations.collect()));
+        busy_retried(|| update.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
         Ok(Effect::Changed)
     }
 }
