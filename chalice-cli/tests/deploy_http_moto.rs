@@ -129,14 +129,17 @@ async fn httpapi1_deploys_every_part_redeploys_without_changes_and_deletes_every
             "stages": [{"name": "api", "auto_deploy": true, "variables": {}}],
         }])
     );
-    // Only this API may invoke the handler (any route), and only the gate authorizer the
-    // gate function.
+    // Only this API's routes (`<stage>/<METHOD>/<path>`, not its authorizers) may invoke the
+    // handler, and only the gate authorizer the gate function.
     let execute = format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{id}");
     let gate_id = record.get("http_api").unwrap()["authorizers"]["gate"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(granted(&clients, &handler).await, [format!("{execute}/*")]);
+    assert_eq!(
+        granted(&clients, &handler).await,
+        [format!("{execute}/*/*/*")]
+    );
     assert_eq!(
         granted(&clients, &gate).await,
         [format!("{execute}/authorizers/{gate_id}")]
@@ -268,7 +271,7 @@ async fn a_stage_moving_between_rest_and_http_keeps_only_the_api_of_its_kind() {
     let execute = format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{id}");
     assert_eq!(
         granted(&clients, &format!("httpapi1-{stage}")).await,
-        [format!("{execute}/*")]
+        [format!("{execute}/*/*/*")]
     );
     let gate_id = record.get("http_api").unwrap()["authorizers"]["gate"]
         .as_str()

@@ -5,103 +5,18 @@
 //! The app is examples/demoauth's code and config in a directory of its own, with the `dev`
 //! stage renamed, so its deployed records and its AWS resources are this test's alone.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_lambda::config::Credentials;
-use chalice_rs_tests::cli::{REGION, chalice_rs, chalice_rs_on, example, succeed, workspace};
+use chalice_rs_tests::cli::{REGION, chalice_rs, chalice_rs_on, succeed};
+use chalice_rs_tests::copy::{ExampleCopy, record};
 use chalice_rs_tests::local::Served;
 use chalice_testkit::moto::Moto;
 use serde_json::Value;
 
 const STAGE: &str = "lifecycle";
 const APP: &str = "demoauth1";
-
-/// A copy of examples/demoauth outside the workspace, declaring only the stage [`STAGE`];
-/// removed when dropped.
-struct DemoCopy {
-    dir: PathBuf,
-}
-
-impl DemoCopy {
-    fn new() -> DemoCopy {
-        let dir = std::env::temp_dir().join(format!("chalice-rs-lifecycle-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("src")).unwrap();
-        std::fs::create_dir_all(dir.join(".chalice")).unwrap();
-        let source = example("demoauth");
-        for file in ["main.rs", "tests.rs"] {
-            std::fs::copy(source.join("src").join(file), dir.join("src").join(file)).unwrap();
-        }
-        // A package of its own (and a binary name of its own, so the examples' binaries in the
-        // shared target directory are left alone), built with the workspace's locked versions.
-        std::fs::write(dir.join("Cargo.toml"), manifest()).unwrap();
-        std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-        let mut config: Value =
-            serde_json::from_slice(&std::fs::read(source.join(".chalice/config.json")).unwrap())
-                .unwrap();
-        let dev = config["stages"]["dev"].take();
-        config["stages"] = serde_json::json!({ STAGE: dev });
-        std::fs::write(dir.join(".chalice/config.json"), config.to_string()).unwrap();
-        DemoCopy { dir }
-    }
-
-    fn dir(&self) -> &Path {
-        &self.dir
-    }
-}
-
-impl Drop for DemoCopy {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// examples/demoauth's dependencies, outside the workspace, and the workspace's profiles, so
-/// that its builds share the compiled dependencies of the examples' builds.
-fn manifest() -> String {
-    let runtime = workspace().join("chalice-runtime");
-    format!(
-        r#"[package]
-name = "demoauth-lifecycle"
-version = "0.1.0"
-edition = "2024"
-publish = false
-
-[dependencies]
-chalice-runtime = {{ path = {runtime:?} }}
-serde_json = "1"
-tokio = "1"
-
-[workspace]
-
-{}"#,
-        profiles(&std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap())
-    )
-}
-
-/// The `[profile.*]` tables of a manifest, as written.
-fn profiles(manifest: &str) -> String {
-    let mut kept = String::new();
-    let mut in_profile = false;
-    for line in manifest.lines() {
-        if line.starts_with('[') {
-            in_profile = line.starts_with("[profile.");
-        }
-        if in_profile {
-            kept.push_str(line);
-            kept.push('\n');
-        }
-    }
-    kept
-}
-
-#[test]
-fn the_copy_takes_the_workspaces_profiles() {
-    let manifest =
-        "[workspace]\nmembers = []\n\n[profile.release]\nlto = \"thin\"\n\n[lints]\nx = 1\n";
-    assert_eq!(profiles(manifest), "[profile.release]\nlto = \"thin\"\n\n");
-}
 
 /// Clients that read moto directly.
 async fn moto_clients(endpoint: &str) -> (aws_sdk_lambda::Client, aws_sdk_apigateway::Client) {
@@ -119,7 +34,12 @@ async fn moto_clients(endpoint: &str) -> (aws_sdk_lambda::Client, aws_sdk_apigat
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_app_is_served_packaged_deployed_read_back_and_deleted() {
-    let project = DemoCopy::new();
+    let project = ExampleCopy::new(
+        "demoauth",
+        "demoauth-lifecycle",
+        &["src/main.rs", "src/tests.rs"],
+        STAGE,
+    );
     let dir = project.dir();
     answers_as_api_gateway_would(dir).await;
     packages_the_authorizer_in_front_of_the_view(dir);
@@ -187,7 +107,7 @@ fn deploys(dir: &Path, endpoint: &str) -> String {
         stdout.contains(&url),
         "deploy printed another URL: {stdout}"
     );
-    let recorded = record(dir);
+    let recorded = record(dir, STAGE);
     let recorded_api = recorded["resources"]
         .as_array()
         .unwrap()
@@ -291,18 +211,11 @@ async fn deletes_everything(
         apis.items().iter().all(|api| api.id() != Some(api_id)),
         "Rest API {api_id} is left"
     );
-    let recorded = record(dir);
+    let recorded = record(dir, STAGE);
     assert_eq!(recorded["resources"], serde_json::json!([]), "{recorded:#}");
 }
 
 /// The names of the view's and the authorizer's functions.
 fn functions() -> (String, String) {
     (format!("{APP}-{STAGE}"), format!("{APP}-{STAGE}-demo_auth"))
-}
-
-/// The stage's deployed record in the project.
-fn record(dir: &Path) -> Value {
-    let path = dir.join(".chalice/deployed").join(format!("{STAGE}.json"));
-    let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_slice(&text).unwrap()
 }

@@ -921,11 +921,33 @@ mod tests {
     }
 
     #[test]
+    fn a_handler_grant_to_the_whole_api_is_narrowed_to_its_routes() {
+        let desired = desired();
+        let mut observed = deployed(&desired);
+        let handler = observed
+            .functions
+            .get_mut(chalice_runtime::lambda::API_HANDLER)
+            .unwrap();
+        handler.api_grants = [(
+            "arn:aws:execute-api:us-west-2:123456789012:h1/*".to_owned(),
+            format!("{GRANT_PREFIX}h1"),
+        )]
+        .into();
+        assert_eq!(
+            names(&desired, &observed),
+            [
+                "Revoking a stale grant to invoke: httpapi1-dev (chalice-rs-apigateway-h1)",
+                "Allowing API Gateway to invoke: httpapi1-dev",
+            ]
+        );
+    }
+
+    #[test]
     fn grants_name_the_api_or_one_authorizer() {
         let desired = desired();
         assert_eq!(
             http_source_arn(&desired, "h1", None),
-            "arn:aws:execute-api:us-west-2:123456789012:h1/*"
+            "arn:aws:execute-api:us-west-2:123456789012:h1/*/*/*"
         );
         assert_eq!(
             http_source_arn(&desired, "h1", Some("a1")),

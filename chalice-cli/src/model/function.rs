@@ -12,6 +12,13 @@ use crate::config::FunctionConfig;
 use crate::error::{Error, Result};
 use crate::naming;
 
+/// What the API handler's invoke permission allows under its API's execution ARN
+/// (`arn:<partition>:execute-api:<region>:<account>:<api id>`), REST and HTTP APIs alike: the
+/// source ARN API Gateway invokes a route's or method's integration with,
+/// `/<stage>/<METHOD>/<path>`. An authorizer's invocation (`/authorizers/<id>`) has one segment
+/// fewer, so it cannot pass for a route.
+pub const ROUTE_INVOKE_SCOPE: &str = "/*/*/*";
+
 /// One Lambda function and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Function {
@@ -86,10 +93,10 @@ impl Function {
 
     /// What the function's invoke permission allows under the REST API's execution ARN: a
     /// built-in authorizer only the API's authorizers (`/authorizers/*`), the API handler only
-    /// the API's methods (`/<stage>/<method>/<path>`), so neither is invocable as the other.
+    /// the API's methods ([`ROUTE_INVOKE_SCOPE`]), so neither is invocable as the other.
     pub fn rest_invoke_scope(&self) -> &'static str {
         if self.is_api_handler() {
-            "/*/*/*"
+            ROUTE_INVOKE_SCOPE
         } else {
             "/authorizers/*"
         }

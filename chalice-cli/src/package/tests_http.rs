@@ -79,7 +79,7 @@ fn the_examples_terraform_configuration_matches_its_snapshot() {
     );
     assert_eq!(
         resource["aws_lambda_permission"]["http_api_invoke"]["source_arn"],
-        "${aws_apigatewayv2_api.http_api.execution_arn}/*"
+        "${aws_apigatewayv2_api.http_api.execution_arn}/*/*/*"
     );
     assert_eq!(
         config["output"]["EndpointURL"]["value"],

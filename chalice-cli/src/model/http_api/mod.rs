@@ -21,6 +21,7 @@ pub use self::authorizer::{
     http_identity_source,
 };
 use super::authorizer::{AuthorizationType, Target};
+use super::function::ROUTE_INVOKE_SCOPE;
 use crate::config::{EndpointType, Stage};
 use crate::error::{Error, Result};
 use crate::naming;
@@ -176,7 +177,8 @@ pub struct Cors {
 /// Who may invoke a function through the API, which scopes its Lambda permission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvokeScope {
-    /// Any route of the API (`<execution arn>/*`): the API handler.
+    /// Any route of the API (`<execution arn>/<stage>/<METHOD>/<path>`, see
+    /// [`ROUTE_INVOKE_SCOPE`]), never an authorizer: the API handler.
     AnyRoute,
     /// The authorizer of this name (`<execution arn>/authorizers/<id>`).
     Authorizer(String),
@@ -192,7 +194,7 @@ impl InvokeScope {
         authorizer_id: impl Fn(&str) -> String,
     ) -> String {
         match self {
-            InvokeScope::AnyRoute => format!("{execution_arn}/*"),
+            InvokeScope::AnyRoute => format!("{execution_arn}{ROUTE_INVOKE_SCOPE}"),
             InvokeScope::Authorizer(name) => {
                 format!("{execution_arn}/authorizers/{}", authorizer_id(name))
             }

@@ -96,7 +96,7 @@ fn invoke_permissions_are_scoped_to_any_route_or_to_the_authorizer() {
     assert_eq!(arn, "arn:aws:execute-api:us-west-2:123456789012:a1b2");
     assert_eq!(
         InvokeScope::AnyRoute.source_arn(&arn, |_| unreachable!()),
-        "arn:aws:execute-api:us-west-2:123456789012:a1b2/*"
+        "arn:aws:execute-api:us-west-2:123456789012:a1b2/*/*/*"
     );
     assert_eq!(
         InvokeScope::Authorizer("gate".into()).source_arn(&arn, |name| format!("id-{name}")),
