@@ -39,7 +39,7 @@ pub fn route(path: &str, methods: &[&str]) -> ManifestRoute {
         view_name: "view".to_owned(),
         authorizer: None,
         scopes: Vec::new(),
-        cors: false,
+        cors: None,
         content_types: vec!["application/json".to_owned()],
         api_key_required: false,
         path_params: path
@@ -149,12 +149,19 @@ pub fn httpapi1() -> Manifest {
     }
 }
 
-/// An HTTP API app with what the example lacks: CORS, an existing Lambda authorizer with an
-/// invoke role and two identity sources, an uncached policy-answering built-in one, a greedy
-/// `ANY` route whose scopes API Gateway ignores.
+/// An HTTP API app with what the example lacks: a full CORS configuration, an existing Lambda
+/// authorizer with an invoke role and two identity sources, an uncached policy-answering
+/// built-in one, a greedy `ANY` route whose scopes API Gateway ignores.
 pub fn http_variants() -> Manifest {
     let cors = |route: ManifestRoute| ManifestRoute {
-        cors: true,
+        cors: Some(
+            chalice_runtime::CorsConfig::new("https://app.example")
+                .allow_headers(&["X-Special"])
+                .expose_headers(&["X-Request-Id"])
+                .max_age(600)
+                .allow_credentials(true)
+                .settings(),
+        ),
         ..route
     };
     Manifest {

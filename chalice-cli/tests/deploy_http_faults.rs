@@ -43,7 +43,7 @@ fn changed() -> Bundle {
         .iter_mut()
         .find(|r| r.path == "/health")
         .unwrap();
-    health.cors = true;
+    health.cors = Some(chalice_runtime::cors::CorsSettings::default());
     bundle_for(manifest)
 }
 

@@ -208,6 +208,81 @@ async fn httpapi1_deploys_every_part_redeploys_without_changes_and_deletes_every
     );
 }
 
+/// `httpapi1` with CORS on `/health`, configured by `settings`.
+fn with_cors(settings: &chalice_runtime::cors::CorsSettings) -> chalice_cli::bundle::Bundle {
+    let mut manifest = httpapi1();
+    let health = manifest
+        .routes
+        .iter_mut()
+        .find(|r| r.path == "/health")
+        .unwrap();
+    health.cors = Some(settings.clone());
+    bundle_for(manifest)
+}
+
+/// A full CORS configuration is the HTTP API's `CorsConfiguration`, read back from moto; a
+/// redeploy leaves it alone and a changed configuration is set again in place.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_cors_configuration_is_the_http_apis_cors_configuration() {
+    let stage = "hcors1";
+    let project = project(&[stage]);
+    let clients = clients().await;
+    project.clean(&clients, &[stage]).await;
+    let full = chalice_runtime::CorsConfig::new("https://app.example")
+        .allow_headers(&["X-Special"])
+        .expose_headers(&["X-Request-Id"])
+        .max_age(600)
+        .allow_credentials(true)
+        .settings();
+    deploy(&project, stage, &clients, &with_cors(&full)).await;
+    let id = project
+        .record(stage)
+        .value("http_api", "http_api_id")
+        .unwrap()
+        .to_owned();
+    let read = || async {
+        clients
+            .apigatewayv2
+            .get_api()
+            .api_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .cors_configuration()
+            .cloned()
+            .unwrap()
+    };
+    let cors = read().await;
+    assert_eq!(cors.allow_origins(), ["https://app.example"]);
+    assert_eq!(cors.allow_methods(), ["GET", "OPTIONS"]);
+    assert_eq!(cors.allow_headers(), full.allow_headers);
+    assert!(cors.allow_headers().contains(&"X-Special".to_owned()));
+    assert_eq!(cors.expose_headers(), ["X-Request-Id"]);
+    assert_eq!(cors.max_age(), Some(600));
+    assert_eq!(cors.allow_credentials(), Some(true));
+
+    clients.calls.take();
+    deploy(&project, stage, &clients, &with_cors(&full)).await;
+    assert_eq!(
+        CallLog::mutating(&clients.calls.take()),
+        Vec::<String>::new()
+    );
+    let shorter = chalice_runtime::CorsConfig::new("https://app.example")
+        .allow_headers(&["X-Special"])
+        .expose_headers(&["X-Request-Id"])
+        .max_age(60)
+        .allow_credentials(true)
+        .settings();
+    deploy(&project, stage, &clients, &with_cors(&shorter)).await;
+    assert_eq!(CallLog::mutating(&clients.calls.take()), ["UpdateApi"]);
+    assert_eq!(read().await.max_age(), Some(60));
+
+    deploy::delete(&project.project(), stage, &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(http_apis(&clients, "httpapi1", stage).await.is_empty());
+}
+
 /// The example as a REST API: no JWT authorizer, and a TOKEN gate.
 fn as_rest_api(mut manifest: Manifest) -> Manifest {
     manifest.api_kind = chalice_runtime::ApiKind::Rest;

@@ -323,8 +323,19 @@ async fn authz_variants_wires_every_authorizer_kind_and_changes_only_what_change
     );
     assert_eq!(api["/cors"]["OPTIONS"]["integration"], "MOCK");
     assert_eq!(api["/cors"]["OPTIONS"]["auth"], "NONE");
-    // An authorizer's 401/403 (and any 4xx/5xx API Gateway answers itself) carries the CORS
-    // headers, as the local gateway answers it.
+    // The app's full CORS configuration: on the preflight's mock integration, and on every
+    // 4xx/5xx API Gateway answers itself (an authorizer's 401/403...), as the local gateway
+    // answers them.
+    let cors_headers = [
+        ("Access-Control-Allow-Origin", "'https://app.example'"),
+        (
+            "Access-Control-Allow-Headers",
+            "'Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,X-Special'",
+        ),
+        ("Access-Control-Expose-Headers", "'X-Request-Id'"),
+        ("Access-Control-Max-Age", "'600'"),
+        ("Access-Control-Allow-Credentials", "'true'"),
+    ];
     for response_type in ["DEFAULT_4XX", "DEFAULT_5XX"] {
         let response = clients
             .apigateway
@@ -335,14 +346,50 @@ async fn authz_variants_wires_every_authorizer_kind_and_changes_only_what_change
             .await
             .unwrap();
         let parameters = response.response_parameters().unwrap();
+        for (header, value) in cors_headers {
+            assert_eq!(
+                parameters[&format!("gatewayresponse.header.{header}")],
+                value,
+                "{response_type}"
+            );
+        }
+        assert_eq!(parameters.len(), cors_headers.len(), "{parameters:?}");
+    }
+    let resources = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(&api_id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let cors_resource = resources
+        .items()
+        .iter()
+        .find(|resource| resource.path() == Some("/cors"))
+        .and_then(|resource| resource.id())
+        .unwrap()
+        .to_owned();
+    let preflight = clients
+        .apigateway
+        .get_integration_response()
+        .rest_api_id(&api_id)
+        .resource_id(&cors_resource)
+        .http_method("OPTIONS")
+        .status_code("200")
+        .send()
+        .await
+        .unwrap();
+    let parameters = preflight.response_parameters().unwrap();
+    assert_eq!(
+        parameters["method.response.header.Access-Control-Allow-Methods"],
+        "'GET,POST,OPTIONS'"
+    );
+    for (header, value) in cors_headers {
         assert_eq!(
-            parameters["gatewayresponse.header.Access-Control-Allow-Origin"], "'*'",
-            "{response_type}"
-        );
-        assert_eq!(
-            parameters["gatewayresponse.header.Access-Control-Allow-Headers"],
-            format!("'{}'", chalice_runtime::cors::ALLOW_HEADERS),
-            "{response_type}"
+            parameters[&format!("method.response.header.{header}")],
+            value,
+            "preflight"
         );
     }
     assert!(

@@ -15,6 +15,9 @@ use proc_macro::TokenStream;
 /// Declares a route: `#[app::route("/users/{id}", methods = ["GET", "PUT"], authorizer = POOL,
 /// scopes = ["users/read"], cors = true, content_types = ["application/json"], name = "user")]`.
 ///
+/// `cors = true` is Chalice's default CORS configuration; `cors = CORS` names a `static CORS:
+/// CorsConfig` (origin, headers, expose headers, max age, credentials).
+///
 /// The function takes its path parameters by name (parsed with `FromStr`; a value that does not
 /// parse is a 400) and optionally `&Request`, may be `async`, and returns anything that
 /// implements `IntoResponse`.

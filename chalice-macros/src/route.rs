@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Path, Token, Type};
+use syn::{FnArg, Ident, ItemFn, Lit, LitBool, LitStr, Pat, Path, Token, Type};
 
 use crate::args;
 use crate::errors::Errors;
@@ -13,13 +13,20 @@ use crate::path;
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const KEYS: &str = "methods, authorizer, scopes, cors, content_types, name, api_key_required";
 
+/// `cors = ..`: off, Chalice's default configuration, or a `CorsConfig` the user names.
+enum Cors {
+    Off,
+    Default,
+    Config(Path),
+}
+
 /// The attribute's arguments.
 struct RouteArgs {
     path: LitStr,
     methods: Vec<LitStr>,
     authorizer: Option<Path>,
     scopes: Option<Vec<LitStr>>,
-    cors: bool,
+    cors: Cors,
     content_types: Option<Vec<LitStr>>,
     name: Option<LitStr>,
     api_key_required: bool,
@@ -36,7 +43,7 @@ impl Parse for RouteArgs {
             methods: Vec::new(),
             authorizer: None,
             scopes: None,
-            cors: false,
+            cors: Cors::Off,
             content_types: None,
             name: None,
             api_key_required: false,
@@ -50,7 +57,7 @@ impl Parse for RouteArgs {
                 "methods" => route.methods = args::string_list(value)?,
                 "authorizer" => route.authorizer = Some(authorizer_path(value)?),
                 "scopes" => route.scopes = Some(args::string_list(value)?),
-                "cors" => route.cors = args::boolean(value)?,
+                "cors" => route.cors = cors(value)?,
                 "content_types" => route.content_types = Some(args::string_list(value)?),
                 "name" => route.name = Some(args::string(value)?),
                 "api_key_required" => route.api_key_required = args::boolean(value)?,
@@ -65,6 +72,29 @@ impl Parse for RouteArgs {
         })?;
         Ok(route)
     }
+}
+
+/// `cors = true`, `cors = false` or `cors = CORS`, a `CorsConfig` named as Rust names it.
+fn cors(input: ParseStream<'_>) -> syn::Result<Cors> {
+    if input.peek(LitBool) {
+        let flag: LitBool = input.parse()?;
+        return Ok(if flag.value { Cors::Default } else { Cors::Off });
+    }
+    if input.peek(Lit) {
+        let literal: Lit = input.parse()?;
+        return Err(syn::Error::new(
+            literal.span(),
+            "`cors` is `true`, `false` or a `CorsConfig` named as Rust names it: `cors = CORS` \
+             with `static CORS: CorsConfig = CorsConfig::new(\"https://app.example\");`",
+        ));
+    }
+    let path: Path = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "`cors` is `true`, `false` or a `CorsConfig` named as Rust names it (`cors = CORS`)",
+        )
+    })?;
+    Ok(Cors::Config(path))
 }
 
 /// `authorizer = X`: the authorizer itself, named as Rust names it. A string is the likely
@@ -348,7 +378,14 @@ fn emit(
         Some(types) => string_slice(types),
         None => quote!(&["application/json"]),
     };
-    let cors = route.cors;
+    let cors = match &route.cors {
+        Cors::Off => quote!(::core::option::Option::None),
+        Cors::Default => quote!(::core::option::Option::Some(&#private::DEFAULT_CORS)),
+        Cors::Config(config) => {
+            let private = private_at(config.span());
+            quote_spanned! {config.span()=> #private::cors_config(&#config)}
+        }
+    };
     let api_key_required = route.api_key_required;
     // A duplicate path+method in this module is rustc's E0428 naming the route
     // (`GET_users__id` for GET /users/{id}), at each route's method (its path when the method

@@ -18,9 +18,19 @@ pub use crate::response::IntoResponse;
 use crate::auth::{AuthRequest, AuthResponse, SimpleAuthResponse};
 use crate::auth_answer::AuthAnswer;
 use crate::authorizer::{AuthFailure, DEFAULT_HEADER};
+use crate::cors::CorsConfig;
 use crate::error::Error;
 use crate::request::Request;
 use crate::response::Response;
+
+/// `cors = true`.
+pub static DEFAULT_CORS: CorsConfig = CorsConfig::DEFAULT;
+
+/// `cors = CONFIG`: the macro passes the named item here, so anything but a `CorsConfig` is one
+/// type error on the user's name for it.
+pub const fn cors_config(config: &'static CorsConfig) -> Option<&'static CorsConfig> {
+    Some(config)
+}
 
 /// Boxes a view's future.
 pub fn view_future<F: Future<Output = Response> + Send + 'static>(future: F) -> ViewFuture {

@@ -160,7 +160,7 @@ mod tests {
         view_name: "get_order",
         authorizer: None,
         scopes: None,
-        cors: false,
+        cors: None,
         content_types: &["application/json"],
         api_key_required: false,
         handler: Handler::Sync(view),

@@ -86,6 +86,7 @@ pub use authorizer::{
     AuthFailure, AuthType, Authorizer, AuthorizerKind, BuiltinAuthorizer,
     CognitoUserPoolAuthorizer, CustomAuthorizer, IamAuthorizer, JwtAuthorizer, SupportsScopes,
 };
+pub use cors::CorsConfig;
 pub use error::{Error, ErrorKind};
 pub use registry::{API_HANDLER, Registry, RegistryError, Route};
 pub use request::{MultiDict, Request};

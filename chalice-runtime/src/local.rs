@@ -279,7 +279,10 @@ async fn handle(
     } = head;
     let (response, outcome) = if size > MAX_HEAD_BYTES {
         let response = limit_response(431, "Request Header Fields Too Large");
-        (response, Outcome::Refused("head-too-large"))
+        (
+            connection.gateway.own_answer(response),
+            Outcome::Refused("head-too-large"),
+        )
     } else {
         let body = if body.is_end_stream() {
             // Most requests (a GET, a HEAD) have no body: nothing to wait for.
@@ -299,7 +302,10 @@ async fn handle(
                 let answer = connection.gateway.handle(request).await;
                 (answer.response, Outcome::Decided(answer.decision))
             }
-            Err((response, reason)) => (response, Outcome::Refused(reason)),
+            Err((response, reason)) => (
+                connection.gateway.own_answer(response),
+                Outcome::Refused(reason),
+            ),
         }
     };
     let answered = line.finish(response.status_code(), |text| match outcome {

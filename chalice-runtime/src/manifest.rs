@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_kind::ApiKind;
 use crate::authorizer::{AuthType, AuthorizerKind, http_identity_sources};
+use crate::cors::CorsSettings;
 use crate::registry::{Registry, Route};
 
 /// The version of this format; the CLI refuses manifests it does not know.
@@ -40,8 +41,10 @@ pub struct ManifestRoute {
     pub authorizer: Option<String>,
     /// The OAuth scopes required.
     pub scopes: Vec<String>,
-    /// Whether CORS is on.
-    pub cors: bool,
+    /// The CORS configuration, when the route has CORS (`true`/`false` in manifests written
+    /// before full configurations).
+    #[serde(default, deserialize_with = "crate::cors::deserialize_route_cors")]
+    pub cors: Option<CorsSettings>,
     /// The accepted request content types.
     pub content_types: Vec<String>,
     /// Whether an API key is required.
@@ -185,7 +188,7 @@ fn manifest_route(route: &Route) -> ManifestRoute {
         view_name: route.view_name().to_owned(),
         authorizer: route.authorizer().map(|kind| kind.name().to_owned()),
         scopes: strings(route.scopes()),
-        cors: route.cors(),
+        cors: route.cors().map(|config| config.settings()),
         content_types: strings(route.content_types()),
         api_key_required: route.api_key_required(),
         path_params: strings(&route.path_params()),

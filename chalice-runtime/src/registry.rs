@@ -8,8 +8,10 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 
 use crate::authorizer::{Authorizer, AuthorizerKind, BuiltinAuthorizer};
+use crate::contract::gateway_cors::api_wide_cors;
 use crate::contract::identity::IdentitySource;
 use crate::contract::user_pool;
+use crate::cors::CorsConfig;
 use crate::request::Request;
 use crate::response::Response;
 
@@ -55,7 +57,7 @@ pub struct RouteDef {
     pub view_name: &'static str,
     pub authorizer: Option<&'static dyn Authorizer>,
     pub scopes: Option<&'static [&'static str]>,
-    pub cors: bool,
+    pub cors: Option<&'static CorsConfig>,
     pub content_types: &'static [&'static str],
     pub api_key_required: bool,
     pub handler: Handler,
@@ -111,8 +113,9 @@ impl Route {
         }
     }
 
-    /// Whether API Gateway answers CORS preflights and adds CORS headers.
-    pub fn cors(&self) -> bool {
+    /// The route's CORS configuration, when it has CORS: its answers and its path's preflight
+    /// carry the configuration's headers.
+    pub fn cors(&self) -> Option<&'static CorsConfig> {
         self.def.cors
     }
 
@@ -166,6 +169,7 @@ pub(crate) fn path_params(path: &str) -> Vec<&str> {
 pub struct Registry {
     routes: Vec<Route>,
     authorizers: Vec<AuthorizerKind>,
+    gateway_cors: Option<&'static CorsConfig>,
 }
 
 /// A conflict between registrations in different places.
@@ -278,10 +282,19 @@ impl Registry {
                 }
             }
         }
+        let routes: Vec<Route> = routes.into_values().collect();
+        let gateway_cors = checked_cors(&routes)?;
         Ok(Registry {
-            routes: routes.into_values().collect(),
+            routes,
             authorizers: by_name.into_values().map(|(kind, _)| kind).collect(),
+            gateway_cors,
         })
+    }
+
+    /// The CORS configuration API Gateway's own answers carry (see
+    /// [`crate::contract::gateway_cors`]): the one every CORS route shares, if any route has CORS.
+    pub fn gateway_cors(&self) -> Option<&'static CorsConfig> {
+        self.gateway_cors
     }
 
     /// Every route method, sorted by path then method.
@@ -322,6 +335,32 @@ impl Registry {
             _ => None,
         })
     }
+}
+
+/// Each route's CORS configuration checked for what API Gateway can carry, and the one they
+/// share, which API Gateway's own answers carry.
+fn checked_cors(routes: &[Route]) -> Result<Option<&'static CorsConfig>, RegistryError> {
+    let describe = |route: &Route| {
+        format!(
+            "`{}` ({} {}, at {})",
+            route.view_name(),
+            route.method(),
+            route.path(),
+            route.location()
+        )
+    };
+    let mut cors_routes = Vec::new();
+    for route in routes {
+        let Some(config) = route.cors() else { continue };
+        config.settings().check().map_err(|error| {
+            RegistryError(format!(
+                "the CORS configuration of {}: {error}",
+                describe(route)
+            ))
+        })?;
+        cors_routes.push((describe(route), config));
+    }
+    api_wide_cors(cors_routes).map_err(|conflict| RegistryError(conflict.to_string()))
 }
 
 /// What API Gateway would refuse when the authorizer is created, refused when the app starts
@@ -375,7 +414,7 @@ mod tests {
         view_name: "a",
         authorizer: Some(&A),
         scopes: None,
-        cors: false,
+        cors: None,
         content_types: &["application/json"],
         api_key_required: false,
         handler: Handler::Sync(view),
@@ -400,7 +439,7 @@ mod tests {
         view_name: "index",
         authorizer: None,
         scopes: None,
-        cors: false,
+        cors: None,
         content_types: &["application/json"],
         api_key_required: false,
         handler: Handler::Sync(view),
@@ -449,6 +488,88 @@ mod tests {
         assert_eq!(registry.routes_on("/c").count(), 0);
         assert_eq!(registry.routes_on("").count(), 0);
         assert!(registry.route("/b", "POST").is_none());
+    }
+
+    static CORS_APP: CorsConfig = CorsConfig::new("https://app.example").max_age(600);
+    static CORS_OTHER: CorsConfig = CorsConfig::new("https://other.example");
+    static CORS_BAD: CorsConfig = CorsConfig::new("https://a.example,https://b.example");
+
+    #[test]
+    fn routes_sharing_a_cors_config_give_it_to_the_gateways_own_answers() {
+        static GET_A: RouteDef = RouteDef {
+            path: "/a",
+            view_name: "get_a",
+            cors: Some(&CORS_APP),
+            ..ROUTE_SHAPE
+        };
+        static PUT_B: RouteDef = RouteDef {
+            path: "/b",
+            methods: &["PUT"],
+            view_name: "put_b",
+            cors: Some(&CORS_APP),
+            ..ROUTE_SHAPE
+        };
+        let registry = Registry::build([&GET_A, &PUT_B, &ROUTE_SHAPE], []).unwrap();
+        assert_eq!(registry.gateway_cors(), Some(&CORS_APP));
+        let plain = Registry::build([&ROUTE_SHAPE], []).unwrap();
+        assert_eq!(plain.gateway_cors(), None);
+    }
+
+    #[test]
+    fn differing_cors_configs_are_an_error_naming_both_routes() {
+        static GET_A: RouteDef = RouteDef {
+            path: "/a",
+            view_name: "get_a",
+            cors: Some(&CORS_APP),
+            ..ROUTE_SHAPE
+        };
+        // On the same path, as Chalice refuses it, and on another path, which API-wide
+        // answers cannot honour either.
+        static PUT_A: RouteDef = RouteDef {
+            path: "/a",
+            methods: &["PUT"],
+            view_name: "put_a",
+            cors: Some(&CORS_OTHER),
+            ..ROUTE_SHAPE
+        };
+        static GET_B: RouteDef = RouteDef {
+            path: "/b",
+            view_name: "get_b",
+            cors: Some(&CorsConfig::DEFAULT),
+            ..ROUTE_SHAPE
+        };
+        let err = Registry::build([&GET_A, &PUT_A], [])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "`get_a` (GET /a, at registry.rs:1) and `put_a` (PUT /a, at registry.rs:1) have different CORS configurations"
+            ),
+            "{err}"
+        );
+        let err = Registry::build([&GET_B, &GET_A], [])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`get_a` (GET /a") && err.contains("`get_b` (GET /b"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_cors_config_api_gateway_cannot_carry_is_an_error_naming_the_route() {
+        static BAD: RouteDef = RouteDef {
+            view_name: "bad",
+            cors: Some(&CORS_BAD),
+            ..ROUTE_SHAPE
+        };
+        let err = Registry::build([&BAD], []).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "the CORS configuration of `bad` (GET /, at registry.rs:1): allow_origin"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

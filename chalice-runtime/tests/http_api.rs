@@ -410,5 +410,16 @@ async fn every_preflight_is_answered_from_the_api_wide_cors_configuration() {
         assert!(response.text().is_empty());
     }
     // Not an authorizer's business: the preflight is answered before any authorizer runs.
-    assert_eq!(client.get("/token").send().await.status, 401);
+    let refused = client.get("/token").send().await;
+    assert_eq!(refused.status, 401);
+    // The HTTP API's own answers carry its CORS configuration, on every route.
+    let missing = client.get("/nowhere/at/all").send().await;
+    assert_eq!(missing.status, 404);
+    for response in [&refused, &missing] {
+        assert_eq!(response.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(
+            response.header("access-control-allow-headers"),
+            Some(chalice_runtime::cors::ALLOW_HEADERS)
+        );
+    }
 }

@@ -113,6 +113,20 @@ async fn serves_every_authorizer_kind_of_authz_variants() {
         .await
         .unwrap();
     assert_eq!(preflight.status(), 200);
+    // The app's full CORS configuration, on the preflight and on API Gateway's own answers,
+    // whichever route was asked for (the deployed API's DEFAULT_4XX/DEFAULT_5XX).
+    let refused = http.get(served.url("/admin")).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    for response in [&preflight, &broken, &refused] {
+        let headers = response.headers();
+        assert_eq!(
+            headers["access-control-allow-origin"],
+            "https://app.example"
+        );
+        assert_eq!(headers["access-control-expose-headers"], "X-Request-Id");
+        assert_eq!(headers["access-control-max-age"], "600");
+        assert_eq!(headers["access-control-allow-credentials"], "true");
+    }
     let (code, _) = served.stop();
     assert_eq!(code, Some(0));
 }

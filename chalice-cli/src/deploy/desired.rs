@@ -196,10 +196,11 @@ pub struct DesiredMethod {
 pub enum Integration {
     /// `AWS_PROXY` to the API handler.
     Proxy,
-    /// A `MOCK` answering a CORS preflight with these allowed methods.
+    /// A `MOCK` answering a CORS preflight with these headers.
     CorsPreflight {
-        /// `Access-Control-Allow-Methods`.
-        allow_methods: String,
+        /// Each response header's name and value (unquoted): the allowed methods and the
+        /// path's CORS configuration.
+        headers: BTreeMap<String, String>,
     },
 }
 
@@ -308,7 +309,11 @@ fn desired_api(api: &RestApi) -> DesiredApi {
                     scopes: Vec::new(),
                     api_key_required: false,
                     integration: Integration::CorsPreflight {
-                        allow_methods: preflight.allow_methods,
+                        headers: preflight
+                            .headers()
+                            .into_iter()
+                            .map(|(name, value)| (name.to_owned(), value))
+                            .collect(),
                     },
                 },
             );
@@ -398,7 +403,7 @@ mod tests {
                 authorized("/users/{id}", &["GET"], "pool", &["read"]),
                 authorized("/admin", &["POST"], "auth", &["ignored"]),
                 chalice_runtime::manifest::ManifestRoute {
-                    cors: true,
+                    cors: Some(chalice_runtime::cors::CorsSettings::default()),
                     ..route("/users/{id}", &["PUT"])
                 },
             ],
@@ -431,12 +436,12 @@ mod tests {
         let user = &api.resources["/users/{id}"];
         assert_eq!(user["GET"].authorization_type, "COGNITO_USER_POOLS");
         assert_eq!(user["GET"].scopes, ["read"]);
-        assert_eq!(
-            user["OPTIONS"].integration,
-            Integration::CorsPreflight {
-                allow_methods: "PUT,OPTIONS".into()
-            }
-        );
+        let Integration::CorsPreflight { headers } = &user["OPTIONS"].integration else {
+            panic!("{:?}", user["OPTIONS"]);
+        };
+        assert_eq!(headers["Access-Control-Allow-Methods"], "PUT,OPTIONS");
+        assert_eq!(headers["Access-Control-Allow-Origin"], "*");
+        assert_eq!(headers.len(), 3);
         let admin = &api.resources["/admin"]["POST"];
         assert_eq!(
             (

@@ -17,9 +17,7 @@ use super::observed::{
     ObservedRole, Tagged, Twin,
 };
 use super::ownership::{Foreign, ours, pairs};
-use super::plan::{
-    ALLOW_METHODS_HEADER, HttpStep, Step, function_name_of, response_header_parameter, source_arn,
-};
+use super::plan::{HttpStep, Step, function_name_of, parameter_header, source_arn};
 use super::record::Record;
 use crate::error::Result;
 
@@ -885,12 +883,17 @@ fn observed_method(found: &GetMethodOutput) -> ObservedMethod {
             .and_then(|i| i.r#type())
             .map(|t| t.as_str().to_owned()),
         integration_uri: integration.and_then(|i| i.uri()).map(str::to_owned),
-        cors_allow_methods: integration
+        preflight_headers: integration
             .and_then(|i| i.integration_responses())
             .and_then(|responses| responses.get("200"))
             .and_then(|response| response.response_parameters())
-            .and_then(|parameters| parameters.get(&response_header_parameter(ALLOW_METHODS_HEADER)))
-            .map(|value| value.trim_matches('\'').to_owned()),
+            .into_iter()
+            .flatten()
+            .filter_map(|(parameter, value)| {
+                let header = parameter_header(parameter)?;
+                Some((header.to_owned(), value.trim_matches('\'').to_owned()))
+            })
+            .collect(),
     }
 }
 
@@ -1069,7 +1072,13 @@ mod tests {
             )
             .build();
         let method = observed_method(&found);
-        assert_eq!(method.cors_allow_methods.as_deref(), Some("GET,OPTIONS"));
+        assert_eq!(
+            method.preflight_headers,
+            BTreeMap::from([(
+                "Access-Control-Allow-Methods".to_owned(),
+                "GET,OPTIONS".to_owned()
+            )])
+        );
         assert_eq!(method.integration_type.as_deref(), Some("MOCK"));
         assert_eq!(method.authorization_type, "NONE");
         assert!(!method.api_key_required && method.integration_uri.is_none());

@@ -99,6 +99,11 @@ pub async fn read_http_api(aws: &Aws, id: &str, record: &Record) -> Result<Obser
         allow_origins: cors.allow_origins().to_vec(),
         allow_methods: cors.allow_methods().to_vec(),
         allow_headers: cors.allow_headers().to_vec(),
+        expose_headers: cors.expose_headers().to_vec(),
+        max_age: cors
+            .max_age()
+            .and_then(|seconds| u32::try_from(seconds).ok()),
+        allow_credentials: cors.allow_credentials().unwrap_or(false),
     });
     let routes = list_routes(aws, id).await?;
     let (routes, twin_routes) = pick_routes(&routes);

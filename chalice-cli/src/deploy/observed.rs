@@ -163,8 +163,8 @@ pub struct ObservedMethod {
     pub integration_type: Option<String>,
     /// Integration URI.
     pub integration_uri: Option<String>,
-    /// The `Access-Control-Allow-Methods` a CORS preflight (`MOCK`) answers with, unquoted.
-    pub cors_allow_methods: Option<String>,
+    /// The headers a CORS preflight (`MOCK`) answers with, by name, unquoted.
+    pub preflight_headers: BTreeMap<String, String>,
 }
 
 /// One authorizer.

@@ -196,13 +196,15 @@ impl fmt::Display for Step {
     }
 }
 
-/// The CORS response header a preflight answers with its allowed methods: written by the
-/// executor and read back when observing, to tell whether a preflight is as desired.
-pub const ALLOW_METHODS_HEADER: &str = "Access-Control-Allow-Methods";
-
 /// The parameter by which API Gateway sets a method response's `header`.
 pub fn response_header_parameter(header: &str) -> String {
     format!("method.response.header.{header}")
+}
+
+/// The header a method response parameter sets, if it sets one (see
+/// [`response_header_parameter`]).
+pub fn parameter_header(parameter: &str) -> Option<&str> {
+    parameter.strip_prefix("method.response.header.")
 }
 
 /// A fingerprint of the API as desired (resources, methods, integrations, authorizers), written
@@ -634,9 +636,9 @@ fn same_method(
             let uri = proxy_uri(desired).ok();
             actual.integration_type.as_deref() == Some("AWS_PROXY") && uri == actual.integration_uri
         }
-        Integration::CorsPreflight { allow_methods } => {
+        Integration::CorsPreflight { headers } => {
             actual.integration_type.as_deref() == Some("MOCK")
-                && actual.cors_allow_methods.as_ref() == Some(allow_methods)
+                && actual.preflight_headers == *headers
         }
     };
     wanted.authorization_type == actual.authorization_type
@@ -751,13 +753,11 @@ mod tests {
                 methods: BTreeMap::new(),
             };
             for (method, spec) in methods {
-                let (integration_type, integration_uri, cors_allow_methods) =
-                    match &spec.integration {
-                        Integration::Proxy => ("AWS_PROXY", Some(handler_uri.clone()), None),
-                        Integration::CorsPreflight { allow_methods } => {
-                            ("MOCK", None, Some(allow_methods.clone()))
-                        }
-                    };
+                let (integration_type, integration_uri, preflight_headers) = match &spec.integration
+                {
+                    Integration::Proxy => ("AWS_PROXY", Some(handler_uri.clone()), BTreeMap::new()),
+                    Integration::CorsPreflight { headers } => ("MOCK", None, headers.clone()),
+                };
                 resource.methods.insert(
                     method.clone(),
                     ObservedMethod {
@@ -770,7 +770,7 @@ mod tests {
                         api_key_required: spec.api_key_required,
                         integration_type: Some(integration_type.into()),
                         integration_uri,
-                        cors_allow_methods,
+                        preflight_headers,
                     },
                 );
             }
@@ -1024,10 +1024,10 @@ mod tests {
             rest_api_url("eu-west-1", "abc", "api"),
             "https://abc.execute-api.eu-west-1.amazonaws.com/api/"
         );
-        assert_eq!(
-            response_header_parameter(ALLOW_METHODS_HEADER),
-            "method.response.header.Access-Control-Allow-Methods"
-        );
+        let parameter = response_header_parameter("Access-Control-Max-Age");
+        assert_eq!(parameter, "method.response.header.Access-Control-Max-Age");
+        assert_eq!(parameter_header(&parameter), Some("Access-Control-Max-Age"));
+        assert_eq!(parameter_header("method.request.header.Origin"), None);
     }
 
     #[test]
@@ -1058,12 +1058,31 @@ mod tests {
             .methods
             .get_mut("OPTIONS")
             .unwrap()
-            .cors_allow_methods = Some("GET,OPTIONS".into());
+            .preflight_headers
+            .insert("Access-Control-Allow-Methods".into(), "GET,OPTIONS".into());
         assert_eq!(
             names(&plan(&before, &observed)),
             [
                 "Deleting method: OPTIONS /users/{id}",
                 "Setting method: OPTIONS /users/{id} (NONE)",
+                "Deploying Rest API to stage: api"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_cors_config_puts_the_preflight_and_gateway_responses_again() {
+        let before = desired_of(&manifest());
+        let observed = deployed(&before);
+        let mut changed = manifest();
+        changed.routes[1].cors = Some(chalice_runtime::CorsConfig::DEFAULT.max_age(600).settings());
+        assert_eq!(
+            names(&plan(&desired_of(&changed), &observed)),
+            [
+                "Deleting method: OPTIONS /users/{id}",
+                "Setting method: OPTIONS /users/{id} (NONE)",
+                "Setting gateway response: DEFAULT_4XX",
+                "Setting gateway response: DEFAULT_5XX",
                 "Deploying Rest API to stage: api"
             ]
         );
@@ -1093,7 +1112,7 @@ mod tests {
         // The app drops CORS: what was set is reset to API Gateway's defaults.
         let mut without_cors = manifest();
         for route in &mut without_cors.routes {
-            route.cors = false;
+            route.cors = None;
         }
         let desired = desired_of(&without_cors);
         let mut observed = deployed(&desired);

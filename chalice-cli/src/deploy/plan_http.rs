@@ -858,6 +858,9 @@ mod tests {
             allow_origins: vec!["*".into()],
             allow_methods: vec!["GET".into(), "OPTIONS".into()],
             allow_headers: vec!["Authorization".into()],
+            expose_headers: Vec::new(),
+            max_age: None,
+            allow_credentials: false,
         });
         api.stage_variables.insert("extra".into(), "1".into());
         assert_eq!(

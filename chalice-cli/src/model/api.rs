@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use chalice_runtime::contract::gateway_cors::{CorsConflict, api_wide_cors};
+use chalice_runtime::cors::CorsSettings;
 use chalice_runtime::manifest::{Manifest, ManifestAuthorizer, ManifestRoute};
 use serde_json::{Value, json};
 
@@ -176,8 +178,8 @@ pub struct Method {
     pub scopes: Vec<String>,
     /// Whether an API key is required.
     pub api_key_required: bool,
-    /// Whether the view answers with CORS headers.
-    pub cors: bool,
+    /// The CORS configuration the view answers with, if it has CORS.
+    pub cors: Option<CorsSettings>,
     /// The accepted request content types.
     pub content_types: Vec<String>,
     /// The `{param}` names of the path, in order.
@@ -224,22 +226,17 @@ pub struct Resource<'a> {
 pub struct Preflight {
     /// `Access-Control-Allow-Methods`.
     pub allow_methods: String,
+    /// The path's CORS configuration (its CORS routes share one).
+    pub cors: CorsSettings,
 }
 
 impl Preflight {
-    /// The preflight's response headers, name and value, in Chalice's order.
-    pub fn headers(&self) -> [(&'static str, &str); 3] {
-        [
-            ("Access-Control-Allow-Methods", &self.allow_methods),
-            (
-                "Access-Control-Allow-Origin",
-                chalice_runtime::cors::ALLOW_ORIGIN,
-            ),
-            (
-                "Access-Control-Allow-Headers",
-                chalice_runtime::cors::ALLOW_HEADERS,
-            ),
-        ]
+    /// The preflight's response headers, name and value, in Chalice's order: the allowed
+    /// methods, then the configuration's headers.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = vec![("Access-Control-Allow-Methods", self.allow_methods.clone())];
+        headers.extend(self.cors.response_headers());
+        headers
     }
 }
 
@@ -254,7 +251,7 @@ pub struct GatewayResponse {
     /// The response type, e.g. `DEFAULT_4XX`.
     pub response_type: &'static str,
     /// The headers, name and value.
-    pub headers: Vec<(&'static str, &'static str)>,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl GatewayResponse {
@@ -275,17 +272,19 @@ impl GatewayResponse {
 
 impl RestApi {
     /// The gateway responses API Gateway answers with: with a CORS route, the 4xx and 5xx
-    /// defaults carrying the CORS headers (see `chalice_runtime::cors::RESPONSE_HEADERS`);
+    /// defaults carrying the headers of the app's CORS configuration (the runtime's rule,
+    /// `chalice_runtime::contract::gateway_cors`, which the local gateway follows too);
     /// otherwise none, and API Gateway's own defaults hold.
     pub fn gateway_responses(&self) -> Vec<GatewayResponse> {
-        if !self.methods.iter().any(|method| method.cors) {
+        // `new` refused an app whose CORS routes disagree.
+        let Ok(Some(cors)) = gateway_cors(&self.methods) else {
             return Vec::new();
-        }
+        };
         CORS_GATEWAY_RESPONSE_TYPES
             .iter()
             .map(|response_type| GatewayResponse {
                 response_type,
-                headers: chalice_runtime::cors::RESPONSE_HEADERS.to_vec(),
+                headers: cors.response_headers(),
             })
             .collect()
     }
@@ -327,12 +326,13 @@ impl RestApi {
                     authorizer: route.authorizer.clone(),
                     scopes: route.scopes.clone(),
                     api_key_required: route.api_key_required,
-                    cors: route.cors,
+                    cors: route.cors.clone(),
                     content_types: route.content_types.clone(),
                     path_params: route.path_params.clone(),
                 });
             }
         }
+        gateway_cors(&methods).map_err(|conflict| Error::new(conflict.to_string()))?;
         Ok(RestApi {
             name: manifest.app_name.clone(),
             settings,
@@ -359,17 +359,19 @@ impl RestApi {
                 .methods
                 .iter()
                 .any(|m| m.http_method.eq_ignore_ascii_case("OPTIONS"));
-            let cors: Vec<String> = resource
+            let cors: Vec<(String, &CorsSettings)> = resource
                 .methods
                 .iter()
-                .filter(|m| m.cors)
-                .map(|m| m.http_method.to_ascii_uppercase())
+                .filter_map(|m| Some((m.http_method.to_ascii_uppercase(), m.cors.as_ref()?)))
                 .collect();
-            if !cors.is_empty() && !has_options {
+            if let Some((_, config)) = cors.first()
+                && !has_options
+            {
                 resource.preflight = Some(Preflight {
                     allow_methods: chalice_runtime::cors::allow_methods(
-                        cors.iter().map(String::as_str),
+                        cors.iter().map(|(method, _)| method.as_str()),
                     ),
+                    cors: (*config).clone(),
                 });
             }
         }
@@ -385,6 +387,23 @@ impl RestApi {
     pub fn gateway_authorizers(&self) -> impl Iterator<Item = &Authorizer> {
         self.authorizers.iter().filter(|a| a.held_by_api())
     }
+}
+
+/// The CORS configuration API Gateway's own answers carry: the one every CORS method shares
+/// (the runtime's rule), or the first two methods that differ, named.
+fn gateway_cors(
+    methods: &[Method],
+) -> std::result::Result<Option<&CorsSettings>, CorsConflict<String>> {
+    api_wide_cors(methods.iter().filter_map(|method| {
+        let cors = method.cors.as_ref()?;
+        let route = format!(
+            "`{}` ({} {})",
+            method.view_name,
+            method.http_method.to_ascii_uppercase(),
+            method.path
+        );
+        Some((route, cors))
+    }))
 }
 
 /// An authorizer only HTTP APIs have (JWT, or a Lambda answering simple responses) is an error
@@ -591,13 +610,22 @@ mod tests {
         assert_eq!(resources, [("/b", vec!["GET", "PUT"]), ("/a", vec!["GET"])]);
     }
 
+    fn full_cors() -> CorsSettings {
+        chalice_runtime::CorsConfig::new("https://app.example")
+            .allow_headers(&["X-Special"])
+            .expose_headers(&["X-Request-Id"])
+            .max_age(600)
+            .allow_credentials(true)
+            .settings()
+    }
+
     #[test]
     fn a_cors_route_puts_the_cors_headers_on_the_4xx_and_5xx_gateway_responses() {
         let plain = route("/plain", &["GET"]);
         let without = api(vec![plain.clone()], vec![]).unwrap();
         assert_eq!(without.gateway_responses(), []);
         let with_cors = ManifestRoute {
-            cors: true,
+            cors: Some(CorsSettings::default()),
             ..route("/cors", &["POST"])
         };
         let api = api(vec![plain, with_cors], vec![]).unwrap();
@@ -614,13 +642,56 @@ mod tests {
                 parameters["gatewayresponse.header.Access-Control-Allow-Headers"],
                 format!("'{}'", chalice_runtime::cors::ALLOW_HEADERS)
             );
+            assert_eq!(parameters.len(), 2);
         }
+    }
+
+    #[test]
+    fn the_gateway_responses_carry_every_header_of_a_full_cors_config() {
+        let with_cors = ManifestRoute {
+            cors: Some(full_cors()),
+            ..route("/cors", &["POST"])
+        };
+        let api = api(vec![with_cors], vec![]).unwrap();
+        for response in api.gateway_responses() {
+            let parameters = response.response_parameters();
+            let header = |name: &str| parameters[&format!("gatewayresponse.header.{name}")].clone();
+            assert_eq!(
+                header("Access-Control-Allow-Origin"),
+                "'https://app.example'"
+            );
+            assert_eq!(
+                header("Access-Control-Allow-Headers"),
+                "'Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,X-Special'"
+            );
+            assert_eq!(header("Access-Control-Expose-Headers"), "'X-Request-Id'");
+            assert_eq!(header("Access-Control-Max-Age"), "'600'");
+            assert_eq!(header("Access-Control-Allow-Credentials"), "'true'");
+        }
+    }
+
+    #[test]
+    fn cors_routes_with_different_configs_are_an_error_naming_both() {
+        let first = ManifestRoute {
+            cors: Some(full_cors()),
+            ..route("/a", &["GET"])
+        };
+        let second = ManifestRoute {
+            view_name: "other".into(),
+            cors: Some(CorsSettings::default()),
+            ..route("/b", &["PUT"])
+        };
+        let error = api(vec![first, second], vec![]).unwrap_err().to_string();
+        assert!(
+            error.contains("(GET /a) and `other` (PUT /b) have different CORS configurations"),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_cors_path_gets_a_preflight_unless_it_has_an_options_view() {
         let cors = |path: &str, methods: &[&str]| ManifestRoute {
-            cors: true,
+            cors: Some(full_cors()),
             ..route(path, methods)
         };
         let api = api(
@@ -644,7 +715,8 @@ mod tests {
                 (
                     "/cors",
                     Some(Preflight {
-                        allow_methods: "GET,PUT,OPTIONS".into()
+                        allow_methods: "GET,PUT,OPTIONS".into(),
+                        cors: full_cors(),
                     })
                 ),
                 ("/own", None),
@@ -653,10 +725,14 @@ mod tests {
         );
         let preflight = Preflight {
             allow_methods: "GET,OPTIONS".into(),
+            cors: full_cors(),
         };
         let headers = preflight.headers();
-        assert_eq!(headers[0], ("Access-Control-Allow-Methods", "GET,OPTIONS"));
-        assert_eq!(headers[1], ("Access-Control-Allow-Origin", "*"));
+        assert_eq!(
+            headers[0],
+            ("Access-Control-Allow-Methods", "GET,OPTIONS".to_owned())
+        );
+        assert_eq!(headers[1..], full_cors().response_headers()[..]);
     }
 
     #[test]

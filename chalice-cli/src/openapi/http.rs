@@ -78,11 +78,14 @@ impl HttpDefinition {
         if let Some(cors) = &self.api.cors {
             doc.insert(
                 "x-amazon-apigateway-cors".into(),
-                json!({
-                    "allowOrigins": cors.allow_origins,
-                    "allowMethods": cors.allow_methods,
-                    "allowHeaders": cors.allow_headers
-                }),
+                cors.to_json([
+                    "allowOrigins",
+                    "allowMethods",
+                    "allowHeaders",
+                    "exposeHeaders",
+                    "maxAge",
+                    "allowCredentials",
+                ]),
             );
         }
         Value::Object(doc)

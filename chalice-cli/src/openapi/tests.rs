@@ -785,7 +785,7 @@ fn a_request_authorizer_without_sources_or_an_unknown_type_is_an_error() {
 
 fn cors_manifest() -> Manifest {
     let mut get_post = authorized("/cors", &["GET", "POST"], "MyUserPool", &[]);
-    get_post.cors = true;
+    get_post.cors = Some(chalice_runtime::cors::CorsSettings::default());
     manifest(
         "sample",
         vec![get_post, route("/cors", &["DELETE"])],

@@ -788,7 +788,7 @@ fn no_usage_plan_without_configured_keys() {
 /// the CORS headers deployed as locally, so the template holds the 4xx/5xx gateway responses.
 fn cors_app() -> Manifest {
     let mut cors = authorized("/cors", &["GET", "POST"], "myauth", &[]);
-    cors.cors = true;
+    cors.cors = Some(chalice_runtime::cors::CorsSettings::default());
     manifest(
         "corsapp",
         vec![cors, route("/plain", &["GET"])],

@@ -50,6 +50,11 @@ fn a_variants_sam_template_passes_cfn_lint_and_matches_its_snapshot() {
     assert_snapshot(SNAPSHOTS, "variants-http.sam.json", &template);
     assert_tool_passes("cfn-lint", "variants-http.sam.json", &template);
     let resources = &template["Resources"];
+    let cors = &resources["HttpAPI"]["Properties"]["CorsConfiguration"];
+    assert_eq!(cors["AllowOrigins"], json!(["https://app.example"]));
+    assert_eq!(cors["ExposeHeaders"], json!(["X-Request-Id"]));
+    assert_eq!(cors["MaxAge"], 600);
+    assert_eq!(cors["AllowCredentials"], true);
     // Only the built-in authorizer's function is invoked through the API besides the handler.
     assert_eq!(
         resources["PolicyAuthInvokePermission"]["Properties"]["SourceArn"],
@@ -92,6 +97,11 @@ fn a_variants_terraform_configuration_matches_its_snapshot() {
     let config = terraform::template(&variants()).unwrap();
     assert_snapshot(SNAPSHOTS, "variants-http.tf.json", &config);
     let resource = &config["resource"];
+    let cors = &resource["aws_apigatewayv2_api"]["http_api"]["cors_configuration"];
+    assert_eq!(cors["allow_origins"], json!(["https://app.example"]));
+    assert_eq!(cors["expose_headers"], json!(["X-Request-Id"]));
+    assert_eq!(cors["max_age"], 600);
+    assert_eq!(cors["allow_credentials"], true);
     assert_eq!(
         resource["aws_apigatewayv2_stage"]["http_api"]["stage_variables"],
         json!({"tier": "gold"})

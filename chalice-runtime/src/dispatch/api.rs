@@ -10,9 +10,9 @@ use http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use serde_json::json;
 
 use super::{EventKind, InvalidEvent, typed_event};
+use crate::contract::gateway_cors::gateway_answer;
 use crate::contract::headers::last_value;
 use crate::contract::responses::{self, strip_framing_headers};
-use crate::cors;
 use crate::log_text::printable;
 use crate::registry::{Handler, Registry, Route};
 use crate::request::{MultiDict, Request};
@@ -53,42 +53,32 @@ pub async fn handle_api_event(
         .unwrap_or_default();
     let method = event.http_method.as_str().to_owned();
     let response = match registry.route(&resource, &method) {
-        Some(route) => call_view(route, event).await,
+        Some(route) => call_view(registry, route, event).await,
         None if registry.routes_on(&resource).next().is_some() => {
             method_not_allowed(registry, &resource, &method)
         }
-        None => responses::missing_authentication_token(),
+        None => gateway_answer(
+            registry.gateway_cors(),
+            responses::missing_authentication_token(),
+        ),
     };
     to_proxy_response(response)
 }
 
-async fn call_view(route: &Route, event: ApiGatewayProxyRequest) -> Response {
+async fn call_view(registry: &Registry, route: &Route, event: ApiGatewayProxyRequest) -> Response {
     match to_request(route, event) {
-        Ok(request) => respond(route, request).await,
+        Ok(request) => respond(registry, route, request).await,
         Err(error) => error.into_response(),
     }
 }
 
 /// Runs the route's view on a request already built, with what Chalice checks and adds around
-/// it (the accepted content types, CORS headers) and what API Gateway does with its answer (a
-/// panic is a failed integration, 502; framing headers are its own). The in-process gateway comes in here with the
-/// request [`to_request`] would have built from its proxy event, without building the event.
-pub(crate) async fn respond(route: &Route, request: Request) -> Response {
-    if let Some(unsupported) = unsupported_content_type(route, &request) {
-        return Response::json(json!({
-            "Code": "UnsupportedMediaType",
-            "Message": format!("Unsupported media type: {unsupported}"),
-        }))
-        .with_status(415);
-    }
-    let response = match route.handler() {
-        Handler::Sync(view) => unwind::catch(|| view(request)),
-        Handler::Async(view) => match unwind::catch(|| view(request)) {
-            Ok(future) => CatchUnwind(future).await,
-            Err(message) => Err(message),
-        },
-    };
-    let mut response = match response {
+/// it (the accepted content types, the route's CORS headers) and what API Gateway does with its
+/// answer (a panic is a failed integration, 502 with the API-wide CORS headers of `registry`;
+/// framing headers are its own). The in-process gateway comes in here with the request
+/// [`to_request`] would have built from its proxy event, without building the event.
+pub(crate) async fn respond(registry: &Registry, route: &Route, request: Request) -> Response {
+    let mut response = match call(route, request).await {
         Ok(response) => response,
         Err(message) => {
             eprintln!(
@@ -97,14 +87,33 @@ pub(crate) async fn respond(route: &Route, request: Request) -> Response {
                 route.path(),
                 printable(&message)
             );
-            return responses::bad_gateway();
+            return gateway_answer(registry.gateway_cors(), responses::bad_gateway());
         }
     };
     strip_framing_headers(response.headers_mut());
-    if route.cors() {
-        cors::add_cors_headers(response.headers_mut());
+    if let Some(config) = route.cors() {
+        config.settings().add_to(response.headers_mut());
     }
     response
+}
+
+/// The view's answer, Chalice's 415 for a content type it does not accept, or the panic's
+/// message.
+async fn call(route: &Route, request: Request) -> Result<Response, String> {
+    if let Some(unsupported) = unsupported_content_type(route, &request) {
+        return Ok(Response::json(json!({
+            "Code": "UnsupportedMediaType",
+            "Message": format!("Unsupported media type: {unsupported}"),
+        }))
+        .with_status(415));
+    }
+    match route.handler() {
+        Handler::Sync(view) => unwind::catch(|| view(request)),
+        Handler::Async(view) => match unwind::catch(|| view(request)) {
+            Ok(future) => CatchUnwind(future).await,
+            Err(message) => Err(message),
+        },
+    }
 }
 
 fn method_not_allowed(registry: &Registry, resource: &str, method: &str) -> Response {

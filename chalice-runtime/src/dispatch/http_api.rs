@@ -49,7 +49,7 @@ pub async fn handle_http_api_event(
         .and_then(|(method, path)| registry.route(path, method));
     let response = match route {
         Some(route) => match to_request(route, event) {
-            Ok(request) => respond(route, request).await,
+            Ok(request) => respond(registry, route, request).await,
             Err(error) => error.into_response(),
         },
         None => http_api::not_found(),

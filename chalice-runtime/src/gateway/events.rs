@@ -219,7 +219,7 @@ mod tests {
         view_name: "item",
         authorizer: None,
         scopes: None,
-        cors: false,
+        cors: None,
         content_types: &["*/*"],
         api_key_required: false,
         handler: Handler::Sync(view),

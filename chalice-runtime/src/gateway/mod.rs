@@ -31,6 +31,7 @@ pub type Jwks = JwkSet;
 use crate::api_kind::ApiKind;
 use crate::authorizer::{AuthFailure, AuthType, AuthorizerKind, BuiltinAuthorizer};
 use crate::contract::arn::{ApiArn, MethodArn};
+use crate::contract::gateway_cors::gateway_answer;
 use crate::contract::headers::{identity_header, last_value};
 use crate::contract::identity::identity_value;
 use crate::contract::policy::Decision;
@@ -487,12 +488,9 @@ impl Gateway {
         } = forward;
         let (authorizer_context, decision) = match authorized {
             Ok(allowed) => allowed,
-            Err((mut response, decision)) => {
-                if route.cors() {
-                    cors::add_cors_headers(response.headers_mut());
-                }
+            Err((response, decision)) => {
                 return GatewayResponse {
-                    response,
+                    response: self.own_answer(response),
                     decision,
                     resource: Some(resource),
                 };
@@ -525,9 +523,9 @@ impl Gateway {
             body,
         };
         let view_request = events::view_request(&self.config, route, context, parts);
-        let response = dispatch::respond(route, view_request).await;
+        let response = dispatch::respond(self.registry, route, view_request).await;
         GatewayResponse {
-            response: integration_response(response),
+            response: self.integration_response(response),
             decision,
             resource: Some(resource),
         }
@@ -540,30 +538,38 @@ impl Gateway {
             None => responses::missing_authentication_token(),
         };
         GatewayResponse {
-            response,
+            response: self.own_answer(response),
             decision: AuthDecision::NoRoute,
             resource: None,
         }
     }
 
-    /// The answer to `OPTIONS` on a path with CORS routes and no `OPTIONS` view.
+    /// One of API Gateway's own answers (a refusal, a limit's 4xx, a failed integration's 5xx),
+    /// with the API-wide CORS headers when the app has CORS, as a REST API's
+    /// `DEFAULT_4XX`/`DEFAULT_5XX` gateway responses carry them deployed.
+    pub fn own_answer(&self, response: Response) -> Response {
+        gateway_answer(self.registry.gateway_cors(), response)
+    }
+
+    /// The answer to `OPTIONS` on a path with CORS routes and no `OPTIONS` view: the path's
+    /// CORS configuration (its routes share one), with its CORS methods allowed.
     fn preflight(&self, resource: &str) -> Option<Response> {
-        let cors_methods: Vec<&str> = self
-            .registry
-            .routes_on(resource)
-            .filter(|route| route.cors())
-            .map(Route::method)
-            .collect();
-        if cors_methods.is_empty() {
-            return None;
+        let mut config = None;
+        let mut cors_methods: Vec<&str> = Vec::new();
+        for route in self.registry.routes_on(resource) {
+            if let Some(route_config) = route.cors() {
+                config = Some(route_config);
+                cors_methods.push(route.method());
+            }
         }
+        let config = config?;
         let mut response = Response::new(Body::Empty)
             .with_header("Content-Type", "application/json")
             .with_header(
                 "Access-Control-Allow-Methods",
                 &cors::allow_methods(cors_methods),
             );
-        cors::add_cors_headers(response.headers_mut());
+        config.settings().add_to(response.headers_mut());
         Some(response)
     }
 
@@ -853,11 +859,14 @@ fn token_rejected(reason: String) -> Refusal {
     )
 }
 
-/// The HTTP response API Gateway makes of the view's: Chalice's default content type, and a
-/// 502 for a status code HTTP does not have, as API Gateway answers such a proxy response.
-fn integration_response(response: Response) -> Response {
-    if !(100..=599).contains(&response.status_code()) {
-        return responses::bad_gateway();
+impl Gateway {
+    /// The HTTP response API Gateway makes of the view's: Chalice's default content type, and
+    /// a 502 (its own answer) for a status code HTTP does not have, as API Gateway answers such
+    /// a proxy response.
+    fn integration_response(&self, response: Response) -> Response {
+        if !(100..=599).contains(&response.status_code()) {
+            return self.own_answer(responses::bad_gateway());
+        }
+        response.with_default_content_type()
     }
-    response.with_default_content_type()
 }

@@ -1,11 +1,12 @@
 //! Every kind of authorizer chalice-rs knows, on one app: built-in TOKEN and REQUEST
 //! authorizers (sync and async, returning `AuthResponse`, a raw policy, or an error), IAM, a
-//! Cognito user pool with scopes, and an existing Lambda authorizer.
+//! Cognito user pool with scopes, and an existing Lambda authorizer; and a full CORS
+//! configuration.
 
 use std::error::Error as StdError;
 
 use chalice_runtime::{
-    App, AuthError, AuthRequest, AuthResponse, AuthRoute, CognitoUserPoolAuthorizer,
+    App, AuthError, AuthRequest, AuthResponse, AuthRoute, CognitoUserPoolAuthorizer, CorsConfig,
     CustomAuthorizer, Error, IamAuthorizer, Request, app,
 };
 use serde_json::{Value, json};
@@ -147,7 +148,16 @@ fn external() -> Value {
     json!({"external": true})
 }
 
-#[app::route("/cors", methods = ["GET", "POST"], authorizer = rich_auth, cors = true)]
+/// The app's CORS configuration, in full (Chalice's `CORSConfig`): the `/cors` route's answers
+/// and preflight carry it, and so does every answer API Gateway gives itself (401/403/5xx),
+/// locally and deployed (the REST API's `DEFAULT_4XX`/`DEFAULT_5XX` gateway responses).
+static CORS: CorsConfig = CorsConfig::new("https://app.example")
+    .allow_headers(&["X-Special"])
+    .expose_headers(&["X-Request-Id"])
+    .max_age(600)
+    .allow_credentials(true);
+
+#[app::route("/cors", methods = ["GET", "POST"], authorizer = rich_auth, cors = CORS)]
 fn with_cors() -> Value {
     json!({"cors": true})
 }

@@ -316,6 +316,24 @@ async fn json_bodies_reach_the_view() {
     assert_eq!(response.json(), json!({"created": {"name": "widget"}}));
 }
 
+/// The app's full CORS configuration, as a browser reads it.
+const CORS_HEADERS: [(&str, &str); 5] = [
+    ("access-control-allow-origin", "https://app.example"),
+    (
+        "access-control-allow-headers",
+        "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,X-Special",
+    ),
+    ("access-control-expose-headers", "X-Request-Id"),
+    ("access-control-max-age", "600"),
+    ("access-control-allow-credentials", "true"),
+];
+
+fn assert_cors(what: &str, response: &chalice_runtime::test::TestResponse) {
+    for (name, value) in CORS_HEADERS {
+        assert_eq!(response.header(name), Some(value), "{what}: {name}");
+    }
+}
+
 #[tokio::test]
 async fn cors_preflight_is_never_authorized_and_denials_carry_cors_headers() {
     let client = client();
@@ -326,21 +344,31 @@ async fn cors_preflight_is_never_authorized_and_denials_carry_cors_headers() {
         preflight.header("access-control-allow-methods"),
         Some("GET,POST,OPTIONS")
     );
-    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert_cors("preflight", &preflight);
     let unauthorized = client.get("/cors").send().await;
     assert_eq!(unauthorized.status, 401);
-    assert_eq!(
-        unauthorized.header("access-control-allow-origin"),
-        Some("*")
-    );
+    assert_cors("401", &unauthorized);
     let allowed = client
         .get("/cors")
         .header("Authorization", "admin")
         .send()
         .await;
-    assert_eq!(allowed.header("access-control-allow-origin"), Some("*"));
-    // No CORS on /admin: no preflight there.
-    assert_eq!(client.options("/admin").send().await.status, 403);
+    assert_cors("200", &allowed);
+    // No CORS on /admin: no preflight there, and its view answers without CORS headers; API
+    // Gateway's own answers carry the app's, as the deployed gateway responses do.
+    let no_preflight = client.options("/admin").send().await;
+    assert_eq!(no_preflight.status, 403);
+    assert_cors("missing preflight", &no_preflight);
+    let admin_refused = client.get("/admin").send().await;
+    assert_eq!(admin_refused.status, 401);
+    assert_cors("401 on /admin", &admin_refused);
+    let admin = client
+        .get("/admin")
+        .header("Authorization", "admin")
+        .send()
+        .await;
+    assert_eq!(admin.status, 200, "{}", admin.text());
+    assert_eq!(admin.header("access-control-allow-origin"), None);
 }
 
 #[tokio::test]

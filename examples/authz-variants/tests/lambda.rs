@@ -78,7 +78,12 @@ fn api_handler_serves_every_kind_of_route() {
                 .build(),
         )
         .json();
-    assert_eq!(cors["headers"]["access-control-allow-origin"], "*");
+    assert_eq!(
+        cors["headers"]["access-control-allow-origin"],
+        "https://app.example"
+    );
+    assert_eq!(cors["headers"]["access-control-max-age"], "600");
+    assert_eq!(cors["headers"]["access-control-allow-credentials"], "true");
     assert!(process.is_running());
 }
 

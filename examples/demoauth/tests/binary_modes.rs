@@ -25,7 +25,7 @@ fn manifest_mode_prints_the_manifest_and_exits_0() {
             "api_kind": "rest",
             "routes": [{
                 "path": "/", "methods": ["GET"], "view_name": "index", "authorizer": "demo_auth",
-                "scopes": [], "cors": false, "content_types": ["application/json"],
+                "scopes": [], "cors": null, "content_types": ["application/json"],
                 "api_key_required": false, "path_params": [],
             }],
             "authorizers": [{

@@ -18,8 +18,7 @@ use crate::deploy::desired::{
 };
 use crate::deploy::observe;
 use crate::deploy::plan::{
-    ALLOW_METHODS_HEADER, api_fingerprint, authorizer_uri, proxy_uri, response_header_parameter,
-    rest_api_url,
+    api_fingerprint, authorizer_uri, proxy_uri, response_header_parameter, rest_api_url,
 };
 use crate::deploy::record::Record;
 use crate::error::{Error, Result};
@@ -276,8 +275,8 @@ impl Executor<'_> {
             .map_err(|e| failed(what, e))?;
         match &spec.integration {
             Integration::Proxy => self.put_proxy_integration(path, method, what).await?,
-            Integration::CorsPreflight { allow_methods } => {
-                self.put_preflight_integration(path, method, allow_methods, what)
+            Integration::CorsPreflight { headers } => {
+                self.put_preflight_integration(path, method, headers, what)
                     .await?
             }
         }
@@ -305,12 +304,12 @@ impl Executor<'_> {
     }
 
     /// Answers a CORS preflight from API Gateway itself (a `MOCK` integration) with the
-    /// allowed methods, origin and headers.
+    /// allowed methods and the path's CORS headers.
     async fn put_preflight_integration(
         &self,
         path: &str,
         method: &str,
-        allow_methods: &str,
+        headers: &BTreeMap<String, String>,
         what: &str,
     ) -> Result<()> {
         let apigateway = &self.aws.apigateway;
@@ -337,7 +336,7 @@ impl Executor<'_> {
             .resource_id(resource)
             .http_method(method)
             .status_code("200");
-        for (header, value) in preflight_headers(allow_methods) {
+        for (header, value) in preflight_parameters(headers) {
             let parameter = response_header_parameter(header);
             response = response.response_parameters(&parameter, false);
             integration_response = integration_response.response_parameters(parameter, value);
@@ -496,19 +495,12 @@ fn parent_and_part(path: &str) -> (&str, &str) {
     (if parent.is_empty() { "/" } else { parent }, part)
 }
 
-/// The headers a CORS preflight answers with, as API Gateway's quoted literals.
-fn preflight_headers(allow_methods: &str) -> [(&'static str, String); 3] {
-    [
-        (ALLOW_METHODS_HEADER, format!("'{allow_methods}'")),
-        (
-            "Access-Control-Allow-Origin",
-            format!("'{}'", chalice_runtime::cors::ALLOW_ORIGIN),
-        ),
-        (
-            "Access-Control-Allow-Headers",
-            format!("'{}'", chalice_runtime::cors::ALLOW_HEADERS),
-        ),
-    ]
+/// The headers a CORS preflight answers with, each value as API Gateway's quoted literal.
+fn preflight_parameters(headers: &BTreeMap<String, String>) -> Vec<(&str, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), format!("'{value}'")))
+        .collect()
 }
 
 fn endpoint_type(endpoint: EndpointType) -> ApiEndpointType {
@@ -560,11 +552,19 @@ mod tests {
 
     #[test]
     fn a_preflight_answers_with_quoted_literals_read_back_by_their_parameter() {
-        let headers = preflight_headers("GET,OPTIONS");
+        let desired = BTreeMap::from([
+            (
+                "Access-Control-Allow-Methods".to_owned(),
+                "GET,OPTIONS".to_owned(),
+            ),
+            ("Access-Control-Max-Age".to_owned(), "600".to_owned()),
+        ]);
+        let headers = preflight_parameters(&desired);
         assert_eq!(
             headers[0],
             ("Access-Control-Allow-Methods", "'GET,OPTIONS'".to_owned())
         );
+        assert_eq!(headers[1], ("Access-Control-Max-Age", "'600'".to_owned()));
         assert!(
             headers
                 .iter()

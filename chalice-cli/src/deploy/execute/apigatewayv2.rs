@@ -509,6 +509,10 @@ fn cors_configuration(cors: &Cors) -> aws_sdk_apigatewayv2::types::Cors {
         .set_allow_origins(Some(cors.allow_origins.clone()))
         .set_allow_methods(Some(cors.allow_methods.clone()))
         .set_allow_headers(Some(cors.allow_headers.clone()))
+        // Sent even when empty or off, so an update clears what an earlier configuration set.
+        .set_expose_headers(Some(cors.expose_headers.clone()))
+        .set_max_age(cors.max_age.and_then(|seconds| i32::try_from(seconds).ok()))
+        .set_allow_credentials(Some(cors.allow_credentials))
         .build()
 }
 

@@ -162,8 +162,8 @@ impl HttpRoute {
 }
 
 /// The API's CORS configuration. An HTTP API configures CORS once for every route, and answers
-/// preflights itself: the origins, methods and headers are those a `cors = true` view answers
-/// with (see `chalice_runtime::cors`).
+/// preflights itself: the origin, headers and settings are those of the app's CORS
+/// configuration (its CORS views share one, see `chalice_runtime::contract::gateway_cors`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cors {
     /// `AllowOrigins`.
@@ -172,6 +172,35 @@ pub struct Cors {
     pub allow_methods: Vec<String>,
     /// `AllowHeaders`.
     pub allow_headers: Vec<String>,
+    /// `ExposeHeaders`.
+    pub expose_headers: Vec<String>,
+    /// `MaxAge`, in seconds, when set.
+    pub max_age: Option<u32>,
+    /// `AllowCredentials`.
+    pub allow_credentials: bool,
+}
+
+impl Cors {
+    /// The configuration as JSON with the keys each format spells them with, in the order
+    /// origins, methods, headers, expose headers, max age, credentials; the last three only
+    /// when set, so a default configuration reads as API Gateway's own defaults.
+    pub fn to_json(&self, keys: [&str; 6]) -> serde_json::Value {
+        let [origins, methods, headers, expose, max_age, credentials] = keys;
+        let mut object = serde_json::Map::new();
+        object.insert(origins.into(), serde_json::json!(self.allow_origins));
+        object.insert(methods.into(), serde_json::json!(self.allow_methods));
+        object.insert(headers.into(), serde_json::json!(self.allow_headers));
+        if !self.expose_headers.is_empty() {
+            object.insert(expose.into(), serde_json::json!(self.expose_headers));
+        }
+        if let Some(seconds) = self.max_age {
+            object.insert(max_age.into(), serde_json::json!(seconds));
+        }
+        if self.allow_credentials {
+            object.insert(credentials.into(), serde_json::json!(true));
+        }
+        serde_json::Value::Object(object)
+    }
 }
 
 /// Who may invoke a function through the API, which scopes its Lambda permission.
@@ -269,7 +298,7 @@ impl HttpApi {
         Ok(HttpApi {
             name: manifest.app_name.clone(),
             settings,
-            cors: cors(&manifest.routes),
+            cors: cors(&manifest.routes)?,
             routes,
             authorizers,
         })
@@ -311,21 +340,41 @@ impl HttpApi {
     }
 }
 
-/// The API-wide CORS configuration, when any route asks for CORS.
-fn cors(routes: &[ManifestRoute]) -> Option<Cors> {
+/// The API-wide CORS configuration, when any route asks for CORS: the one every CORS route
+/// shares (the runtime's rule), or an error naming the first two that differ.
+fn cors(routes: &[ManifestRoute]) -> Result<Option<Cors>> {
+    let cors_routes = routes.iter().filter_map(|route| {
+        let described = format!(
+            "`{}` ({} {})",
+            route.view_name,
+            route.methods.join(",").to_ascii_uppercase(),
+            route.path
+        );
+        Some((described, route.cors.as_ref()?))
+    });
+    let Some(settings) = chalice_runtime::contract::gateway_cors::api_wide_cors(cors_routes)
+        .map_err(|conflict| Error::new(conflict.to_string()))?
+    else {
+        return Ok(None);
+    };
     let methods: Vec<String> = routes
         .iter()
-        .filter(|route| route.cors)
+        .filter(|route| route.cors.is_some())
         .flat_map(|route| route.methods.iter().map(|m| m.to_ascii_uppercase()))
         .collect();
-    let allow_methods =
-        chalice_runtime::cors::http_api_allow_methods(methods.iter().map(String::as_str))?;
-    let split = |list: &str| list.split(',').map(str::to_owned).collect();
-    Some(Cors {
-        allow_origins: vec![chalice_runtime::cors::ALLOW_ORIGIN.to_owned()],
-        allow_methods: split(&allow_methods),
-        allow_headers: split(chalice_runtime::cors::ALLOW_HEADERS),
-    })
+    let Some(allow_methods) =
+        chalice_runtime::cors::http_api_allow_methods(methods.iter().map(String::as_str))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Cors {
+        allow_origins: vec![settings.allow_origin.clone()],
+        allow_methods: allow_methods.split(',').map(str::to_owned).collect(),
+        allow_headers: settings.allow_headers.clone(),
+        expose_headers: settings.expose_headers.clone(),
+        max_age: settings.max_age,
+        allow_credentials: settings.allow_credentials,
+    }))
 }
 
 /// `get_orders_id` for `GET /orders/{id}`, with `_2`, `_3`... when the name or its CamelCase is

@@ -253,7 +253,7 @@ fn route_resource_names_stay_unique_in_both_spellings() {
 #[test]
 fn cors_is_one_configuration_for_the_api() {
     let cors = |path: &str, methods: &[&str]| ManifestRoute {
-        cors: true,
+        cors: Some(chalice_runtime::cors::CorsSettings::default()),
         ..route(path, methods)
     };
     let api = http(
@@ -274,7 +274,49 @@ fn cors_is_one_configuration_for_the_api() {
                 .split(',')
                 .map(str::to_owned)
                 .collect(),
+            expose_headers: Vec::new(),
+            max_age: None,
+            allow_credentials: false,
         })
+    );
+}
+
+#[test]
+fn a_full_cors_config_sets_every_field_and_differing_ones_are_an_error() {
+    let full = chalice_runtime::CorsConfig::new("https://app.example")
+        .allow_headers(&["X-Special"])
+        .expose_headers(&["X-Request-Id"])
+        .max_age(600)
+        .allow_credentials(true)
+        .settings();
+    let cors = |path: &str, settings: &chalice_runtime::cors::CorsSettings| ManifestRoute {
+        cors: Some(settings.clone()),
+        ..route(path, &["GET"])
+    };
+    let api = http(vec![cors("/a", &full), cors("/b", &full)], vec![]).unwrap();
+    let configured = api.cors.unwrap();
+    assert_eq!(configured.allow_origins, ["https://app.example"]);
+    assert!(configured.allow_headers.contains(&"X-Special".to_owned()));
+    assert!(
+        configured
+            .allow_headers
+            .contains(&"Authorization".to_owned())
+    );
+    assert_eq!(configured.expose_headers, ["X-Request-Id"]);
+    assert_eq!(configured.max_age, Some(600));
+    assert!(configured.allow_credentials);
+    let error = http(
+        vec![
+            cors("/a", &full),
+            cors("/b", &chalice_runtime::cors::CorsSettings::default()),
+        ],
+        vec![],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("(GET /a) and `view` (GET /b) have different CORS configurations"),
+        "{error}"
     );
 }
 
@@ -282,7 +324,7 @@ fn cors_is_one_configuration_for_the_api() {
 fn a_cors_route_of_any_method_allows_every_method() {
     let api = http(
         vec![ManifestRoute {
-            cors: true,
+            cors: Some(chalice_runtime::cors::CorsSettings::default()),
             ..route("/{proxy+}", &["ANY"])
         }],
         vec![],

@@ -58,6 +58,12 @@ fn the_variants_document_validates_and_matches_its_snapshot() {
         doc["x-amazon-apigateway-cors"]["allowMethods"],
         json!(["GET", "PUT", "OPTIONS"])
     );
+    // Every setting of the app's CORS configuration.
+    let cors = &doc["x-amazon-apigateway-cors"];
+    assert_eq!(cors["allowOrigins"], json!(["https://app.example"]));
+    assert_eq!(cors["exposeHeaders"], json!(["X-Request-Id"]));
+    assert_eq!(cors["maxAge"], 600);
+    assert_eq!(cors["allowCredentials"], true);
 }
 
 #[test]

@@ -119,11 +119,14 @@ fn api_resource(api: &HttpApi) -> Value {
     if let Some(cors) = &api.cors {
         properties.insert(
             "CorsConfiguration".into(),
-            json!({
-                "AllowOrigins": cors.allow_origins,
-                "AllowMethods": cors.allow_methods,
-                "AllowHeaders": cors.allow_headers
-            }),
+            cors.to_json([
+                "AllowOrigins",
+                "AllowMethods",
+                "AllowHeaders",
+                "ExposeHeaders",
+                "MaxAge",
+                "AllowCredentials",
+            ]),
         );
     }
     properties.insert("Tags".into(), json!(api.settings.tags));

@@ -31,11 +31,14 @@ pub fn template(model: &Model, api: &HttpApi) -> Result<Value> {
     if let Some(cors) = &api.cors {
         api_resource.insert(
             "cors_configuration".into(),
-            json!({
-                "allow_origins": cors.allow_origins,
-                "allow_methods": cors.allow_methods,
-                "allow_headers": cors.allow_headers
-            }),
+            cors.to_json([
+                "allow_origins",
+                "allow_methods",
+                "allow_headers",
+                "expose_headers",
+                "max_age",
+                "allow_credentials",
+            ]),
         );
     }
     api_resource.insert("tags".into(), escaped(&json!(api.settings.tags)));

@@ -44,20 +44,20 @@ impl Gateway {
             };
         }
         let Some(matched) = matched else {
-            return not_found();
+            return self.not_found();
         };
         let on_path = self.registry.routes_on_path(matched.resource_path);
         let Some(resource) = on_path.first().map(Route::path) else {
-            return not_found();
+            return self.not_found();
         };
         let Some(route) = on_path
             .iter()
             .find(|route| route.method() == request.method)
         else {
-            return not_found();
+            return self.not_found();
         };
         let Ok(method) = Method::from_bytes(request.method.as_bytes()) else {
-            return not_found();
+            return self.not_found();
         };
         let path = RouteTable::normalize(raw_path).unwrap_or(raw_path);
         let query = parse_query(raw_query);
@@ -109,18 +109,28 @@ impl Gateway {
     /// The answer to any preflight when a route asks for CORS: an HTTP API answers them from
     /// its one API-wide CORS configuration, on every path.
     fn http_api_preflight(&self) -> Option<Response> {
+        let config = self.registry.gateway_cors()?;
         let allow_methods = cors::http_api_allow_methods(
             self.registry
                 .routes()
                 .iter()
-                .filter(|route| route.cors())
+                .filter(|route| route.cors().is_some())
                 .map(Route::method),
         )?;
         let mut response = Response::new(Body::Empty)
             .with_status(204)
             .with_header("Access-Control-Allow-Methods", &allow_methods);
-        cors::add_cors_headers(response.headers_mut());
+        config.settings().add_to(response.headers_mut());
         Some(response)
+    }
+
+    /// 404 for a method and path no route has: the HTTP API's own answer.
+    fn not_found(&self) -> GatewayResponse {
+        GatewayResponse {
+            response: self.own_answer(http_api::not_found()),
+            decision: AuthDecision::NoRoute,
+            resource: None,
+        }
     }
 
     async fn authorize_http(
@@ -146,14 +156,6 @@ impl Gateway {
                 "HTTP APIs have no Cognito user pool authorizers; use a JwtAuthorizer".to_owned(),
             )),
         }
-    }
-}
-
-fn not_found() -> GatewayResponse {
-    GatewayResponse {
-        response: http_api::not_found(),
-        decision: AuthDecision::NoRoute,
-        resource: None,
     }
 }
 

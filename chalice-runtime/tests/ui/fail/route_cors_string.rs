@@ -1,0 +1,8 @@
+use chalice_runtime::app;
+
+#[app::route("/", cors = "https://app.example")]
+fn index() -> &'static str {
+    "index"
+}
+
+fn main() {}
