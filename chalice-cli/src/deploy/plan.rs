@@ -13,6 +13,7 @@ use super::desired::{
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, Twin,
 };
+pub use super::plan_domain::DomainStep;
 pub use super::plan_http::HttpStep;
 use crate::openapi::invocation_uri;
 
@@ -93,6 +94,8 @@ pub enum Step {
     },
     /// A step on an HTTP API.
     Http(HttpStep),
+    /// A step on the REST API's custom domain name.
+    Domain(DomainStep),
 }
 
 impl fmt::Display for Step {
@@ -181,6 +184,7 @@ impl fmt::Display for Step {
             }
             Step::DeleteRole { role_name, .. } => write!(f, "Deleting IAM role: {role_name}"),
             Step::Http(step) => step.fmt(f),
+            Step::Domain(step) => step.fmt(f),
         }
     }
 }
@@ -334,6 +338,11 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
         Api::Rest(api) => plan_api(desired, api, observed, &mut steps),
         Api::Http(api) => super::plan_http::plan_http_api(desired, api, observed, &mut steps),
     }
+    steps.extend(
+        super::plan_domain::plan_domain(desired, observed)
+            .into_iter()
+            .map(Step::Domain),
+    );
     for id in &observed.other_kind_apis.rest {
         steps.push(Step::DeleteRestApi { id: id.clone() });
     }
