@@ -693,9 +693,10 @@ fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
     for (function, nested) in scope.lambda_functions.iter().flatten() {
         check_function_key(function)
             .map_err(|message| format!("key `{at}lambda_functions.{function}`: {message}"))?;
-        for forbidden in ["stages", "lambda_functions"] {
+        for forbidden in ["stages", "lambda_functions", "api_gateway_custom_domain"] {
             let present = match forbidden {
                 "stages" => nested.stages.is_some(),
+                "api_gateway_custom_domain" => nested.api_gateway_custom_domain.is_some(),
                 _ => nested.lambda_functions.is_some(),
             };
             if present {
@@ -1171,6 +1172,14 @@ mod tests {
             assert!(error.starts_with(".chalice/config.json: "), "{error}");
             assert!(error.contains(expected), "{domain}: {error}");
         }
+        let in_a_function = parse(json!({"app_name": "app", "lambda_functions": {"api_handler": {
+            "api_gateway_custom_domain": {"domain_name": "api.example.com", "certificate_arn": cert}}}}))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            in_a_function,
+            ".chalice/config.json: key `lambda_functions.api_handler.api_gateway_custom_domain` is not allowed inside a function"
+        );
     }
 
     #[test]

@@ -347,4 +347,22 @@ mod tests {
         );
         assert_eq!(plan_domain(&desired, &Observed::default()), []);
     }
+
+    #[test]
+    fn an_adopted_domain_is_tagged_and_its_base_path_mapped_here() {
+        // Not tagged for the stage, its mappings were not read: `--adopt-untagged` tags it and
+        // maps the base path (a conflict then points the existing mapping here).
+        let desired = desired();
+        let mut observed = deployed(&desired);
+        let found = found(&mut observed);
+        found.tags.clear();
+        found.mappings.clear();
+        assert_eq!(
+            names(&plan_domain(&desired, &observed)),
+            [
+                "Updating tags of custom domain name: api.example.com",
+                "Creating base path mapping: api.example.com (none) -> stage api"
+            ]
+        );
+    }
 }
