@@ -76,7 +76,7 @@ impl DeployReport {
 }
 
 /// Chalice's lines for a custom domain: where to point DNS (an alias record to
-/// `AliasDomainName` in the hosted zone `HostedZoneId`), then the URL it serves the API at.
+/// `AliasDomainName` in the hosted zone `HostedZoneId`), which stays the user's to make.
 fn custom_domain_report(record: &Record) -> Option<String> {
     let entry = plan_domain::CUSTOM_DOMAIN;
     let domain_name = record.value(entry, "domain_name")?;
