@@ -17,6 +17,10 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::naming;
 
+mod custom_domain;
+
+pub use self::custom_domain::{CustomDomainConfig, TlsVersion, certificate_region};
+
 /// Where the config lives in a project.
 pub const CONFIG_PATH: &str = ".chalice/config.json";
 
@@ -57,6 +61,11 @@ struct Scope {
     api_keys: Option<Vec<String>>,
     /// chalice-rs: the API Gateway stage variables (`$context.stageVariables`).
     stage_variables: Option<BTreeMap<String, String>>,
+    /// The REST API's custom domain name.
+    api_gateway_custom_domain: Option<CustomDomainConfig>,
+    /// Chalice keys read only to be refused by name (see [`custom_domain::check_unsupported`]).
+    websocket_api_custom_domain: Option<serde_json::Value>,
+    automatic_layer: Option<serde_json::Value>,
 }
 
 /// A string or a list of strings (`api_gateway_endpoint_vpce`).
@@ -145,10 +154,11 @@ impl Config {
         let top: Scope = serde_path_to_error::deserialize(deserializer).map_err(|error| {
             let key = error.path().to_string();
             let inner = error.into_inner();
+            let message = custom_domain::without_unsupported(&inner.to_string());
             if inner.is_syntax() || inner.is_eof() || key == "." || key == "?" || key.is_empty() {
-                at(inner.to_string())
+                at(message)
             } else {
-                at(format!("key `{key}`: {inner}"))
+                at(format!("key `{key}`: {message}"))
             }
         })?;
         match top.version.as_deref() {
@@ -379,6 +389,12 @@ impl Stage<'_> {
     pub fn stage_variables(&self) -> BTreeMap<String, String> {
         self.stage_value(|s| s.stage_variables.clone())
             .unwrap_or_default()
+    }
+
+    /// The REST API's custom domain (`api_gateway_custom_domain`): the stage's, else the top
+    /// level's.
+    pub fn custom_domain(&self) -> Option<CustomDomainConfig> {
+        self.stage_value(|s| s.api_gateway_custom_domain.clone())
     }
 
     /// An error about this stage's settings, naming the file and the stage.
@@ -650,20 +666,20 @@ fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
             ));
         }
     }
-    for (name, value) in scope.tags.iter().flatten() {
-        if name.is_empty() || name.len() > 128 || value.len() > 256 {
-            return Err(format!(
-                "{}: tag `{name}`: keys are 1 to 128 characters, values up to 256",
-                key("tags")
-            ));
-        }
-        if name.to_ascii_lowercase().starts_with("aws:") {
-            return Err(format!(
-                "{}: tag `{name}`: the `aws:` prefix is reserved by AWS",
-                key("tags")
-            ));
-        }
+    if let Some(tags) = &scope.tags {
+        check_tags(tags, &key("tags"))?;
     }
+    if let Some(domain) = &scope.api_gateway_custom_domain {
+        let field = |name: &str| format!("key `{at}api_gateway_custom_domain.{name}`");
+        custom_domain::check(domain, &field)?;
+    }
+    custom_domain::check_unsupported(
+        custom_domain::Unsupported {
+            websocket_api_custom_domain: scope.websocket_api_custom_domain.as_ref(),
+            automatic_layer: scope.automatic_layer.as_ref(),
+        },
+        &key,
+    )?;
     for layer in scope.layers.iter().flatten() {
         let parts: Vec<&str> = layer.split(':').collect();
         if !matches!(parts[..], ["arn", _, "lambda", _, _, "layer", _, version] if version.parse::<u32>().is_ok())
@@ -677,9 +693,10 @@ fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
     for (function, nested) in scope.lambda_functions.iter().flatten() {
         check_function_key(function)
             .map_err(|message| format!("key `{at}lambda_functions.{function}`: {message}"))?;
-        for forbidden in ["stages", "lambda_functions"] {
+        for forbidden in ["stages", "lambda_functions", "api_gateway_custom_domain"] {
             let present = match forbidden {
                 "stages" => nested.stages.is_some(),
+                "api_gateway_custom_domain" => nested.api_gateway_custom_domain.is_some(),
                 _ => nested.lambda_functions.is_some(),
             };
             if present {
@@ -689,6 +706,23 @@ fn check_values(scope: &Scope, at: &str) -> std::result::Result<(), String> {
             }
         }
         check_values(nested, &format!("{at}lambda_functions.{function}."))?;
+    }
+    Ok(())
+}
+
+/// Tags as AWS takes them; `key` names where they are (e.g. key `tags`).
+fn check_tags(tags: &BTreeMap<String, String>, key: &str) -> std::result::Result<(), String> {
+    for (name, value) in tags {
+        if name.is_empty() || name.len() > 128 || value.len() > 256 {
+            return Err(format!(
+                "{key}: tag `{name}`: keys are 1 to 128 characters, values up to 256"
+            ));
+        }
+        if name.to_ascii_lowercase().starts_with("aws:") {
+            return Err(format!(
+                "{key}: tag `{name}`: the `aws:` prefix is reserved by AWS"
+            ));
+        }
     }
     Ok(())
 }
@@ -1057,5 +1091,129 @@ mod tests {
                 .to_string();
             assert!(error.contains(expected), "{error}");
         }
+    }
+
+    #[test]
+    fn a_custom_domain_is_the_stages_else_the_top_levels() {
+        let config = parse(json!({"app_name": "app",
+            "api_gateway_custom_domain": {"domain_name": "api.example.com",
+                "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/top"},
+            "stages": {"dev": {}, "prod": {"api_gateway_custom_domain": {
+                "domain_name": "prod.example.com",
+                "certificate_arn": "arn:aws:acm:us-west-2:123456789012:certificate/prod",
+                "url_prefix": "v1", "tls_version": "TLS_1_0", "tags": {"team": "web"}}}}}))
+        .unwrap();
+        let dev = config.stage("dev").unwrap().custom_domain().unwrap();
+        assert_eq!(
+            (
+                dev.domain_name.as_str(),
+                dev.url_prefix,
+                dev.tls_version,
+                dev.tags
+            ),
+            ("api.example.com", None, None, None)
+        );
+        let prod = config.stage("prod").unwrap().custom_domain().unwrap();
+        assert_eq!(
+            prod,
+            CustomDomainConfig {
+                domain_name: "prod.example.com".into(),
+                certificate_arn: "arn:aws:acm:us-west-2:123456789012:certificate/prod".into(),
+                url_prefix: Some("v1".into()),
+                tls_version: Some(TlsVersion::Tls10),
+                tags: Some(BTreeMap::from([("team".to_owned(), "web".to_owned())])),
+            }
+        );
+        let none = parse(json!({"app_name": "app", "stages": {"dev": {}}})).unwrap();
+        assert_eq!(none.stage("dev").unwrap().custom_domain(), None);
+    }
+
+    #[test]
+    fn custom_domain_errors_name_the_file_and_key() {
+        let cert = "arn:aws:acm:us-east-1:123456789012:certificate/c";
+        let cases = [
+            (
+                json!({"domain_name": "api.example.com"}),
+                "key `stages.dev.api_gateway_custom_domain`: missing field `certificate_arn`",
+            ),
+            (
+                json!({"domain_name": "API.example.com", "certificate_arn": cert}),
+                "key `stages.dev.api_gateway_custom_domain.domain_name`: \"API.example.com\" is not a domain name API Gateway accepts",
+            ),
+            (
+                json!({"domain_name": "api.example.com", "certificate_arn": "arn:aws:iam::123456789012:role/r"}),
+                "key `stages.dev.api_gateway_custom_domain.certificate_arn`: \"arn:aws:iam::123456789012:role/r\" is not an ACM certificate ARN",
+            ),
+            (
+                json!({"domain_name": "api.example.com", "certificate_arn": cert, "url_prefix": "a/b"}),
+                "key `stages.dev.api_gateway_custom_domain.url_prefix`: \"a/b\" is not a base path",
+            ),
+            (
+                json!({"domain_name": "api.example.com", "certificate_arn": cert, "tls_version": "TLS_1_1"}),
+                "key `stages.dev.api_gateway_custom_domain.tls_version`: unknown variant `TLS_1_1`, expected `TLS_1_0` or `TLS_1_2`",
+            ),
+            (
+                json!({"domain_name": "api.example.com", "certificate_arn": cert, "tags": {"aws:x": "y"}}),
+                "key `stages.dev.api_gateway_custom_domain.tags`: tag `aws:x`: the `aws:` prefix is reserved by AWS",
+            ),
+            (
+                json!({"domain_name": "api.example.com", "certificate_arn": cert, "base_path": "v1"}),
+                "key `stages.dev.api_gateway_custom_domain.base_path`: unknown field `base_path`, expected one of `domain_name`, `certificate_arn`, `url_prefix`, `tls_version`, `tags`",
+            ),
+            (
+                json!("api.example.com"),
+                "key `stages.dev.api_gateway_custom_domain`: invalid type",
+            ),
+        ];
+        for (domain, expected) in cases {
+            let error = parse(json!({"app_name": "app", "stages": {"dev": {"api_gateway_custom_domain": domain}}}))
+                .unwrap_err()
+                .to_string();
+            assert!(error.starts_with(".chalice/config.json: "), "{error}");
+            assert!(error.contains(expected), "{domain}: {error}");
+        }
+        let in_a_function = parse(json!({"app_name": "app", "lambda_functions": {"api_handler": {
+            "api_gateway_custom_domain": {"domain_name": "api.example.com", "certificate_arn": cert}}}}))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            in_a_function,
+            ".chalice/config.json: key `lambda_functions.api_handler.api_gateway_custom_domain` is not allowed inside a function"
+        );
+    }
+
+    #[test]
+    fn chalice_keys_not_supported_yet_are_refused_by_name() {
+        for (value, expected) in [
+            (
+                json!({"app_name": "app", "websocket_api_custom_domain": {"domain_name": "ws.example.com"}}),
+                ".chalice/config.json: key `websocket_api_custom_domain`: `websocket_api_custom_domain` is not supported by chalice-rs yet",
+            ),
+            (
+                json!({"app_name": "app", "stages": {"dev": {"automatic_layer": true}}}),
+                ".chalice/config.json: key `stages.dev.automatic_layer`: `automatic_layer` is not supported by chalice-rs yet",
+            ),
+            (
+                json!({"app_name": "app", "lambda_functions": {"api_handler": {"automatic_layer": "yes"}}}),
+                ".chalice/config.json: key `lambda_functions.api_handler.automatic_layer`: `automatic_layer` is not supported by chalice-rs yet",
+            ),
+        ] {
+            let error = parse(value.clone()).unwrap_err().to_string();
+            assert!(error.starts_with(expected), "{value}: {error}");
+        }
+        // `false` asks for what chalice-rs does anyway.
+        parse(json!({"app_name": "app", "automatic_layer": false})).unwrap();
+        // A truly unknown key keeps serde's error, listing only the keys a config can use.
+        let error = parse(json!({"app_name": "app", "stages": {"dev": {"lamda_timeout": 3}}}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(
+                "key `stages.dev.lamda_timeout`: unknown field `lamda_timeout`, expected one of"
+            ) && error.contains("`api_gateway_custom_domain`")
+                && !error.contains("automatic_layer")
+                && !error.contains("websocket_api_custom_domain"),
+            "{error}"
+        );
     }
 }

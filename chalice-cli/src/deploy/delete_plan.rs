@@ -9,12 +9,29 @@ use serde_json::{Map, Value};
 
 use super::desired::{HTTP_API, REST_API};
 use super::observed::Tagged;
-use super::plan::{HttpStep, Step, function_name_of};
+use super::plan::{DomainStep, HttpStep, Step, function_name_of};
+use super::plan_domain::CUSTOM_DOMAIN;
 use super::record::Record;
 
 /// The steps that remove everything of the stage the record lists or `tagged` found.
 pub fn delete_plan(record: &Record, tagged: &Tagged) -> Vec<Step> {
     let mut steps = Vec::new();
+
+    // The custom domain first: its mapping names the REST API.
+    let mut domains: Vec<&str> = record
+        .value(CUSTOM_DOMAIN, "domain_name")
+        .into_iter()
+        .collect();
+    for name in &tagged.domains {
+        if !domains.contains(&name.as_str()) {
+            domains.push(name);
+        }
+    }
+    steps.extend(domains.into_iter().map(|name| {
+        Step::Domain(DomainStep::DeleteDomainName {
+            domain_name: name.to_owned(),
+        })
+    }));
 
     let mut apis: Vec<&str> = record.value(REST_API, "rest_api_id").into_iter().collect();
     for id in &tagged.apis {
@@ -159,6 +176,7 @@ mod tests {
             http_apis: vec!["h1".into()],
             functions: vec!["app-dev".into(), "app-dev-auth".into()],
             roles: vec!["app-dev".into(), "app-dev-auth".into()],
+            domains: Vec::new(),
         };
         let steps = delete_plan(&Record::default(), &tagged);
         assert_eq!(
@@ -201,6 +219,7 @@ mod tests {
                 "app-dev-lost".into(),
             ],
             roles: vec!["app-dev-lost".into(), "app-dev".into()],
+            domains: Vec::new(),
         };
         assert_eq!(
             names(&delete_plan(&deployed(), &tagged)),
@@ -230,5 +249,36 @@ mod tests {
             "arn:aws:iam::1:role/x",
         );
         assert_eq!(delete_plan(&record, &Tagged::default()), []);
+    }
+
+    #[test]
+    fn the_custom_domain_goes_first_by_record_and_by_tags_once_each() {
+        let mut record = deployed();
+        record.set(
+            CUSTOM_DOMAIN,
+            "domain_name",
+            "domain_name",
+            "api.example.com",
+        );
+        let tagged = Tagged {
+            domains: vec!["api.example.com".into(), "old.example.com".into()],
+            ..Tagged::default()
+        };
+        let steps = delete_plan(&record, &tagged);
+        assert_eq!(
+            names(&steps)[..3],
+            [
+                "Deleting custom domain name: api.example.com",
+                "Deleting custom domain name: old.example.com",
+                "Deleting Rest API: api1",
+            ]
+        );
+        assert_eq!(
+            names(&steps)
+                .iter()
+                .filter(|name| name.contains("domain"))
+                .count(),
+            2
+        );
     }
 }

@@ -45,6 +45,8 @@ pub struct Desired {
     pub code_sha256: String,
     /// The API: a REST API or an HTTP API, as the app chose.
     pub api: Api,
+    /// The REST API's custom domain name and base path mapping, if the config names one.
+    pub custom_domain: Option<model::CustomDomain>,
 }
 
 /// The stage's API, of the kind the app chose.
@@ -249,6 +251,9 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         read_policy,
     } = inputs;
     let model = Model::resolve_with(manifest, stage, read_policy)?;
+    if let Some(domain) = &model.custom_domain {
+        check_regional_certificate(domain, stage, region)?;
+    }
     let api = match &model.api {
         model::Api::Rest(api) => Api::Rest(desired_api(api)),
         model::Api::Http(api) => Api::Http(desired_http::desired_http_api(api)),
@@ -267,7 +272,28 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         architecture: model.architecture,
         code_sha256: code_sha256.to_owned(),
         api,
+        custom_domain: model.custom_domain,
     })
+}
+
+/// A REGIONAL domain's certificate must be in the region deployed to (only a deploy knows
+/// which): else API Gateway refuses it half-way through, so it is refused before any call.
+fn check_regional_certificate(
+    domain: &model::CustomDomain,
+    stage: &Stage<'_>,
+    region: &str,
+) -> Result<()> {
+    let model::Certificate::Regional(arn) = &domain.certificate else {
+        return Ok(());
+    };
+    let in_region = crate::config::certificate_region(arn);
+    if in_region == Some(region) {
+        return Ok(());
+    }
+    Err(stage.error(&format!(
+        "`api_gateway_custom_domain.certificate_arn` \"{arn}\" is in {}, but a REGIONAL API's custom domain takes a certificate in the region deployed to, {region}",
+        in_region.unwrap_or("no region")
+    )))
 }
 
 /// The API as API Gateway's resource tree: every path with its ancestors (`/` first), each
@@ -521,5 +547,33 @@ mod tests {
                 "{arn:?} {region}"
             );
         }
+    }
+
+    #[test]
+    fn a_regional_domains_certificate_must_be_in_the_region_deployed_to() {
+        let app = manifest("app", vec![route("/", &["GET"])], Vec::new());
+        let config = Config::parse(
+            r#"{"app_name": "app", "stages": {"dev": {"api_gateway_endpoint_type": "REGIONAL",
+                "api_gateway_custom_domain": {"domain_name": "api.example.com",
+                "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/c"}}}}"#,
+            Path::new("config.json"),
+        )
+        .unwrap();
+        let stage = config.stage("dev").unwrap();
+        let read_policy = |file: &str| Err(Error::new(format!("{file}: not expected")));
+        let inputs = |region| Inputs {
+            manifest: &app,
+            stage: &stage,
+            region,
+            code_sha256: "sha",
+            read_policy: &read_policy,
+        };
+        let error = desired(inputs("us-west-2")).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "config.json: stage `dev`: `api_gateway_custom_domain.certificate_arn` \"arn:aws:acm:eu-west-1:123456789012:certificate/c\" is in eu-west-1, but a REGIONAL API's custom domain takes a certificate in the region deployed to, us-west-2"
+        );
+        let found = desired(inputs("eu-west-1")).unwrap();
+        assert_eq!(found.custom_domain.unwrap().domain_name, "api.example.com");
     }
 }

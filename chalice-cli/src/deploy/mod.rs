@@ -17,11 +17,14 @@ pub mod desired_http;
 pub mod execute;
 pub mod lock;
 pub mod observe;
+pub mod observe_domain;
 pub mod observe_http;
 pub mod observed;
+pub mod observed_domain;
 pub mod observed_http;
 pub mod ownership;
 pub mod plan;
+pub mod plan_domain;
 pub mod plan_http;
 pub mod record;
 
@@ -68,8 +71,22 @@ impl DeployReport {
         if let Some(url) = self.record.value(HTTP_API, "http_api_url") {
             lines.push(format!("  - HTTP API URL: {url}"));
         }
+        lines.extend(custom_domain_report(&self.record));
         lines.join("\n")
     }
+}
+
+/// Chalice's lines for a custom domain: where to point DNS (an alias record to
+/// `AliasDomainName` in the hosted zone `HostedZoneId`), which stays the user's to make.
+fn custom_domain_report(record: &Record) -> Option<String> {
+    let entry = plan_domain::CUSTOM_DOMAIN;
+    let domain_name = record.value(entry, "domain_name")?;
+    let field = |name: &str| record.value(entry, name).unwrap_or("(unknown)");
+    Some(format!(
+        "  - Custom domain name: {domain_name}\n      HostedZoneId: {}\n      AliasDomainName: {}",
+        field("hosted_zone_id"),
+        field("alias_domain_name")
+    ))
 }
 
 /// Where progress goes: one line per step, as Chalice prints them.
@@ -284,6 +301,7 @@ fn remember_observed(desired: &Desired, observed: &observed::Observed, record: &
             record.set(HTTP_API, HTTP_API, "http_api_url", &url);
         }
     }
+    observe_domain::remember(desired, observed, record);
 }
 
 /// Prints what a dry run would do, one line per step.

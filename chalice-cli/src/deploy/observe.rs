@@ -17,7 +17,7 @@ use super::observed::{
     ObservedRole, Tagged, Twin,
 };
 use super::ownership::{Foreign, ours, pairs};
-use super::plan::{HttpStep, Step, function_name_of, parameter_header, source_arn};
+use super::plan::{DomainStep, HttpStep, Step, function_name_of, parameter_header, source_arn};
 use super::record::Record;
 use crate::error::Result;
 
@@ -60,6 +60,7 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
     }
     (observed.stale_functions, observed.stale_roles) = stale(desired, record);
     observed.foreign = foreign(desired, &observed);
+    super::observe_domain::observe(aws, desired, record, &mut observed).await?;
     Ok(observed)
 }
 
@@ -100,6 +101,7 @@ pub async fn tagged(aws: &Aws, app: &str, stage: &str) -> Result<Tagged> {
         http_apis: observe_http::tagged_http_apis(aws, app, stage).await?,
         functions: tagged_functions(aws, app, stage).await?,
         roles: tagged_roles(aws, app, stage).await?,
+        domains: super::observe_domain::tagged_domains(aws, app, stage).await?,
     })
 }
 
@@ -130,6 +132,11 @@ pub async fn foreign_target(
             || format!("reading HTTP API {id}"),
         )?
         .map(|api| ("HTTP API", id.clone(), owned(pairs(api.tags())))),
+        Step::Domain(DomainStep::DeleteDomainName { domain_name }) => {
+            super::observe_domain::domain_tags(aws, domain_name)
+                .await?
+                .map(|tags| (super::observe_domain::KIND, domain_name.clone(), tags))
+        }
         _ => None,
     };
     Ok(found.and_then(|(kind, name, tags)| {

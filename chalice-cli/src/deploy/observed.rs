@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+pub use super::observed_domain::ObservedDomain;
 pub use super::observed_http::ObservedHttpApi;
 
 /// The actual state of the stage's resources.
@@ -30,6 +31,11 @@ pub struct Observed {
     /// Roles and functions of the stage's names not tagged for it: a deploy refuses them
     /// unless told to adopt them.
     pub foreign: Vec<super::ownership::Foreign>,
+    /// The custom domain name the config names, if it exists.
+    pub domain: Option<ObservedDomain>,
+    /// Custom domain names this stage recorded, still tagged for it, that the config no
+    /// longer names: to delete.
+    pub stale_domains: Vec<String>,
 }
 
 /// What carries the stage's tags, whatever the record says (roles are also looked for by the
@@ -45,6 +51,8 @@ pub struct Tagged {
     pub functions: Vec<String>,
     /// Role names.
     pub roles: Vec<String>,
+    /// Custom domain names.
+    pub domains: Vec<String>,
 }
 
 /// A role.

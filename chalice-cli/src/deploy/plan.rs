@@ -16,6 +16,7 @@ use super::desired::{
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, Twin,
 };
+pub use super::plan_domain::DomainStep;
 pub use super::plan_http::HttpStep;
 
 /// One change to make: a deploy's plan ([`plan`]) or a delete's
@@ -101,6 +102,8 @@ pub enum Step {
     },
     /// A step on an HTTP API.
     Http(HttpStep),
+    /// A step on the REST API's custom domain name.
+    Domain(DomainStep),
 }
 
 impl fmt::Display for Step {
@@ -192,6 +195,7 @@ impl fmt::Display for Step {
             }
             Step::DeleteRole { role_name, .. } => write!(f, "Deleting IAM role: {role_name}"),
             Step::Http(step) => step.fmt(f),
+            Step::Domain(step) => step.fmt(f),
         }
     }
 }
@@ -270,6 +274,11 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
             steps.extend(http.into_iter().map(Step::Http));
         }
     }
+    steps.extend(
+        super::plan_domain::plan_domain(desired, observed)
+            .into_iter()
+            .map(Step::Domain),
+    );
     for id in &observed.other_kind_apis.rest {
         steps.push(Step::DeleteRestApi { id: id.clone() });
     }

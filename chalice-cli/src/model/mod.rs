@@ -7,6 +7,7 @@
 pub mod api;
 pub mod api_keys;
 pub mod authorizer;
+pub mod domain;
 pub mod function;
 pub mod http_api;
 pub mod role;
@@ -24,6 +25,7 @@ pub use self::api::{
 };
 pub use self::api_keys::UsagePlan;
 pub use self::authorizer::{AuthorizationType, Authorizer, AuthorizerKind, Target};
+pub use self::domain::{Certificate, CustomDomain};
 pub use self::function::Function;
 pub use self::http_api::{HttpApi, HttpSettings};
 pub use self::role::{DEFAULT_ROLE, ManagedRole, Role, RoleChoice};
@@ -44,6 +46,8 @@ pub struct Model {
     pub roles: Vec<ManagedRole>,
     /// The API, of the kind the app chose.
     pub api: Api,
+    /// The REST API's custom domain name, if the config names one.
+    pub custom_domain: Option<CustomDomain>,
 }
 
 /// The API that serves the app: API Gateway's REST API or HTTP API, as the app chose in code
@@ -176,6 +180,10 @@ impl Model {
             );
         }
         let api = Api::resolve(manifest, stage, read)?;
+        let custom_domain = match &api {
+            Api::Rest(rest) => CustomDomain::of(stage, app, &rest.settings)?,
+            Api::Http(_) => None,
+        };
         Ok(Model {
             app: app.clone(),
             stage: stage_name.to_owned(),
@@ -183,6 +191,7 @@ impl Model {
             functions,
             roles,
             api,
+            custom_domain,
         })
     }
 
@@ -352,5 +361,33 @@ mod tests {
         assert_eq!(model.api.stage_name(), "v1");
         assert_eq!(model.api.rest().unwrap().settings.stage_name, "v1");
         assert_eq!((model.app.as_str(), model.stage.as_str()), ("app", "dev"));
+    }
+
+    #[test]
+    fn a_rest_api_gets_its_custom_domain_and_an_http_api_refuses_one() {
+        let config = r#"{"app_name": "app", "stages": {"dev": {"api_gateway_custom_domain": {
+            "domain_name": "api.example.com",
+            "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/c"}}}}"#;
+        let app = manifest("app", vec![route("/", &["GET"])], Vec::new());
+        let model = resolve(config, &app).unwrap();
+        let domain = model.custom_domain.unwrap();
+        assert_eq!(
+            (domain.domain_name.as_str(), domain.stage_name.as_str()),
+            ("api.example.com", "api")
+        );
+        let none = resolve(r#"{"app_name": "app", "stages": {"dev": {}}}"#, &app).unwrap();
+        assert_eq!(none.custom_domain, None);
+        let error = resolve(
+            &config.replace("\"app\"", "\"httpapi1\""),
+            &crate::test_support::httpapi1(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains(
+                "`api_gateway_custom_domain` is a REST API setting, but the app is an HTTP API"
+            ),
+            "{error}"
+        );
     }
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::bundle;
 use crate::config::Stage;
 use crate::error::{Error, Result};
-use crate::model::{ApiSettings, Model};
+use crate::model::{ApiSettings, CustomDomain, Model};
 use crate::project::Project;
 
 /// The deployment package's file name, beside the template.
@@ -62,7 +62,8 @@ pub fn run(project: &Project, out: &Path, stage: &str, format: Format) -> Result
         )));
     }
     // Config mistakes are reported before the (slow) release build.
-    ApiSettings::for_stage(&stage, project.dir())?;
+    let settings = ApiSettings::for_stage(&stage, project.dir())?;
+    CustomDomain::of(&stage, project.config().app_name(), &settings)?;
     let bundle = bundle::build(project, stage.architecture())?;
     let model = resolve(&bundle.app.manifest, &stage, project.dir())?;
     let template = match format {
@@ -122,5 +123,7 @@ fn insert_unique(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_domain;
 #[cfg(test)]
 mod tests_http;

@@ -8,7 +8,9 @@ use serde_json::{Map, Value, json};
 
 use super::insert_unique;
 use crate::error::{Error, Result};
-use crate::model::{self, Function, Model, RestApi, Role, UsagePlan, role};
+use crate::model::{
+    self, Certificate, CustomDomain, Function, Model, RestApi, Role, UsagePlan, role,
+};
 use crate::naming;
 use crate::openapi::{Api, Uris};
 
@@ -18,6 +20,8 @@ pub const API_HANDLER_ID: &str = "APIHandler";
 pub const REST_API_ID: &str = "RestAPI";
 /// The usage plan's logical id (when the config names API keys).
 pub const USAGE_PLAN_ID: &str = "UsagePlan";
+/// The custom domain name's logical id (Chalice's, from `api_gateway_custom_domain`).
+pub const CUSTOM_DOMAIN_ID: &str = "ApiGatewayCustomDomain";
 
 pub mod http;
 
@@ -79,20 +83,97 @@ fn rest_template(model: &Model, api: &RestApi) -> Result<Value> {
         )?;
         insert_unique(&mut resources, id, permission, "SAM template")?;
     }
+    let mut outputs = json!({
+        "RestAPIId": {"Value": {"Ref": REST_API_ID}},
+        "APIHandlerName": {"Value": {"Ref": API_HANDLER_ID}},
+        "APIHandlerArn": {"Value": {"Fn::GetAtt": [API_HANDLER_ID, "Arn"]}},
+        "EndpointURL": {"Value": {"Fn::Sub": format!(
+            "https://${{{REST_API_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{}/",
+            settings.stage_name
+        )}}
+    });
+    if let Some(domain) = &model.custom_domain {
+        add_custom_domain(domain, &mut resources)?;
+        if let Some(outputs) = outputs.as_object_mut() {
+            outputs.extend(custom_domain_outputs(domain));
+        }
+    }
     Ok(json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
-        "Outputs": {
-            "RestAPIId": {"Value": {"Ref": REST_API_ID}},
-            "APIHandlerName": {"Value": {"Ref": API_HANDLER_ID}},
-            "APIHandlerArn": {"Value": {"Fn::GetAtt": [API_HANDLER_ID, "Arn"]}},
-            "EndpointURL": {"Value": {"Fn::Sub": format!(
-                "https://${{{REST_API_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{}/",
-                settings.stage_name
-            )}}
-        },
+        "Outputs": outputs,
         "Resources": resources
     }))
+}
+
+/// Adds the custom domain name and its base path mapping to the API's stage.
+fn add_custom_domain(domain: &CustomDomain, resources: &mut Map<String, Value>) -> Result<()> {
+    let mut properties = Map::new();
+    properties.insert("DomainName".into(), json!(domain.domain_name));
+    properties.insert(
+        "EndpointConfiguration".into(),
+        json!({"Types": [domain.endpoint_type.as_str()]}),
+    );
+    match &domain.certificate {
+        Certificate::Edge(arn) => properties.insert("CertificateArn".into(), json!(arn)),
+        Certificate::Regional(arn) => {
+            properties.insert("RegionalCertificateArn".into(), json!(arn))
+        }
+    };
+    properties.insert(
+        "SecurityPolicy".into(),
+        json!(domain.security_policy.as_str()),
+    );
+    let tags: Vec<Value> = domain
+        .tags
+        .iter()
+        .map(|(key, value)| json!({"Key": key, "Value": value}))
+        .collect();
+    properties.insert("Tags".into(), Value::Array(tags));
+    insert_unique(
+        resources,
+        CUSTOM_DOMAIN_ID.into(),
+        json!({"Type": "AWS::ApiGateway::DomainName", "Properties": properties}),
+        "SAM template",
+    )?;
+    let mut mapping = Map::new();
+    mapping.insert("DomainName".into(), json!({"Ref": CUSTOM_DOMAIN_ID}));
+    mapping.insert("RestApiId".into(), json!({"Ref": REST_API_ID}));
+    // SAM names the stage it makes for the API `<api>.Stage`: the mapping waits for it.
+    mapping.insert(
+        "Stage".into(),
+        json!({"Ref": format!("{REST_API_ID}.Stage")}),
+    );
+    if let Some(base_path) = &domain.base_path {
+        mapping.insert("BasePath".into(), json!(base_path));
+    }
+    insert_unique(
+        resources,
+        format!("{CUSTOM_DOMAIN_ID}Mapping"),
+        json!({"Type": "AWS::ApiGateway::BasePathMapping", "Properties": mapping}),
+        "SAM template",
+    )
+}
+
+/// The outputs Chalice's deploy prints for a custom domain: where DNS should point (an
+/// alias to the CloudFront distribution of an EDGE domain, or to the regional domain).
+fn custom_domain_outputs(domain: &CustomDomain) -> Map<String, Value> {
+    let (alias, zone) = if domain.is_edge() {
+        ("DistributionDomainName", "DistributionHostedZoneId")
+    } else {
+        ("RegionalDomainName", "RegionalHostedZoneId")
+    };
+    let mut outputs = Map::new();
+    outputs.insert(
+        "AliasDomainName".into(),
+        json!({"Value": {"Fn::GetAtt": [CUSTOM_DOMAIN_ID, alias]}}),
+    );
+    outputs.insert(
+        "HostedZoneId".into(),
+        json!({"Value": {"Fn::GetAtt": [CUSTOM_DOMAIN_ID, zone]}}),
+    );
+    outputs.insert("CustomDomainURL".into(), json!({"Value": domain.url()}));
+    outputs
 }
 
 /// Adds the usage plan of the REST API's stage, its API keys (values generated by API

@@ -5,6 +5,7 @@
 
 mod apigateway;
 mod apigatewayv2;
+mod domain;
 mod iam;
 mod lambda;
 
@@ -193,6 +194,7 @@ impl<'a> Executor<'a> {
                     .await
             }
             Step::Http(step) => self.apply_http(step, record, what).await,
+            Step::Domain(step) => self.apply_domain(step, record, what).await,
         }
     }
 }

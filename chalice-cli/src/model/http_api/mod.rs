@@ -91,6 +91,12 @@ impl HttpSettings {
                 "HTTP APIs have no API keys or usage plans",
             ));
         }
+        if stage.custom_domain().is_some() {
+            return Err(rest_only(
+                "api_gateway_custom_domain",
+                "chalice-rs does not support custom domains for HTTP APIs yet",
+            ));
+        }
         Ok(HttpSettings {
             stage_name: stage.api_gateway_stage(),
             stage_variables: stage.stage_variables(),
