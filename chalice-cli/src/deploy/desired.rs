@@ -169,6 +169,10 @@ pub struct DesiredApi {
     /// The gateway responses the app sets (see `RestApi::gateway_responses`): response
     /// parameters by response type.
     pub gateway_responses: GatewayResponses,
+    /// Its own settings from the config: policy, VPC endpoints, compression.
+    pub settings: super::api_settings::RestApiSettings,
+    /// The usage plan and API keys of its stage, when the config names keys.
+    pub usage_plan: Option<model::UsagePlan>,
 }
 
 /// Gateway responses: each response type's `responseParameters`.
@@ -247,7 +251,10 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
     } = inputs;
     let model = Model::resolve_with(manifest, stage, read_policy)?;
     let api = match &model.api {
-        model::Api::Rest(api) => Api::Rest(desired_api(api)),
+        model::Api::Rest(api) => Api::Rest(DesiredApi {
+            usage_plan: model.usage_plan(),
+            ..desired_api(api)
+        }),
         model::Api::Http(api) => Api::Http(desired_http::desired_http_api(api)),
     };
     Ok(Desired {
@@ -342,6 +349,8 @@ fn desired_api(api: &RestApi) -> DesiredApi {
                 )
             })
             .collect(),
+        settings: super::api_settings::RestApiSettings::of(&api.settings),
+        usage_plan: None,
     }
 }
 
