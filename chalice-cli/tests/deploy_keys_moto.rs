@@ -254,11 +254,13 @@ async fn policy_compression_retention_and_keys_are_deployed_reconciled_and_delet
     );
     assert_no_change(&project, stage, &clients, &bundle).await;
 
-    // Every key removed: the policy, the compression, the keys and the retentions go.
+    // Every key removed: the policy, the compression, the keys and the retentions go, and
+    // the API is EDGE again.
     project.configure(
         stage,
         &json!({"api_gateway_policy_file": null, "minimum_compression_size": null,
-               "api_keys": null, "log_retention_in_days": null, "lambda_functions": null}),
+               "api_keys": null, "log_retention_in_days": null, "lambda_functions": null,
+               "api_gateway_endpoint_type": null}),
     );
     let (report, patches) = deploy_noting_patches(&project, stage, &bundle).await;
     assert_eq!(
@@ -269,6 +271,11 @@ async fn policy_compression_retention_and_keys_are_deployed_reconciled_and_delet
                 "replace".into(),
                 "/minimumCompressionSize".into(),
                 String::new()
+            ),
+            (
+                "replace".into(),
+                "/endpointConfiguration/types/REGIONAL".into(),
+                "EDGE".into()
             )
         ],
         "{:?}",
@@ -276,6 +283,21 @@ async fn policy_compression_retention_and_keys_are_deployed_reconciled_and_delet
     );
     // moto applies no compression patch (AWS does); the policy is gone.
     assert_eq!(api_settings(&clients, &api).await.0, None);
+    let types = clients
+        .apigateway
+        .get_rest_api()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    let types: Vec<&str> = types
+        .endpoint_configuration()
+        .unwrap()
+        .types()
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    assert_eq!(types, ["EDGE"]);
     assert_eq!(retention(&clients, &handler_logs).await, Some(None));
     assert_eq!(retention(&clients, &auth_logs).await, Some(None));
     let found = inventory(&clients, APP, stage).await;

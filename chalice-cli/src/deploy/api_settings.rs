@@ -1,8 +1,9 @@
 //! The REST API's own settings from the stage's config, as the model resolves them
 //! ([`ApiSettings`]): the resource policy (`api_gateway_policy_file`, or Chalice's policy for
 //! a PRIVATE API's `api_gateway_endpoint_vpce`), the VPC endpoints and
-//! `minimum_compression_size`. `package` writes the same three from the same model; `deploy`
-//! gives them to CreateRestApi and, on a redeploy, patches what differs with UpdateRestApi.
+//! `minimum_compression_size`, and its endpoint type. `package` writes the same from the same
+//! model; `deploy` gives them to CreateRestApi and, on a redeploy, patches what differs with
+//! UpdateRestApi.
 
 use std::fmt;
 
@@ -19,6 +20,8 @@ pub struct RestApiSettings {
     pub vpce_ids: Vec<String>,
     /// The smallest body API Gateway compresses, in bytes; none disables compression.
     pub minimum_compression_size: Option<u32>,
+    /// `EDGE`, `REGIONAL` or `PRIVATE` (empty when not known).
+    pub endpoint_type: String,
 }
 
 impl RestApiSettings {
@@ -31,12 +34,14 @@ impl RestApiSettings {
             policy: settings.policy.clone(),
             vpce_ids,
             minimum_compression_size: settings.minimum_compression_size,
+            endpoint_type: settings.endpoint_type.as_str().to_owned(),
         }
     }
 
-    /// Whether nothing is set (API Gateway's defaults).
+    /// Whether no policy, VPC endpoint or compression is set (API Gateway's defaults; every API
+    /// has an endpoint type).
     pub fn is_default(&self) -> bool {
-        *self == RestApiSettings::default()
+        self.policy.is_none() && self.vpce_ids.is_empty() && self.minimum_compression_size.is_none()
     }
 
     /// The policy as the text API Gateway takes.
@@ -62,6 +67,7 @@ impl RestApiSettings {
                 .map_or_else(String::new, |size| size.to_string());
             patch.push(Patch::replace(COMPRESSION, size));
         }
+        // Endpoints go while the API is still PRIVATE, and come once it is.
         for gone in actual
             .vpce_ids
             .iter()
@@ -69,9 +75,16 @@ impl RestApiSettings {
         {
             patch.push(Patch {
                 op: PatchOp::Remove,
-                path: VPCE,
+                path: VPCE.to_owned(),
                 value: gone.clone(),
             });
+        }
+        let (wanted, had) = (&self.endpoint_type, &actual.endpoint_type);
+        if wanted != had && !wanted.is_empty() && !had.is_empty() {
+            patch.push(Patch::replace(
+                &format!("{ENDPOINT_TYPES}{had}"),
+                wanted.clone(),
+            ));
         }
         for new in self
             .vpce_ids
@@ -80,7 +93,7 @@ impl RestApiSettings {
         {
             patch.push(Patch {
                 op: PatchOp::Add,
-                path: VPCE,
+                path: VPCE.to_owned(),
                 value: new.clone(),
             });
         }
@@ -94,6 +107,8 @@ pub const POLICY: &str = "/policy";
 pub const COMPRESSION: &str = "/minimumCompressionSize";
 /// UpdateRestApi's path of a PRIVATE API's VPC endpoints.
 pub const VPCE: &str = "/endpointConfiguration/vpcEndpointIds";
+/// UpdateRestApi's path of an endpoint type, followed by the type it replaces.
+pub const ENDPOINT_TYPES: &str = "/endpointConfiguration/types/";
 
 /// A patch operation's verb.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,26 +127,27 @@ pub struct Patch {
     /// The verb.
     pub op: PatchOp,
     /// What it changes.
-    pub path: &'static str,
+    pub path: String,
     /// The value.
     pub value: String,
 }
 
 impl Patch {
-    fn replace(path: &'static str, value: String) -> Patch {
+    fn replace(path: &str, value: String) -> Patch {
         Patch {
             op: PatchOp::Replace,
-            path,
+            path: path.to_owned(),
             value,
         }
     }
 
     /// What a setting the operation changes is called, for the plan's line.
     pub fn setting(&self) -> &'static str {
-        match self.path {
+        match self.path.as_str() {
             POLICY => "resource policy",
             COMPRESSION => "minimum compression size",
-            _ => "VPC endpoints",
+            VPCE => "VPC endpoints",
+            _ => "endpoint type",
         }
     }
 }
@@ -188,6 +204,7 @@ mod tests {
             policy,
             vpce_ids: vpce.iter().map(|id| (*id).to_owned()).collect(),
             minimum_compression_size: size,
+            endpoint_type: "PRIVATE".into(),
         }
     }
 
@@ -221,12 +238,12 @@ mod tests {
                 Patch::replace(COMPRESSION, "1024".into()),
                 Patch {
                     op: PatchOp::Remove,
-                    path: VPCE,
+                    path: VPCE.into(),
                     value: "vpce-0".into()
                 },
                 Patch {
                     op: PatchOp::Add,
-                    path: VPCE,
+                    path: VPCE.into(),
                     value: "vpce-2".into()
                 },
             ]
@@ -241,6 +258,38 @@ mod tests {
                 "VPC endpoints"
             ]
         );
+    }
+
+    #[test]
+    fn a_new_endpoint_type_replaces_the_old_between_the_endpoints_going_and_coming() {
+        let regional = RestApiSettings {
+            endpoint_type: "REGIONAL".into(),
+            ..settings(None, &["vpce-1"], None)
+        };
+        let private = settings(None, &["vpce-2"], None);
+        let to_private = private.patch_from(&regional);
+        assert_eq!(
+            to_private
+                .iter()
+                .map(|p| (p.op, p.path.as_str(), p.value.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (PatchOp::Remove, VPCE, "vpce-1"),
+                (
+                    PatchOp::Replace,
+                    "/endpointConfiguration/types/REGIONAL",
+                    "PRIVATE"
+                ),
+                (PatchOp::Add, VPCE, "vpce-2"),
+            ]
+        );
+        assert_eq!(to_private[1].setting(), "endpoint type");
+        // A type not read is left alone.
+        let unknown = RestApiSettings {
+            endpoint_type: String::new(),
+            ..private.clone()
+        };
+        assert_eq!(private.patch_from(&unknown), []);
     }
 
     #[test]

@@ -434,9 +434,9 @@ async fn find_api(
         // A recorded id is trusted only while its API is still tagged for the stage.
         if let Some(api) = found.filter(|api| ours(pairs(api.tags()), &desired.app, &desired.stage))
         {
-            let vpce = api.endpoint_configuration().map(|e| e.vpc_endpoint_ids());
+            let endpoint = api.endpoint_configuration();
             let size = api.minimum_compression_size();
-            settings = Some(settings_of(desired, id, api.policy(), vpce, size));
+            settings = Some(settings_of(desired, id, api.policy(), endpoint, size));
             chosen = Some(id.to_owned());
         }
     }
@@ -463,13 +463,13 @@ async fn find_api(
             .iter()
             .find(|api| api.id().is_some() && api.id() == chosen.as_deref())
             .map(|api| {
-                let vpce = api.endpoint_configuration().map(|e| e.vpc_endpoint_ids());
+                let endpoint = api.endpoint_configuration();
                 let size = api.minimum_compression_size();
                 settings_of(
                     desired,
                     api.id().unwrap_or_default(),
                     api.policy(),
-                    vpce,
+                    endpoint,
                     size,
                 )
             });
@@ -491,9 +491,9 @@ async fn read_settings(aws: &Aws, desired: &Desired, id: &str) -> Result<RestApi
         .send()
         .await
         .map_err(|e| failed(format!("reading Rest API {id}"), e))?;
-    let vpce = found.endpoint_configuration().map(|e| e.vpc_endpoint_ids());
+    let endpoint = found.endpoint_configuration();
     let size = found.minimum_compression_size();
-    Ok(settings_of(desired, id, found.policy(), vpce, size))
+    Ok(settings_of(desired, id, found.policy(), endpoint, size))
 }
 
 /// The settings of REST API `id` as API Gateway describes them.
@@ -501,20 +501,26 @@ fn settings_of(
     desired: &Desired,
     id: &str,
     policy: Option<&str>,
-    vpce_ids: Option<&[String]>,
+    endpoint: Option<&aws_sdk_apigateway::types::EndpointConfiguration>,
     minimum_compression_size: Option<i32>,
 ) -> RestApiSettings {
     let api_arn = format!(
         "arn:{}:execute-api:{}:{}:{id}",
         desired.account.partition, desired.region, desired.account.id
     );
-    let mut vpce_ids = vpce_ids.map(<[String]>::to_vec).unwrap_or_default();
+    let mut vpce_ids = endpoint
+        .map(|e| e.vpc_endpoint_ids().to_vec())
+        .unwrap_or_default();
     vpce_ids.sort();
     RestApiSettings {
         policy: observed_policy(policy, &api_arn),
         vpce_ids,
         minimum_compression_size: minimum_compression_size
             .and_then(|size| u32::try_from(size).ok()),
+        endpoint_type: endpoint
+            .and_then(|e| e.types().first())
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
     }
 }
 

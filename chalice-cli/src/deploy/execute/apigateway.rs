@@ -183,7 +183,7 @@ impl Executor<'_> {
                         PatchOp::Remove => Op::Remove,
                         PatchOp::Replace => Op::Replace,
                     })
-                    .path(patch.path)
+                    .path(&patch.path)
                     .value(&patch.value)
                     .build()
             })
