@@ -623,3 +623,29 @@ async fn deploy_applies_what_package_writes_for_the_same_config() {
     delete_via(&project, stage, &clients).await.unwrap();
     assert!(is_empty(&inventory(&clients, APP, stage).await));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_apis_functions_get_their_log_retention_too() {
+    let stage = "keys5";
+    let project = support::http_app::project(&[stage]);
+    let clients = clients().await;
+    project.clean(&clients, &[stage]).await;
+    let bundle = support::http_app::bundle_for(support::http_app::httpapi1());
+    project.configure(stage, &json!({"log_retention_in_days": 60}));
+    deploy(&project, stage, &clients, &bundle).await;
+    let groups = [
+        format!("/aws/lambda/httpapi1-{stage}"),
+        format!("/aws/lambda/httpapi1-{stage}-gate"),
+    ];
+    for group in &groups {
+        assert_eq!(retention(&clients, group).await, Some(Some(60)), "{group}");
+    }
+    assert_no_change(&project, stage, &clients, &bundle).await;
+    project.configure(stage, &json!({"log_retention_in_days": null}));
+    deploy(&project, stage, &clients, &bundle).await;
+    for group in &groups {
+        assert_eq!(retention(&clients, group).await, Some(None), "{group}");
+    }
+    delete_via(&project, stage, &clients).await.unwrap();
+    assert!(is_empty(&inventory(&clients, "httpapi1", stage).await));
+}
