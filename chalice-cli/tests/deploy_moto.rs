@@ -623,6 +623,70 @@ async fn stages_live_side_by_side_and_a_lost_record_is_recovered_from_tags() {
         .unwrap();
 }
 
+/// The REST stage's variables, as moto holds them.
+async fn stage_variables(clients: &Clients, api_id: &str, stage: &str) -> Value {
+    let stage = clients
+        .apigateway
+        .get_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .send()
+        .await
+        .unwrap();
+    json!(stage.variables().cloned().unwrap_or_default())
+}
+
+/// `stage_variables` are set on the REST API's stage, changed and removed as the config
+/// changes, with no call when nothing did (issue 17, finding 12).
+#[tokio::test(flavor = "multi_thread")]
+async fn stage_variables_are_set_changed_and_removed_on_the_stage() {
+    let bundle = bundle_of("demoauth");
+    let project = TestProject::new("demoauth", &["vars1"]);
+    let clients = clients().await;
+    project.clean(&clients, &["vars1"]).await;
+    let config_path = project.dir.join(".chalice/config.json");
+    let set_variables = |variables: Value| {
+        let mut config: Value =
+            serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+        config["stages"]["vars1"]["stage_variables"] = variables;
+        std::fs::write(&config_path, config.to_string()).unwrap();
+    };
+
+    set_variables(json!({"env": "dev", "db": "main"}));
+    deploy(&project, "vars1", &clients, &bundle).await;
+    let api_id = project
+        .record("vars1")
+        .value("rest_api", "rest_api_id")
+        .unwrap()
+        .to_owned();
+    let stage = "api";
+    assert_eq!(
+        stage_variables(&clients, &api_id, stage).await,
+        json!({"env": "dev", "db": "main"})
+    );
+    clients.calls.take();
+
+    deploy(&project, "vars1", &clients, &bundle).await;
+    assert_eq!(
+        CallLog::mutating(&clients.calls.take()),
+        Vec::<String>::new()
+    );
+
+    set_variables(json!({"env": "prod"}));
+    deploy(&project, "vars1", &clients, &bundle).await;
+    assert_eq!(
+        CallLog::mutating(&clients.calls.take()),
+        ["UpdateStage"],
+        "a variable change updates the stage alone"
+    );
+    assert_eq!(
+        stage_variables(&clients, &api_id, stage).await,
+        json!({"env": "prod"})
+    );
+
+    delete_via(&project, "vars1", &clients).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_prints_the_plan_and_changes_nothing() {
     let bundle = bundle_of("demoauth");

@@ -173,6 +173,8 @@ pub struct DesiredApi {
     pub settings: super::api_settings::RestApiSettings,
     /// The usage plan and API keys of its stage, when the config names keys.
     pub usage_plan: Option<model::UsagePlan>,
+    /// The stage's variables (`stage_variables`).
+    pub stage_variables: BTreeMap<String, String>,
 }
 
 /// Gateway responses: each response type's `responseParameters`.
@@ -351,6 +353,7 @@ fn desired_api(api: &RestApi) -> DesiredApi {
             .collect(),
         settings: super::api_settings::RestApiSettings::of(&api.settings),
         usage_plan: None,
+        stage_variables: api.settings.stage_variables.clone(),
     }
 }
 

@@ -740,7 +740,18 @@ async fn read_api(aws: &Aws, id: &str, stage_name: &str) -> Result<ObservedApi> 
         ..ObservedApi::default()
     };
     api.gateway_responses = read_gateway_responses(aws, id).await?;
-    api.stage_deployment = stage_deployment(aws, id, stage_name).await?;
+    if let Some(stage) = read_stage(aws, id, stage_name).await? {
+        api.stage_deployment = stage.deployment_id().map(str::to_owned);
+        api.stage_variables = stage
+            .variables()
+            .map(|variables| {
+                variables
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
     if let Some(deployment) = &api.stage_deployment {
         api.deployed_fingerprint = unless_missing(
             aws.apigateway
@@ -788,7 +799,18 @@ async fn read_gateway_responses(
 
 /// The deployment the stage of REST API `id` serves, if the stage exists.
 pub async fn stage_deployment(aws: &Aws, id: &str, stage_name: &str) -> Result<Option<String>> {
-    Ok(unless_missing(
+    Ok(read_stage(aws, id, stage_name)
+        .await?
+        .and_then(|stage| stage.deployment_id().map(str::to_owned)))
+}
+
+/// Stage `stage_name` of REST API `id`, if it exists.
+async fn read_stage(
+    aws: &Aws,
+    id: &str,
+    stage_name: &str,
+) -> Result<Option<aws_sdk_apigateway::operation::get_stage::GetStageOutput>> {
+    unless_missing(
         aws.apigateway
             .get_stage()
             .rest_api_id(id)
@@ -797,8 +819,7 @@ pub async fn stage_deployment(aws: &Aws, id: &str, stage_name: &str) -> Result<O
             .await,
         |e| e.is_not_found_exception(),
         || format!("reading stage {stage_name} of Rest API {id}"),
-    )?
-    .and_then(|stage| stage.deployment_id().map(str::to_owned)))
+    )
 }
 
 /// The authorizers by name, one of each name: of several alike, the one a method uses, else

@@ -126,6 +126,8 @@ pub struct ObservedApi {
     pub authorizers: BTreeMap<String, ObservedAuthorizer>,
     /// The deployment the stage points at, if the stage exists.
     pub stage_deployment: Option<String>,
+    /// The stage's variables (none when the stage does not exist).
+    pub stage_variables: BTreeMap<String, String>,
     /// The description of that deployment: the fingerprint of the API it deployed.
     pub deployed_fingerprint: Option<String>,
     /// Resources of a path another one already has: twins of a create whose answer was lost.

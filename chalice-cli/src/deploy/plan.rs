@@ -81,6 +81,12 @@ pub enum Step {
     DeleteGatewayResponse { response_type: String },
     /// Deploy the API to its stage.
     CreateDeployment { stage: String },
+    /// Set the stage's variables to the desired ones: `set` written, `remove` removed.
+    SetStageVariables {
+        stage: String,
+        set: BTreeMap<String, String>,
+        remove: Vec<String>,
+    },
     /// Delete a function the app no longer has (or, in a delete, any of the stage's); its
     /// record entry goes with it. A function only its tags found has none.
     DeleteFunction {
@@ -186,6 +192,9 @@ impl fmt::Display for Step {
                 write!(f, "Resetting gateway response: {response_type}")
             }
             Step::CreateDeployment { stage } => write!(f, "Deploying Rest API to stage: {stage}"),
+            Step::SetStageVariables { stage, .. } => {
+                write!(f, "Setting stage variables of Rest API stage: {stage}")
+            }
             Step::DeleteFunction { function_name, .. } => {
                 write!(f, "Deleting function: {function_name}")
             }
@@ -483,6 +492,31 @@ fn plan_api(desired: &Desired, api: &DesiredApi, observed: &Observed, steps: &mu
     if api_changed || !deployed {
         steps.push(Step::CreateDeployment {
             stage: api.stage_name.clone(),
+        });
+    }
+    plan_stage_variables(api, actual, steps);
+}
+
+/// Writes the stage variables that differ and removes those the config no longer names, once
+/// the stage exists (a first deployment makes it).
+fn plan_stage_variables(api: &DesiredApi, actual: &ObservedApi, steps: &mut Vec<Step>) {
+    let set: BTreeMap<String, String> = api
+        .stage_variables
+        .iter()
+        .filter(|(name, value)| actual.stage_variables.get(*name) != Some(*value))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let remove: Vec<String> = actual
+        .stage_variables
+        .keys()
+        .filter(|name| !api.stage_variables.contains_key(*name))
+        .cloned()
+        .collect();
+    if !set.is_empty() || !remove.is_empty() {
+        steps.push(Step::SetStageVariables {
+            stage: api.stage_name.clone(),
+            set,
+            remove,
         });
     }
 }
@@ -801,6 +835,7 @@ mod tests {
             deployed_fingerprint: Some(api_fingerprint(desired)),
             gateway_responses: desired.rest_api().unwrap().gateway_responses.clone(),
             settings: desired.rest_api().unwrap().settings.clone(),
+            stage_variables: desired.rest_api().unwrap().stage_variables.clone(),
             ..ObservedApi::default()
         };
         for function in &desired.functions {
@@ -1202,6 +1237,43 @@ mod tests {
             assert!(steps.contains(&reset), "{steps:?}");
         }
         assert_eq!(steps.last().unwrap(), "Deploying Rest API to stage: api");
+    }
+
+    #[test]
+    fn stage_variables_are_written_changed_and_removed_after_the_deployment() {
+        let mut desired = desired_of(&manifest());
+        let Api::Rest(api) = &mut desired.api else {
+            panic!("a REST app");
+        };
+        api.stage_variables = [("env", "dev"), ("db", "main")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        // A first deploy: the deployment makes the stage, then its variables are set.
+        let steps = plan(&desired, &Observed::default());
+        let first = names(&steps);
+        let at = |name: &str| first.iter().position(|n| n == name).unwrap();
+        assert!(
+            at("Deploying Rest API to stage: api")
+                < at("Setting stage variables of Rest API stage: api"),
+            "{first:?}"
+        );
+        // In sync: nothing to do.
+        let mut observed = deployed(&desired);
+        assert!(plan(&desired, &observed).is_empty());
+        // One changed, one the config no longer names: one update, the stage not redeployed.
+        let actual = &mut observed.api.as_mut().unwrap().stage_variables;
+        actual.insert("env".into(), "old".into());
+        actual.insert("gone".into(), "x".into());
+        let steps = plan(&desired, &observed);
+        assert_eq!(
+            names(&steps),
+            ["Setting stage variables of Rest API stage: api"]
+        );
+        let Step::SetStageVariables { set, remove, .. } = &steps[0] else {
+            panic!("{steps:?}");
+        };
+        assert_eq!(set, &BTreeMap::from([("env".to_owned(), "dev".to_owned())]));
+        assert_eq!(remove, &["gone".to_owned()]);
     }
 
     #[test]

@@ -50,8 +50,8 @@ pub struct ApiSettings {
     /// The API keys the stage accepts locally on `api_key_required` methods (`api_keys`);
     /// `package` and `deploy` make one generated key per entry (see [`super::UsagePlan`]).
     pub api_keys: Vec<String>,
-    /// The stage variables (`stage_variables`). Served by `local`; not yet deployed nor
-    /// packaged.
+    /// The stage variables (`stage_variables`): served by `local`, set on the stage by
+    /// `deploy`, and in the SAM and Terraform templates.
     pub stage_variables: BTreeMap<String, String>,
 }
 

@@ -46,6 +46,9 @@ fn rest_template(model: &Model, api: &RestApi) -> Result<Value> {
     if let Some(size) = settings.minimum_compression_size {
         api_properties.insert("MinimumCompressionSize".into(), json!(size));
     }
+    if !settings.stage_variables.is_empty() {
+        api_properties.insert("Variables".into(), json!(settings.stage_variables));
+    }
     insert_unique(
         &mut resources,
         REST_API_ID.into(),

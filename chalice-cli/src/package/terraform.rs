@@ -99,14 +99,15 @@ fn rest_template(model: &Model, api: &RestApi) -> Result<Value> {
             "lifecycle": {"create_before_destroy": true}
         }}),
     );
-    resource.insert(
-        "aws_api_gateway_stage".into(),
-        json!({ REST_API: {
-            "rest_api_id": rest_api_ref("id"),
-            "deployment_id": format!("${{aws_api_gateway_deployment.{REST_API}.id}}"),
-            "stage_name": api.settings.stage_name
-        }}),
-    );
+    let mut stage = json!({
+        "rest_api_id": rest_api_ref("id"),
+        "deployment_id": format!("${{aws_api_gateway_deployment.{REST_API}.id}}"),
+        "stage_name": api.settings.stage_name
+    });
+    if !api.settings.stage_variables.is_empty() {
+        stage["variables"] = escape_except(&json!(api.settings.stage_variables), &[]);
+    }
+    resource.insert("aws_api_gateway_stage".into(), json!({ REST_API: stage }));
     resource.insert("aws_lambda_permission".into(), Value::Object(permissions));
     if let Some(plan) = model.usage_plan() {
         add_usage_plan(&plan, &rest_api_ref("id"), &mut resource);

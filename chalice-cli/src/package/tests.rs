@@ -826,3 +826,35 @@ fn a_cors_apps_terraform_body_carries_the_gateway_responses() {
         "'*'"
     );
 }
+
+/// A REST API's stage variables are the stage's in both templates (issue 17, finding 12), and
+/// Terraform keeps a `${…}` in a value literal.
+#[test]
+fn rest_stage_variables_are_set_on_the_stage() {
+    let config = json!({"app_name": "demoauth1", "stages": {
+        "dev": {"stage_variables": {"env": "dev", "templ": "${x}"}}, "bare": {}}});
+    let dev = deployment(&demoauth(), config.clone(), "dev");
+    let sam = sam::template(&dev).unwrap();
+    assert_eq!(
+        sam["Resources"]["RestAPI"]["Properties"]["Variables"],
+        json!({"env": "dev", "templ": "${x}"})
+    );
+    let terraform = terraform::template(&dev).unwrap();
+    assert_eq!(
+        terraform["resource"]["aws_api_gateway_stage"]["rest_api"]["variables"],
+        json!({"env": "dev", "templ": "$${x}"})
+    );
+    let bare = deployment(&demoauth(), config, "bare");
+    let sam = sam::template(&bare).unwrap();
+    assert!(
+        sam["Resources"]["RestAPI"]["Properties"]
+            .get("Variables")
+            .is_none()
+    );
+    let terraform = terraform::template(&bare).unwrap();
+    assert!(
+        terraform["resource"]["aws_api_gateway_stage"]["rest_api"]
+            .get("variables")
+            .is_none()
+    );
+}

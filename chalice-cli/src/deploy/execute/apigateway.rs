@@ -483,6 +483,44 @@ impl Executor<'_> {
         );
         Ok(Effect::Changed)
     }
+
+    /// Writes and removes stage variables with one `UpdateStage`: setting a value twice or
+    /// removing one already gone changes nothing, so a retry is safe.
+    pub(super) async fn set_stage_variables(
+        &self,
+        stage: &str,
+        set: &BTreeMap<String, String>,
+        remove: &[String],
+        what: &str,
+    ) -> Result<Effect> {
+        let api = self.ids.api()?;
+        let operations = set
+            .iter()
+            .map(|(name, value)| {
+                PatchOperation::builder()
+                    .op(Op::Replace)
+                    .path(format!("/variables/{name}"))
+                    .value(value)
+                    .build()
+            })
+            .chain(remove.iter().map(|name| {
+                PatchOperation::builder()
+                    .op(Op::Remove)
+                    .path(format!("/variables/{name}"))
+                    .build()
+            }));
+        let update = self
+            .aws
+            .apigateway
+            .update_stage()
+            .rest_api_id(api)
+            .stage_name(stage)
+            .set_patch_operations(Some(operations.collect()));
+        busy_retried(|| update.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
+        Ok(Effect::Changed)
+    }
 }
 
 /// The id a create answered with.

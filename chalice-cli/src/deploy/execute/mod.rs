@@ -181,6 +181,9 @@ impl<'a> Executor<'a> {
                 self.delete_gateway_response(response_type, what).await
             }
             Step::CreateDeployment { stage } => self.create_deployment(stage, record, what).await,
+            Step::SetStageVariables { stage, set, remove } => {
+                self.set_stage_variables(stage, set, remove, what).await
+            }
             Step::DeleteFunction {
                 resource_name,
                 function_name,
