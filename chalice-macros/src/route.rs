@@ -253,7 +253,7 @@ fn view_handler(function: &ItemFn, view_args: &[ViewArg<'_>]) -> (TokenStream, T
                 bindings.push(quote_spanned! {ty.span()=>
                     let #local: #ty = match <#ty as #private::PathParam>::from_path(&__chalice_request, #param) {
                         ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(error) => return error.to_response(),
+                        ::core::result::Result::Err(error) => return #private::IntoResponse::into_response(error),
                     };
                 });
                 call_args.push(quote!(#local));

@@ -191,7 +191,7 @@ impl App {
     /// The routes and authorizers, or the conflict that makes them unusable (including an
     /// authorizer or setting the app's API kind does not have).
     pub fn registry(&self) -> Result<&'static Registry, &'static RegistryError> {
-        Registry::for_kind(self.kind)
+        crate::kind_rules::registry_for(self.kind)
     }
 
     /// The manifest the CLI deploys from.

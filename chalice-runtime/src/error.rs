@@ -2,10 +2,6 @@
 
 use std::fmt;
 
-use serde_json::json;
-
-use crate::response::Response;
-
 /// The Chalice error kinds a view can raise, each with its HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -138,24 +134,6 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
-
-    /// The response Chalice sends for this error: `{"Code": .., "Message": ..}`.
-    ///
-    /// As in Chalice, the message of a view error repeats the class name
-    /// (`"BadRequestError: unknown city"`); internal errors say nothing of their cause.
-    pub fn to_response(&self) -> Response {
-        let body = match self.kind {
-            ErrorKind::Internal => json!({
-                "Code": "InternalServerError",
-                "Message": "An internal server error occurred.",
-            }),
-            kind => json!({
-                "Code": kind.code(),
-                "Message": format!("{}: {}", kind.code(), self.message),
-            }),
-        };
-        Response::json(body).with_status(self.kind.status_code())
-    }
 }
 
 impl<E> From<E> for Error
@@ -184,47 +162,5 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind.code(), self.message)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn view_errors_carry_code_and_prefixed_message() {
-        let response = Error::bad_request("unknown city").to_response();
-        assert_eq!(response.status_code(), 400);
-        assert_eq!(
-            response.body_json().unwrap(),
-            json!({"Code": "BadRequestError", "Message": "BadRequestError: unknown city"})
-        );
-    }
-
-    #[test]
-    fn every_kind_has_its_chalice_status() {
-        let cases = [
-            (Error::unauthorized("x"), 401),
-            (Error::forbidden("x"), 403),
-            (Error::not_found("x"), 404),
-            (Error::conflict("x"), 409),
-            (Error::too_many_requests("x"), 429),
-            (Error::view("x"), 500),
-        ];
-        for (error, status) in cases {
-            assert_eq!(error.to_response().status_code(), status, "{error}");
-        }
-    }
-
-    #[test]
-    fn foreign_errors_become_opaque_500s() {
-        let error: Error = "x".parse::<u8>().unwrap_err().into();
-        let response = error.to_response();
-        assert_eq!(response.status_code(), 500);
-        assert_eq!(
-            response.body_json().unwrap(),
-            json!({"Code": "InternalServerError", "Message": "An internal server error occurred."})
-        );
-        assert!(error.message().contains("invalid digit"));
     }
 }

@@ -3,6 +3,8 @@
 //! authorizer, never silently dropped. The macros catch what one attribute shows; these are
 //! the rules that need the app's kind, which only `App` knows.
 
+use std::sync::OnceLock;
+
 use crate::api_kind::ApiKind;
 use crate::authorizer::AuthorizerKind;
 use crate::contract::user_pool::issuer;
@@ -10,6 +12,19 @@ use crate::registry::{Registry, RegistryError, Route};
 
 /// The identity-source prefixes a JWT authorizer may read its token from.
 const JWT_SOURCE_PREFIXES: [&str; 2] = ["$request.header.", "$request.querystring."];
+
+/// The registry of this program checked for an app of `kind`, once per kind.
+pub(crate) fn registry_for(kind: ApiKind) -> Result<&'static Registry, &'static RegistryError> {
+    static CHECKED: [OnceLock<Result<(), RegistryError>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let registry = Registry::global()?;
+    let slot = match kind {
+        ApiKind::Rest => &CHECKED[0],
+        ApiKind::Http => &CHECKED[1],
+    };
+    slot.get_or_init(|| check(registry, kind))
+        .as_ref()
+        .map(|()| registry)
+}
 
 /// Checks every route and authorizer of `registry` against what `kind` supports.
 pub(crate) fn check(registry: &Registry, kind: ApiKind) -> Result<(), RegistryError> {
@@ -213,7 +228,7 @@ mod tests {
     ) -> String {
         let registry =
             Registry::build(routes.iter().copied(), authorizers.iter().copied()).unwrap();
-        registry.check_kind(kind).unwrap_err().to_string()
+        check(&registry, kind).unwrap_err().to_string()
     }
 
     #[test]
@@ -226,7 +241,7 @@ mod tests {
         assert!(message.contains("JWT authorizer `jwt`"), "{message}");
         assert!(message.contains("http_api()"), "{message}");
         let registry = Registry::build([&BEHIND_JWT], []).unwrap();
-        assert_eq!(registry.check_kind(ApiKind::Http), Ok(()));
+        assert_eq!(check(&registry, ApiKind::Http), Ok(()));
     }
 
     #[test]
@@ -239,7 +254,7 @@ mod tests {
             "{message}"
         );
         let registry = Registry::build([&BEHIND_SIMPLE_CUSTOM], [&SIMPLE_DEF]).unwrap();
-        assert_eq!(registry.check_kind(ApiKind::Http), Ok(()));
+        assert_eq!(check(&registry, ApiKind::Http), Ok(()));
     }
 
     #[test]
@@ -252,7 +267,7 @@ mod tests {
             "{message}"
         );
         let registry = Registry::build([&BEHIND_POOL], []).unwrap();
-        assert_eq!(registry.check_kind(ApiKind::Rest), Ok(()));
+        assert_eq!(check(&registry, ApiKind::Rest), Ok(()));
     }
 
     #[test]

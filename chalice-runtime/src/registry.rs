@@ -7,7 +7,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 
-use crate::api_kind::ApiKind;
 use crate::authorizer::{Authorizer, AuthorizerKind, BuiltinAuthorizer};
 use crate::contract::identity::IdentitySource;
 use crate::contract::user_pool;
@@ -199,26 +198,6 @@ impl Registry {
                 )
             })
             .as_ref()
-    }
-
-    /// The registry of this program checked for an app of `kind`: a REST-only authorizer or
-    /// setting on an HTTP API (or the reverse) is an error naming the route or authorizer.
-    pub fn for_kind(kind: ApiKind) -> Result<&'static Registry, &'static RegistryError> {
-        static CHECKED: [OnceLock<Result<(), RegistryError>>; 2] =
-            [OnceLock::new(), OnceLock::new()];
-        let registry = Registry::global()?;
-        let slot = match kind {
-            ApiKind::Rest => &CHECKED[0],
-            ApiKind::Http => &CHECKED[1],
-        };
-        slot.get_or_init(|| registry.check_kind(kind))
-            .as_ref()
-            .map(|()| registry)
-    }
-
-    /// Checks the routes and authorizers against what an app of `kind` supports.
-    pub fn check_kind(&self, kind: ApiKind) -> Result<(), RegistryError> {
-        crate::kind_rules::check(self, kind)
     }
 
     /// Builds and checks a registry from registrations.

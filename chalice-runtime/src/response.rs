@@ -4,7 +4,7 @@ use http::HeaderMap;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::log_text::printable;
 
 /// A response body: nothing, text, or bytes (sent base64-encoded through API Gateway).
@@ -189,9 +189,23 @@ impl IntoResponse for () {
     }
 }
 
+/// The answer Chalice sends for an error: `{"Code": .., "Message": ..}`. As in Chalice, the
+/// message of a view error repeats the class name (`"BadRequestError: unknown city"`);
+/// internal errors say nothing of their cause.
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        self.to_response()
+        let kind = self.kind();
+        let body = match kind {
+            ErrorKind::Internal => serde_json::json!({
+                "Code": "InternalServerError",
+                "Message": "An internal server error occurred.",
+            }),
+            kind => serde_json::json!({
+                "Code": kind.code(),
+                "Message": format!("{}: {}", kind.code(), self.message()),
+            }),
+        };
+        Response::json(body).with_status(kind.status_code())
     }
 }
 
@@ -204,13 +218,13 @@ impl<T: IntoResponse, E: Into<Error>> IntoResponse for Result<T, E> {
             Ok(value) => value.into_response(),
             Err(error) => {
                 let error = error.into();
-                if error.kind() == crate::error::ErrorKind::Internal {
+                if error.kind() == ErrorKind::Internal {
                     eprintln!(
                         "chalice-rs: view failed: {}",
                         printable(&format!("{error:?}"))
                     );
                 }
-                error.to_response()
+                error.into_response()
             }
         }
     }
@@ -249,5 +263,43 @@ mod tests {
             .with_header("Set-Cookie", "b=2");
         let values: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
         assert_eq!(values, ["a=1", "b=2"]);
+    }
+
+    #[test]
+    fn view_errors_carry_code_and_prefixed_message() {
+        let response = Error::bad_request("unknown city").into_response();
+        assert_eq!(response.status_code(), 400);
+        assert_eq!(
+            response.body_json().unwrap(),
+            json!({"Code": "BadRequestError", "Message": "BadRequestError: unknown city"})
+        );
+    }
+
+    #[test]
+    fn every_kind_has_its_chalice_status() {
+        let cases = [
+            (Error::unauthorized("x"), 401),
+            (Error::forbidden("x"), 403),
+            (Error::not_found("x"), 404),
+            (Error::conflict("x"), 409),
+            (Error::too_many_requests("x"), 429),
+            (Error::view("x"), 500),
+        ];
+        for (error, status) in cases {
+            let name = error.to_string();
+            assert_eq!(error.into_response().status_code(), status, "{name}");
+        }
+    }
+
+    #[test]
+    fn foreign_errors_become_opaque_500s() {
+        let error: Error = "x".parse::<u8>().unwrap_err().into();
+        assert!(error.message().contains("invalid digit"));
+        let response = error.into_response();
+        assert_eq!(response.status_code(), 500);
+        assert_eq!(
+            response.body_json().unwrap(),
+            json!({"Code": "InternalServerError", "Message": "An internal server error occurred."})
+        );
     }
 }

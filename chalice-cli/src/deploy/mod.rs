@@ -9,6 +9,7 @@
 //! The AWS clients and their retries are in [`client`].
 
 pub mod api_settings;
+pub mod arns;
 pub(crate) mod aws_failure;
 pub mod client;
 pub mod delete_plan;

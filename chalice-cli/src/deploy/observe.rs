@@ -11,14 +11,14 @@ use serde_json::Value;
 
 use super::api_settings::{RestApiSettings, observed_policy};
 use super::client::{Aws, failed, unless_missing};
-use super::desired::{APP_TAG, Api, Desired, Function, REST_API, STAGE_TAG};
+use super::desired::{Api, Desired, Function, REST_API};
 use super::log_groups::ObservedLogGroups;
 use super::observe_http;
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
     ObservedRole, Tagged, Twin,
 };
-use super::ownership::Foreign;
+use super::ownership::{Foreign, ours, pairs};
 use super::plan::{
     ALLOW_METHODS_HEADER, HttpStep, KeyStep, Step, function_name_of, response_header_parameter,
     source_arn,
@@ -504,10 +504,7 @@ fn settings_of(
     endpoint: Option<&aws_sdk_apigateway::types::EndpointConfiguration>,
     minimum_compression_size: Option<i32>,
 ) -> RestApiSettings {
-    let api_arn = format!(
-        "arn:{}:execute-api:{}:{}:{id}",
-        desired.account.partition, desired.region, desired.account.id
-    );
+    let api_arn = super::arns::execute_api_arn(desired, id);
     let mut vpce_ids = endpoint
         .map(|e| e.vpc_endpoint_ids().to_vec())
         .unwrap_or_default();
@@ -573,24 +570,6 @@ fn common_prefix<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<&'a str
             .min(length);
     }
     Some(&first[..length])
-}
-
-/// Whether `tags` are this app's and stage's.
-pub(super) fn ours<'a>(
-    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
-    app: &str,
-    stage: &str,
-) -> bool {
-    let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
-    tags.get(APP_TAG) == Some(&app) && tags.get(STAGE_TAG) == Some(&stage)
-}
-
-/// The pairs of a tag map.
-pub(super) fn pairs(tags: Option<&std::collections::HashMap<String, String>>) -> Vec<(&str, &str)> {
-    tags.into_iter()
-        .flatten()
-        .map(|(key, value)| (key.as_str(), value.as_str()))
-        .collect()
 }
 
 /// The ids of the REST APIs tagged for this app and stage, oldest first.
@@ -1093,8 +1072,6 @@ fn observed_authorizer(authorizer: &Authorizer) -> ObservedAuthorizer {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use aws_sdk_apigateway::types::{Integration, IntegrationResponse, IntegrationType};
     use aws_sdk_lambda::types::{
         Architecture, Concurrency, EnvironmentResponse, FunctionConfiguration,
@@ -1104,6 +1081,7 @@ mod tests {
 
     use super::*;
     use crate::deploy::desired;
+    use crate::deploy::desired::APP_TAG;
     use crate::test_support::{manifest, route};
 
     fn desired() -> Desired {
@@ -1176,21 +1154,6 @@ mod tests {
         );
         assert_eq!(common_prefix(["ab", "x"].into_iter()), Some(""));
         assert_eq!(common_prefix(std::iter::empty()), None);
-    }
-
-    #[test]
-    fn ours_means_both_tags_of_this_app_and_stage() {
-        let tags = [(APP_TAG, "app"), (STAGE_TAG, "dev"), ("team", "x")];
-        assert!(ours(tags, "app", "dev"));
-        assert!(!ours(tags, "app", "prod"));
-        assert!(!ours(tags, "other", "dev"));
-        assert!(!ours([(APP_TAG, "app")], "app", "dev"));
-        let map: HashMap<String, String> = HashMap::from([
-            (APP_TAG.to_owned(), "app".to_owned()),
-            (STAGE_TAG.to_owned(), "dev".to_owned()),
-        ]);
-        assert!(ours(pairs(Some(&map)), "app", "dev"));
-        assert!(!ours(pairs(None), "app", "dev"));
     }
 
     #[test]

@@ -54,8 +54,8 @@ pub async fn tagged_http_apis(aws: &Aws, app: &str, stage: &str) -> Result<Vec<S
             .await
             .map_err(|e| failed("listing HTTP APIs", e))?;
         for api in page.items() {
-            let tags = super::observe::pairs(api.tags());
-            if super::observe::ours(tags, app, stage)
+            let tags = super::ownership::pairs(api.tags());
+            if super::ownership::ours(tags, app, stage)
                 && let Some(id) = api.api_id()
             {
                 let created = api.created_date().map(|d| d.secs()).unwrap_or_default();

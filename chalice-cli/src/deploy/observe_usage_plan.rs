@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use super::client::{Aws, failed, unless_missing};
 use super::desired::Desired;
-use super::observe::{ours, pairs};
 use super::observed::Twin;
+use super::ownership::{ours, pairs};
 use super::record::Record;
 use super::usage_plan::{ObservedKeys, ObservedPlan, recorded};
 use crate::error::Result;

@@ -3,10 +3,29 @@
 //! rewritten or deleted by accident. Anything else is refused, naming it, before any change,
 //! unless the user asks to adopt it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+use super::desired::{APP_TAG, STAGE_TAG};
 use crate::error::Error;
+
+/// Whether `tags` are this app's and stage's.
+pub(super) fn ours<'a>(
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    app: &str,
+    stage: &str,
+) -> bool {
+    let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
+    tags.get(APP_TAG) == Some(&app) && tags.get(STAGE_TAG) == Some(&stage)
+}
+
+/// The pairs of a tag map, as the SDKs answer it.
+pub(super) fn pairs(tags: Option<&HashMap<String, String>>) -> Vec<(&str, &str)> {
+    tags.into_iter()
+        .flatten()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
+}
 
 /// Whether a deploy may take over what it finds by name without this stage's tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -57,6 +76,21 @@ pub fn refusal(foreign: &[Foreign], app: &str, stage: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ours_means_both_tags_of_this_app_and_stage() {
+        let tags = [(APP_TAG, "app"), (STAGE_TAG, "dev"), ("team", "x")];
+        assert!(ours(tags, "app", "dev"));
+        assert!(!ours(tags, "app", "prod"));
+        assert!(!ours(tags, "other", "dev"));
+        assert!(!ours([(APP_TAG, "app")], "app", "dev"));
+        let map: HashMap<String, String> = HashMap::from([
+            (APP_TAG.to_owned(), "app".to_owned()),
+            (STAGE_TAG.to_owned(), "dev".to_owned()),
+        ]);
+        assert!(ours(pairs(Some(&map)), "app", "dev"));
+        assert!(!ours(pairs(None), "app", "dev"));
+    }
 
     #[test]
     fn the_refusal_names_each_resource_and_its_tags() {

@@ -6,9 +6,12 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+pub use super::arns::{
+    authorizer_uri, function_arn, function_name_of, function_role_arn, proxy_uri, rest_api_url,
+    role_arn, source_arn, target_uri,
+};
 use super::desired::{
-    Api, AuthorizerTarget, Desired, DesiredApi, DesiredAuthorizer, DesiredMethod, Function,
-    Integration, ManagedRole, Role,
+    Api, Desired, DesiredApi, DesiredAuthorizer, DesiredMethod, Function, Integration, ManagedRole,
 };
 pub use super::log_groups::LogStep;
 use super::observed::{
@@ -16,7 +19,6 @@ use super::observed::{
 };
 pub use super::plan_http::HttpStep;
 pub use super::usage_plan::KeyStep;
-use crate::openapi::invocation_uri;
 
 /// One change to make: a deploy's plan ([`plan`]) or a delete's
 /// ([`delete_plan`](super::delete_plan::delete_plan)), run by the same executor.
@@ -224,87 +226,6 @@ pub fn response_header_parameter(header: &str) -> String {
     format!("method.response.header.{header}")
 }
 
-/// The ARN a function of `desired` has (Lambda ARNs are derived from the name).
-pub fn function_arn(desired: &Desired, function_name: &str) -> String {
-    format!(
-        "arn:{}:lambda:{}:{}:function:{function_name}",
-        desired.account.partition, desired.region, desired.account.id
-    )
-}
-
-/// The ARN a managed role has.
-pub fn role_arn(desired: &Desired, role_name: &str) -> String {
-    format!(
-        "arn:{}:iam::{}:role/{role_name}",
-        desired.account.partition, desired.account.id
-    )
-}
-
-/// The function name an (unqualified) Lambda ARN ends with.
-pub fn function_name_of(arn: &str) -> &str {
-    arn.rsplit(':').next().unwrap_or(arn)
-}
-
-/// The URL a REST or HTTP API's stage is served at.
-pub fn rest_api_url(region: &str, api_id: &str, stage: &str) -> String {
-    format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/")
-}
-
-/// The SourceArn of the permission that lets API `api_id` invoke `function`, scoped as the
-/// model scopes it.
-pub fn source_arn(desired: &Desired, api_id: &str, function: &Function) -> String {
-    format!(
-        "arn:{}:execute-api:{}:{}:{api_id}{}",
-        desired.account.partition,
-        desired.region,
-        desired.account.id,
-        function.rest_invoke_scope()
-    )
-}
-
-/// The role ARN a function should have.
-pub fn function_role_arn(desired: &Desired, function: &Function) -> String {
-    match &function.role {
-        Role::Existing(arn) => arn.clone(),
-        Role::Managed(resource_name) => {
-            let role = desired
-                .roles
-                .iter()
-                .find(|r| &r.resource_name == resource_name);
-            role_arn(desired, role.map_or("", |r| r.role_name.as_str()))
-        }
-    }
-}
-
-/// The URI the API's methods are proxied to: the API handler's.
-pub fn proxy_uri(desired: &Desired) -> crate::error::Result<String> {
-    let handler = desired
-        .api_handler()
-        .map_or("", |f| f.function_name.as_str());
-    invocation_uri(&desired.region, &function_arn(desired, handler))
-}
-
-/// The URI an authorizer should invoke.
-pub fn authorizer_uri(desired: &Desired, authorizer: &DesiredAuthorizer) -> Option<String> {
-    target_uri(desired, &authorizer.target)
-}
-
-/// The URI API Gateway invokes the Lambda of an authorizer answered by `target` at.
-pub fn target_uri(desired: &Desired, target: &AuthorizerTarget) -> Option<String> {
-    match target {
-        AuthorizerTarget::Function(resource_name) => {
-            let function = desired.function(resource_name)?;
-            invocation_uri(
-                &desired.region,
-                &function_arn(desired, &function.function_name),
-            )
-            .ok()
-        }
-        AuthorizerTarget::Uri(uri) => Some(uri.clone()),
-        AuthorizerTarget::None => None,
-    }
-}
-
 /// A fingerprint of the API as desired (resources, methods, integrations, authorizers), written
 /// as the description of each deployment, so that the stage is known to serve this API. An
 /// HTTP API has no deployments (its stage deploys itself): its fingerprint is empty.
@@ -368,7 +289,11 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
     super::log_groups::plan_log_groups(desired, &observed.log_groups, &mut steps);
     match &desired.api {
         Api::Rest(api) => plan_api(desired, api, observed, &mut steps),
-        Api::Http(api) => super::plan_http::plan_http_api(desired, api, observed, &mut steps),
+        Api::Http(api) => {
+            let mut http = Vec::new();
+            super::plan_http::plan_http_api(desired, api, observed, &mut http);
+            steps.extend(http.into_iter().map(Step::Http));
+        }
     }
     super::usage_plan::plan_usage_plan(desired, observed, &mut steps);
     for id in &observed.other_kind_apis.rest {
@@ -756,13 +681,13 @@ fn same_method(
 
 #[cfg(test)]
 mod tests {
-
     use chalice_runtime::manifest::Manifest;
     use serde_json::json;
 
     use super::*;
     use crate::deploy::desired;
     use crate::deploy::observed::{ObservedApi, ObservedResource, ObservedRole};
+    use crate::openapi::invocation_uri;
 
     fn manifest() -> Manifest {
         serde_json::from_value(json!({

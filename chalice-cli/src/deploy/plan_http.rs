@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use super::arns::{proxy_uri, target_uri};
 use super::desired::Desired;
 use super::desired_http::{
     DesiredHttpApi, DesiredHttpAuthorizer, DesiredRoute, HttpAuthorizerKind, INTEGRATION_TYPE,
@@ -12,7 +13,6 @@ use super::desired_http::{
 };
 use super::observed::{Observed, Twin};
 use super::observed_http::{ObservedHttpApi, ObservedHttpAuthorizer, ObservedRoute, ObservedStage};
-use super::plan::{Step, proxy_uri, target_uri};
 use crate::model::http_api::{InvokeScope, execution_arn};
 
 /// One change to an HTTP API.
@@ -150,9 +150,9 @@ pub fn plan_http_api(
     desired: &Desired,
     api: &DesiredHttpApi,
     observed: &Observed,
-    steps: &mut Vec<Step>,
+    steps: &mut Vec<HttpStep>,
 ) {
-    let mut push = |step: HttpStep| steps.push(Step::Http(step));
+    let mut push = |step: HttpStep| steps.push(step);
     for id in &observed.twin_http_apis {
         push(HttpStep::DeleteTwinApi { id: id.clone() });
     }

@@ -16,7 +16,7 @@ use crate::cors;
 use crate::log_text::printable;
 use crate::registry::{Handler, Registry, Route};
 use crate::request::{MultiDict, Request};
-use crate::response::{Body, Response};
+use crate::response::{Body, IntoResponse, Response};
 use crate::unwind::{self, CatchUnwind};
 
 /// Reads a REST v1 proxy event as Lambda delivers it; anything else is an error that says what
@@ -65,7 +65,7 @@ pub async fn handle_api_event(
 async fn call_view(route: &Route, event: ApiGatewayProxyRequest) -> Response {
     match to_request(route, event) {
         Ok(request) => respond(route, request).await,
-        Err(error) => error.to_response(),
+        Err(error) => error.into_response(),
     }
 }
 

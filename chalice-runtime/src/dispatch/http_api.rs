@@ -16,7 +16,7 @@ use crate::contract::responses::http_api;
 use crate::registry::{Registry, Route};
 use crate::request::{MultiDict, Request};
 use crate::request_context::RequestContext;
-use crate::response::{Body, Response};
+use crate::response::{Body, IntoResponse, Response};
 
 /// Reads an HTTP API proxy event (payload format 2.0); a REST API's event or an authorizer's is
 /// an error saying so.
@@ -50,7 +50,7 @@ pub async fn handle_http_api_event(
     let response = match route {
         Some(route) => match to_request(route, event) {
             Ok(request) => respond(route, request).await,
-            Err(error) => error.to_response(),
+            Err(error) => error.into_response(),
         },
         None => http_api::not_found(),
     };
