@@ -94,7 +94,9 @@ fn fingerprint(project: &TestProject, stage: &str, bundle: &Bundle) -> String {
         stage: &stage,
         region: REGION,
         code_sha256: &bundle.sha256,
-        read_policy: &|_| unreachable!("the examples generate their policies"),
+        read_policy: &|file| {
+            chalice_cli::model::read_json(&project.dir().join(".chalice").join(file))
+        },
     })
     .unwrap()
     .in_account(Account {
@@ -152,8 +154,8 @@ async fn reference(
     example: &str,
     app: &str,
     tag: &str,
-    before: Option<&Bundle>,
-    target: &Bundle,
+    (before, target): (Option<&Bundle>, &Bundle),
+    configs: Option<&Configs>,
 ) -> (Value, Value, Vec<Call>) {
     let stage = stage_name(example, tag, 0);
     let proxy = Proxy::start(&endpoint());
@@ -161,8 +163,10 @@ async fn reference(
     let project = TestProject::new(example, &[&stage]);
     project.clean(clients, &[&stage]).await;
     if let Some(before) = before {
+        configure(&project, &stage, configs, true);
         deploy_via(&project, &stage, clients, before).await.unwrap();
     }
+    configure(&project, &stage, configs, false);
     proxy.reset();
     deploy_via(&project, &stage, clients, target).await.unwrap();
     let calls = proxy.calls();
@@ -175,10 +179,49 @@ async fn reference(
     (found, record, calls)
 }
 
-/// The app before (if the stage had it deployed) and the app to deploy.
+/// The app before (if the stage had it deployed) and the app to deploy, and the stage's
+/// config at each (see [`Configs`]).
 struct Versions {
     before: Option<Bundle>,
     target: Bundle,
+    configs: Option<Configs>,
+}
+
+/// Keys set on the example's stage for the deploy before and the target deploy: settings
+/// `package` writes besides the app's routes (a resource policy from a file, compression, log
+/// retention, API keys).
+#[derive(Debug, Clone)]
+struct Configs {
+    before: Value,
+    target: Value,
+}
+
+/// The two resource policies the settings scenarios switch between.
+const POLICY_FILES: [(&str, &str); 2] = [
+    (
+        "policy-a.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}"#,
+    ),
+    (
+        "policy-b.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}"#,
+    ),
+];
+
+/// Sets the stage's config as `configs` says for the deploy before (`before`) or the target.
+fn configure(project: &TestProject, stage: &str, configs: Option<&Configs>, before: bool) {
+    let Some(configs) = configs else {
+        return;
+    };
+    for (file, text) in POLICY_FILES {
+        std::fs::write(project.dir.join(".chalice").join(file), text).unwrap();
+    }
+    let settings = if before {
+        &configs.before
+    } else {
+        &configs.target
+    };
+    project.configure(stage, settings);
 }
 
 /// One worker's way to moto: its own proxy, and clients through it.
@@ -197,9 +240,12 @@ async fn faulted_deploy(
     fault: Fault,
 ) -> Result<(), String> {
     let Lane { proxy, clients } = lane;
+    let configs = versions.configs.as_ref();
     if let Some(before) = &versions.before {
+        configure(project, stage, configs, true);
         deploy_via(project, stage, clients, before).await?;
     }
+    configure(project, stage, configs, false);
     proxy.reset();
     proxy.fail_call(n, fault);
     let result = deploy_via(project, stage, clients, &versions.target).await;
@@ -274,6 +320,47 @@ fn lost_answers(calls: &[Call], _stride: usize) -> Vec<Scenario> {
         .collect()
 }
 
+/// Whether a call is one the stage's settings and API keys add: CloudWatch Logs (log groups
+/// and retention), API keys, usage plans and their keys, and the REST API's own read and patch.
+fn settings_call(call: &Call) -> bool {
+    let rest_api_itself = call
+        .path
+        .split('?')
+        .next()
+        .and_then(|path| path.strip_prefix("/restapis/"))
+        .is_some_and(|rest| !rest.contains('/'));
+    call.service == "logs"
+        || call.path.starts_with("/apikeys")
+        || call.path.starts_with("/usageplans")
+        || (call.service == "apigateway" && rest_api_itself && call.method != "DELETE")
+}
+
+/// Every settings call (see [`settings_call`]), each with a fault kind and a check, both
+/// rotating, as [`every_call`] does with all calls.
+fn settings_calls(calls: &[Call], _stride: usize) -> Vec<Scenario> {
+    calls
+        .iter()
+        .filter(|call| settings_call(call))
+        .enumerate()
+        .map(|(index, call)| Scenario {
+            number: call.number,
+            fault: Fault::ALL[index % Fault::ALL.len()],
+            check: if (index / Fault::ALL.len()).is_multiple_of(2) {
+                Check::Delete
+            } else {
+                Check::Redeploy
+            },
+        })
+        .collect()
+}
+
+/// The answer lost once at every settings call that is not idempotent.
+fn settings_lost_answers(calls: &[Call], stride: usize) -> Vec<Scenario> {
+    let mut scenarios = lost_answers(calls, stride);
+    scenarios.retain(|scenario| settings_call(&calls[scenario.number - 1]));
+    scenarios
+}
+
 /// Problems of the stage's state compared with a clean deploy's (inventory and record).
 async fn compare_with_clean(
     clients: &Clients,
@@ -318,8 +405,8 @@ async fn fault_matrix(
         example,
         &app,
         tag,
-        versions.before.as_ref(),
-        &versions.target,
+        (versions.before.as_ref(), &versions.target),
+        versions.configs.as_ref(),
     )
     .await;
     let total_calls = calls.len();
@@ -445,6 +532,7 @@ async fn demoauth_survives_a_fault_at_every_call_of_a_first_deploy() {
     let versions = Versions {
         before: None,
         target: light("demoauth"),
+        configs: None,
     };
     assert_no_problems(&fault_matrix("demoauth", "f", versions, every_call).await);
 }
@@ -454,6 +542,7 @@ async fn demoauth_survives_a_fault_at_every_call_of_a_changing_redeploy() {
     let versions = Versions {
         before: Some(light("demoauth")),
         target: changed("demoauth"),
+        configs: None,
     };
     assert_no_problems(&fault_matrix("demoauth", "c", versions, every_call).await);
 }
@@ -463,6 +552,7 @@ async fn authz_variants_survives_a_fault_at_every_call_of_a_first_deploy() {
     let versions = Versions {
         before: None,
         target: light("authz-variants"),
+        configs: None,
     };
     assert_no_problems(&fault_matrix("authz-variants", "f", versions, every_call).await);
 }
@@ -472,6 +562,7 @@ async fn authz_variants_survives_a_fault_at_every_call_of_a_changing_redeploy() 
     let versions = Versions {
         before: Some(light("authz-variants")),
         target: changed("authz-variants"),
+        configs: None,
     };
     assert_no_problems(&fault_matrix("authz-variants", "c", versions, every_call).await);
 }
@@ -481,6 +572,7 @@ async fn demoauth_first_deploy_loses_no_answer_into_a_twin() {
     let versions = Versions {
         before: None,
         target: light("demoauth"),
+        configs: None,
     };
     assert_no_problems(&fault_matrix("demoauth", "l", versions, lost_answers).await);
 }
@@ -490,6 +582,7 @@ async fn demoauth_changing_redeploy_loses_no_answer_into_a_twin() {
     let versions = Versions {
         before: Some(light("demoauth")),
         target: changed("demoauth"),
+        configs: None,
     };
     assert_no_problems(&fault_matrix("demoauth", "m", versions, lost_answers).await);
 }
@@ -499,6 +592,7 @@ async fn authz_variants_first_deploy_loses_no_answer_into_a_twin() {
     let versions = Versions {
         before: None,
         target: light("authz-variants"),
+        configs: None,
     };
     assert_no_problems(&fault_matrix("authz-variants", "l", versions, lost_answers).await);
 }
@@ -508,8 +602,58 @@ async fn authz_variants_changing_redeploy_loses_no_answer_into_a_twin() {
     let versions = Versions {
         before: Some(light("authz-variants")),
         target: changed("authz-variants"),
+        configs: None,
     };
     assert_no_problems(&fault_matrix("authz-variants", "m", versions, lost_answers).await);
+}
+
+/// demoauth with a resource policy, compression, log retention (the authorizer's its own) and
+/// two API keys; then another policy, another retention, one key.
+fn with_settings(before: Option<Bundle>) -> Versions {
+    Versions {
+        before,
+        target: light("demoauth"),
+        configs: Some(Configs {
+            before: json!({"api_gateway_endpoint_type": "REGIONAL",
+                "api_gateway_policy_file": "policy-a.json", "minimum_compression_size": 1024,
+                "log_retention_in_days": 14, "api_keys": ["a", "b"],
+                "lambda_functions": {"demo_auth": {"log_retention_in_days": 7}}}),
+            target: json!({"api_gateway_endpoint_type": "REGIONAL",
+                "api_gateway_policy_file": "policy-b.json", "minimum_compression_size": 1024,
+                "log_retention_in_days": 30, "api_keys": ["a"],
+                "lambda_functions": {"demo_auth": {"log_retention_in_days": 7}}}),
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoauth_settings_survive_a_fault_at_each_settings_call_of_a_first_deploy() {
+    let findings = fault_matrix("demoauth", "k", with_settings(None), settings_calls).await;
+    assert!(findings.calls >= 10, "{findings:?}");
+    assert_no_problems(&findings);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoauth_settings_survive_a_fault_at_each_settings_call_of_a_changing_redeploy() {
+    let versions = with_settings(Some(light("demoauth")));
+    let findings = fault_matrix("demoauth", "j", versions, settings_calls).await;
+    assert!(findings.calls >= 5, "{findings:?}");
+    assert_no_problems(&findings);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoauth_settings_first_deploy_loses_no_answer_into_a_twin() {
+    let findings = fault_matrix("demoauth", "y", with_settings(None), settings_lost_answers).await;
+    assert!(findings.calls >= 5, "{findings:?}");
+    assert_no_problems(&findings);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn demoauth_settings_changing_redeploy_loses_no_answer_into_a_twin() {
+    let versions = with_settings(Some(light("demoauth")));
+    let findings = fault_matrix("demoauth", "x", versions, settings_lost_answers).await;
+    assert!(findings.calls >= 2, "{findings:?}");
+    assert_no_problems(&findings);
 }
 
 /// The stage's role may do what the functions need (write their logs) and nothing else, only
@@ -753,7 +897,7 @@ async fn roles_of_their_own_are_found_by_their_tags_when_the_record_is_lost() {
 async fn twins_an_older_deploy_left_are_removed_by_the_next_deploy() {
     let bundle = light("demoauth");
     let app = "demoauth1";
-    let (clean, clean_record, _) = reference("demoauth", app, "t", None, &bundle).await;
+    let (clean, clean_record, _) = reference("demoauth", app, "t", (None, &bundle), None).await;
     let proxy = Proxy::start(&endpoint());
     let clients = clients_via(&proxy.url).await;
     let stage = "qtwins1z";

@@ -30,14 +30,20 @@ pub fn rest_api_url(region: &str, api_id: &str, stage: &str) -> String {
     format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/")
 }
 
+/// The execution ARN of API `api_id`: what its methods' and authorizers' ARNs start with.
+pub fn execute_api_arn(desired: &Desired, api_id: &str) -> String {
+    format!(
+        "arn:{}:execute-api:{}:{}:{api_id}",
+        desired.account.partition, desired.region, desired.account.id
+    )
+}
+
 /// The SourceArn of the permission that lets API `api_id` invoke `function`, scoped as the
 /// model scopes it.
 pub fn source_arn(desired: &Desired, api_id: &str, function: &Function) -> String {
     format!(
-        "arn:{}:execute-api:{}:{}:{api_id}{}",
-        desired.account.partition,
-        desired.region,
-        desired.account.id,
+        "{}{}",
+        execute_api_arn(desired, api_id),
         function.rest_invoke_scope()
     )
 }

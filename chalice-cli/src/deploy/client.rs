@@ -33,6 +33,8 @@ pub struct Aws {
     /// and deletes.
     pub(super) apigatewayv2: aws_sdk_apigatewayv2::Client,
     pub(super) apigatewayv2_once: aws_sdk_apigatewayv2::Client,
+    /// CloudWatch Logs: the functions' log groups and their retention.
+    pub(super) logs: aws_sdk_cloudwatchlogs::Client,
     sts: aws_sdk_sts::Client,
     region: String,
 }
@@ -72,6 +74,7 @@ impl Aws {
             lambda_once: client!(aws_sdk_lambda, RetryConfig::disabled()),
             apigatewayv2: client!(aws_sdk_apigatewayv2),
             apigatewayv2_once: client!(aws_sdk_apigatewayv2, RetryConfig::disabled()),
+            logs: client!(aws_sdk_cloudwatchlogs),
             sts: client!(aws_sdk_sts),
             region,
         })

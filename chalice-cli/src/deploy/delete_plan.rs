@@ -1,21 +1,36 @@
 //! The plan of a `delete`: every resource of the stage, by its record and by its tags, as
-//! delete steps in an order that is safe to stop at any point. The REST or HTTP API goes first (nothing
-//! invokes the functions then), then the functions (the API handler last, as Chalice deletes in
+//! delete steps in an order that is safe to stop at any point. The usage plan goes first (it
+//! covers the API's stage), then the REST or HTTP API (nothing invokes the functions then),
+//! then the API keys, then the functions (the API handler last, as Chalice deletes in
 //! reverse record order), then the roles (no function uses them then). Each step drops its
 //! record entry, so a delete that dies is finished by the next one; tags find what the record
-//! never held.
+//! never held. The functions' log groups stay (see [`super::log_groups`] for why).
 
 use serde_json::{Map, Value};
 
 use super::desired::{HTTP_API, REST_API};
 use super::observed::Tagged;
-use super::plan::{DomainStep, HttpStep, Step, function_name_of};
+use super::plan::{DomainStep, HttpStep, KeyStep, Step, function_name_of};
 use super::plan_domain::CUSTOM_DOMAIN;
 use super::record::Record;
+use super::usage_plan;
 
 /// The steps that remove everything of the stage the record lists or `tagged` found.
 pub fn delete_plan(record: &Record, tagged: &Tagged) -> Vec<Step> {
     let mut steps = Vec::new();
+    let (plan, keys) = usage_plan::recorded(record);
+    // The usage plan first: it covers the API's stage.
+    let mut plans: Vec<String> = plan.into_iter().collect();
+    for id in &tagged.usage_plans {
+        if !plans.contains(id) {
+            plans.push(id.clone());
+        }
+    }
+    steps.extend(
+        plans
+            .into_iter()
+            .map(|id| Step::Keys(KeyStep::DeletePlan { id })),
+    );
 
     // The custom domain first: its mapping names the REST API.
     let mut domains: Vec<&str> = record
@@ -53,6 +68,17 @@ pub fn delete_plan(record: &Record, tagged: &Tagged) -> Vec<Step> {
         http_apis
             .into_iter()
             .map(|id| Step::Http(HttpStep::DeleteApi { id: id.to_owned() })),
+    );
+    let mut api_keys = keys;
+    for (name, id) in &tagged.api_keys {
+        if !api_keys.iter().any(|(_, known)| known == id) {
+            api_keys.push((name.clone(), id.clone()));
+        }
+    }
+    steps.extend(
+        api_keys
+            .into_iter()
+            .map(|(name, id)| Step::Keys(KeyStep::DeleteKey { name, id })),
     );
 
     let mut functions: Vec<(Option<String>, String)> = record
@@ -176,7 +202,7 @@ mod tests {
             http_apis: vec!["h1".into()],
             functions: vec!["app-dev".into(), "app-dev-auth".into()],
             roles: vec!["app-dev".into(), "app-dev-auth".into()],
-            domains: Vec::new(),
+            ..Tagged::default()
         };
         let steps = delete_plan(&Record::default(), &tagged);
         assert_eq!(
@@ -219,7 +245,7 @@ mod tests {
                 "app-dev-lost".into(),
             ],
             roles: vec!["app-dev-lost".into(), "app-dev".into()],
-            domains: Vec::new(),
+            ..Tagged::default()
         };
         assert_eq!(
             names(&delete_plan(&deployed(), &tagged)),
@@ -231,6 +257,32 @@ mod tests {
                 "Deleting function: app-dev",
                 "Deleting IAM role: app-dev",
                 "Deleting IAM role: app-dev-lost",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_usage_plan_goes_before_the_api_and_the_keys_after_it() {
+        let mut record = deployed();
+        record.set("usage_plan", "usage_plan", "usage_plan_id", "p1");
+        record.set("app-dev-key-1", "api_key", "api_key_id", "k1");
+        let tagged = Tagged {
+            usage_plans: vec!["p1".into(), "p2".into()],
+            api_keys: vec![
+                ("app-dev-key-1".into(), "k1".into()),
+                ("app-dev-key-1".into(), "k2".into()),
+            ],
+            ..Tagged::default()
+        };
+        assert_eq!(
+            names(&delete_plan(&record, &tagged))[..6],
+            [
+                "Deleting usage plan: p1",
+                "Deleting usage plan: p2",
+                "Deleting Rest API: api1",
+                "Deleting API key: app-dev-key-1 (k1)",
+                "Deleting API key: app-dev-key-1 (k2)",
+                "Deleting function: app-dev-auth",
             ]
         );
     }

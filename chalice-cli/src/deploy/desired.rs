@@ -171,6 +171,10 @@ pub struct DesiredApi {
     /// The gateway responses the app sets (see `RestApi::gateway_responses`): response
     /// parameters by response type.
     pub gateway_responses: GatewayResponses,
+    /// Its own settings from the config: policy, VPC endpoints, compression.
+    pub settings: super::api_settings::RestApiSettings,
+    /// The usage plan and API keys of its stage, when the config names keys.
+    pub usage_plan: Option<model::UsagePlan>,
     /// The stage's variables (`stage_variables`).
     pub stage_variables: BTreeMap<String, String>,
 }
@@ -255,7 +259,10 @@ pub fn desired(inputs: Inputs<'_>) -> Result<Desired> {
         check_regional_certificate(domain, stage, region)?;
     }
     let api = match &model.api {
-        model::Api::Rest(api) => Api::Rest(desired_api(api)),
+        model::Api::Rest(api) => Api::Rest(DesiredApi {
+            usage_plan: model.usage_plan(),
+            ..desired_api(api)
+        }),
         model::Api::Http(api) => Api::Http(desired_http::desired_http_api(api)),
     };
     Ok(Desired {
@@ -375,6 +382,8 @@ fn desired_api(api: &RestApi) -> DesiredApi {
                 )
             })
             .collect(),
+        settings: super::api_settings::RestApiSettings::of(&api.settings),
+        usage_plan: None,
         stage_variables: api.settings.stage_variables.clone(),
     }
 }

@@ -8,6 +8,7 @@
 //! ([`delete_plan`]), run by the same loop, so a delete that dies is finished by the next.
 //! The AWS clients and their retries are in [`client`].
 
+pub mod api_settings;
 pub mod arns;
 pub(crate) mod aws_failure;
 pub mod client;
@@ -16,9 +17,11 @@ pub mod desired;
 pub mod desired_http;
 pub mod execute;
 pub mod lock;
+pub mod log_groups;
 pub mod observe;
 pub mod observe_domain;
 pub mod observe_http;
+pub mod observe_usage_plan;
 pub mod observed;
 pub mod observed_domain;
 pub mod observed_http;
@@ -27,6 +30,7 @@ pub mod plan;
 pub mod plan_domain;
 pub mod plan_http;
 pub mod record;
+pub mod usage_plan;
 
 use std::path::Path;
 
@@ -57,7 +61,8 @@ pub struct DeployReport {
 }
 
 impl DeployReport {
-    /// Chalice's closing report: the Lambda ARNs, then the Rest API URL.
+    /// Chalice's closing report: the Lambda ARNs, then the Rest API URL; then the API keys'
+    /// ids.
     pub fn resources_deployed(&self) -> String {
         let mut lines = vec!["Resources deployed:".to_owned()];
         for entry in self.record.of_type("lambda_function") {
@@ -72,6 +77,11 @@ impl DeployReport {
             lines.push(format!("  - HTTP API URL: {url}"));
         }
         lines.extend(custom_domain_report(&self.record));
+        // The ids to read the generated values by (`aws apigateway get-api-key --include-value`).
+        let (_, keys) = usage_plan::recorded(&self.record);
+        for (name, id) in keys {
+            lines.push(format!("  - API key: {name} (id {id})"));
+        }
         lines.join("\n")
     }
 }
@@ -283,6 +293,7 @@ fn remember_observed(desired: &Desired, observed: &observed::Observed, record: &
             record.set(desired::REST_API, "rest_api", "rest_api_url", &url);
         }
     }
+    usage_plan::remember(&observed.keys, record);
     if let Some(api) = &observed.http_api {
         record.set(HTTP_API, HTTP_API, "http_api_id", &api.id);
         let authorizers = api

@@ -9,15 +9,19 @@ use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::types::TracingMode;
 use serde_json::Value;
 
+use super::api_settings::{RestApiSettings, observed_policy};
 use super::client::{Aws, failed, unless_missing};
 use super::desired::{Api, Desired, Function, REST_API};
+use super::log_groups::ObservedLogGroups;
 use super::observe_http;
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, ObservedResource,
     ObservedRole, Tagged, Twin,
 };
 use super::ownership::{Foreign, ours, pairs};
-use super::plan::{DomainStep, HttpStep, Step, function_name_of, parameter_header, source_arn};
+use super::plan::{
+    DomainStep, HttpStep, KeyStep, Step, function_name_of, parameter_header, source_arn,
+};
 use super::record::Record;
 use crate::error::Result;
 
@@ -30,10 +34,12 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
         }
     }
     let (app, stage) = (desired.app.as_str(), desired.stage.as_str());
+    let mut rest_settings = None;
     let api_id = match &desired.api {
         Api::Rest(_) => {
-            let (api_id, twins) = find_api(aws, desired, record).await?;
+            let (api_id, twins, settings) = find_api(aws, desired, record).await?;
             observed.twin_apis = twins;
+            rest_settings = settings;
             observed.other_kind_apis.http = observe_http::tagged_http_apis(aws, app, stage).await?;
             api_id
         }
@@ -52,12 +58,21 @@ pub async fn observe(aws: &Aws, desired: &Desired, record: &Record) -> Result<Ob
     }
     if let Some(id) = api_id {
         match &desired.api {
-            Api::Rest(api) => observed.api = Some(read_api(aws, &id, &api.stage_name).await?),
+            Api::Rest(api) => {
+                let mut found = read_api(aws, &id, &api.stage_name).await?;
+                found.settings = match rest_settings.take() {
+                    Some(settings) => settings,
+                    None => read_settings(aws, desired, &id).await?,
+                };
+                observed.api = Some(found);
+            }
             Api::Http(_) => {
                 observed.http_api = Some(observe_http::read_http_api(aws, &id, record).await?);
             }
         }
     }
+    observed.log_groups = read_log_groups(aws, desired).await?;
+    observed.keys = super::observe_usage_plan::observe_keys(aws, desired, record).await?;
     (observed.stale_functions, observed.stale_roles) = stale(desired, record);
     observed.foreign = foreign(desired, &observed);
     super::observe_domain::observe(aws, desired, record, &mut observed).await?;
@@ -102,6 +117,12 @@ pub async fn tagged(aws: &Aws, app: &str, stage: &str) -> Result<Tagged> {
         functions: tagged_functions(aws, app, stage).await?,
         roles: tagged_roles(aws, app, stage).await?,
         domains: super::observe_domain::tagged_domains(aws, app, stage).await?,
+        usage_plans: super::observe_usage_plan::tagged_usage_plans(aws, app, stage)
+            .await?
+            .into_iter()
+            .map(|plan| plan.id)
+            .collect(),
+        api_keys: super::observe_usage_plan::tagged_api_keys(aws, app, stage).await?,
     })
 }
 
@@ -136,6 +157,14 @@ pub async fn foreign_target(
             super::observe_domain::domain_tags(aws, domain_name)
                 .await?
                 .map(|tags| (super::observe_domain::KIND, domain_name.clone(), tags))
+        }
+        Step::Keys(KeyStep::DeletePlan { id }) => super::observe_usage_plan::usage_plan(aws, id)
+            .await?
+            .map(|(tags, _)| ("usage plan", id.clone(), tags)),
+        Step::Keys(KeyStep::DeleteKey { name, id }) => {
+            super::observe_usage_plan::api_key_tags(aws, id)
+                .await?
+                .map(|tags| ("API key", format!("{name} ({id})"), tags))
         }
         _ => None,
     };
@@ -388,14 +417,20 @@ fn allows_api(policy: &str, source_arn: &str) -> bool {
 }
 
 /// The stage's REST API (the recorded one if it still exists, else one tagged for the stage)
-/// and any other tagged ones: twins a retried create left behind.
+/// and any other tagged ones: twins a retried create left behind. Also the chosen one's own
+/// settings, read from the same answers.
 async fn find_api(
     aws: &Aws,
     desired: &Desired,
     record: &Record,
-) -> Result<(Option<String>, Vec<String>)> {
-    let tagged = tagged_apis(aws, &desired.app, &desired.stage).await?;
+) -> Result<(Option<String>, Vec<String>, Option<RestApiSettings>)> {
+    let listed = tagged_rest_apis(aws, &desired.app, &desired.stage).await?;
+    let tagged: Vec<String> = listed
+        .iter()
+        .map(|api| api.id().unwrap_or_default().to_owned())
+        .collect();
     let mut chosen = None;
+    let mut settings = None;
     if let Some(id) = record.value(REST_API, "rest_api_id") {
         let found = unless_missing(
             aws.apigateway.get_rest_api().rest_api_id(id).send().await,
@@ -403,7 +438,11 @@ async fn find_api(
             || format!("reading Rest API {id}"),
         )?;
         // A recorded id is trusted only while its API is still tagged for the stage.
-        if found.is_some_and(|api| ours(pairs(api.tags()), &desired.app, &desired.stage)) {
+        if let Some(api) = found.filter(|api| ours(pairs(api.tags()), &desired.app, &desired.stage))
+        {
+            let endpoint = api.endpoint_configuration();
+            let size = api.minimum_compression_size();
+            settings = Some(settings_of(desired, id, api.policy(), endpoint, size));
             chosen = Some(id.to_owned());
         }
     }
@@ -425,15 +464,135 @@ async fn find_api(
         }
     }
     let chosen = chosen.or_else(|| tagged.first().cloned());
+    if settings.is_none() {
+        settings = listed
+            .iter()
+            .find(|api| api.id().is_some() && api.id() == chosen.as_deref())
+            .map(|api| {
+                let endpoint = api.endpoint_configuration();
+                let size = api.minimum_compression_size();
+                settings_of(
+                    desired,
+                    api.id().unwrap_or_default(),
+                    api.policy(),
+                    endpoint,
+                    size,
+                )
+            });
+    }
     let twins = tagged
         .into_iter()
         .filter(|id| Some(id) != chosen.as_ref())
         .collect();
-    Ok((chosen, twins))
+    Ok((chosen, twins, settings))
+}
+
+/// The REST API `id`'s own settings (policy, VPC endpoints, compression), the policy read
+/// back as it was written (see [`observed_policy`]).
+async fn read_settings(aws: &Aws, desired: &Desired, id: &str) -> Result<RestApiSettings> {
+    let found = aws
+        .apigateway
+        .get_rest_api()
+        .rest_api_id(id)
+        .send()
+        .await
+        .map_err(|e| failed(format!("reading Rest API {id}"), e))?;
+    let endpoint = found.endpoint_configuration();
+    let size = found.minimum_compression_size();
+    Ok(settings_of(desired, id, found.policy(), endpoint, size))
+}
+
+/// The settings of REST API `id` as API Gateway describes them.
+fn settings_of(
+    desired: &Desired,
+    id: &str,
+    policy: Option<&str>,
+    endpoint: Option<&aws_sdk_apigateway::types::EndpointConfiguration>,
+    minimum_compression_size: Option<i32>,
+) -> RestApiSettings {
+    let api_arn = super::arns::execute_api_arn(desired, id);
+    let mut vpce_ids = endpoint
+        .map(|e| e.vpc_endpoint_ids().to_vec())
+        .unwrap_or_default();
+    vpce_ids.sort();
+    RestApiSettings {
+        policy: observed_policy(policy, &api_arn),
+        vpce_ids,
+        minimum_compression_size: minimum_compression_size
+            .and_then(|size| u32::try_from(size).ok()),
+        endpoint_type: endpoint
+            .and_then(|e| e.types().first())
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The log groups of the stage's functions that exist, with their retention: one listing of
+/// the groups the function names share as a prefix (`/aws/lambda/<app>-<stage>`).
+async fn read_log_groups(aws: &Aws, desired: &Desired) -> Result<ObservedLogGroups> {
+    let names: BTreeSet<String> = desired
+        .functions
+        .iter()
+        .map(Function::log_group_name)
+        .collect();
+    let Some(prefix) = common_prefix(names.iter().map(String::as_str)) else {
+        return Ok(ObservedLogGroups::new());
+    };
+    let groups = aws
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(prefix)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| failed(format!("listing the log groups {prefix}*"), e))?;
+    Ok(groups
+        .iter()
+        .filter_map(|group| {
+            let name = group.log_group_name()?;
+            names.contains(name).then(|| {
+                let days = group
+                    .retention_in_days()
+                    .and_then(|days| u32::try_from(days).ok());
+                (name.to_owned(), days)
+            })
+        })
+        .collect())
+}
+
+/// The longest prefix all `names` share, if there is a name.
+fn common_prefix<'a>(mut names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let first = names.next()?;
+    let mut length = first.len();
+    for name in names {
+        length = first
+            .char_indices()
+            .zip(name.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((at, a), _)| at + a.len_utf8())
+            .min(length);
+    }
+    Some(&first[..length])
+}
+
+/// The ids of the REST APIs tagged for this app and stage, oldest first.
+async fn tagged_apis(aws: &Aws, app: &str, stage: &str) -> Result<Vec<String>> {
+    Ok(tagged_rest_apis(aws, app, stage)
+        .await?
+        .iter()
+        .map(|api| api.id().unwrap_or_default().to_owned())
+        .collect())
 }
 
 /// REST APIs tagged for this app and stage, oldest first.
-async fn tagged_apis(aws: &Aws, app: &str, stage: &str) -> Result<Vec<String>> {
+async fn tagged_rest_apis(
+    aws: &Aws,
+    app: &str,
+    stage: &str,
+) -> Result<Vec<aws_sdk_apigateway::types::RestApi>> {
     let apis = aws
         .apigateway
         .get_rest_apis()
@@ -444,18 +603,18 @@ async fn tagged_apis(aws: &Aws, app: &str, stage: &str) -> Result<Vec<String>> {
         .try_collect()
         .await
         .map_err(|e| failed("listing Rest APIs", e))?;
-    let mut found: Vec<(i64, String)> = apis
-        .iter()
+    let mut found: Vec<aws_sdk_apigateway::types::RestApi> = apis
+        .into_iter()
         .filter(|api| ours(pairs(api.tags()), app, stage))
-        .map(|api| {
-            (
-                api.created_date().map(|d| d.secs()).unwrap_or_default(),
-                api.id().unwrap_or_default().to_owned(),
-            )
-        })
         .collect();
-    found.sort();
-    Ok(found.into_iter().map(|(_, id)| id).collect())
+    // Oldest first; of APIs made in one second, by id, so the order is the same every time.
+    found.sort_by_key(|api| {
+        (
+            api.created_date().map(|d| d.secs()).unwrap_or_default(),
+            api.id().unwrap_or_default().to_owned(),
+        )
+    });
+    Ok(found)
 }
 
 /// Functions tagged for this app and stage (found even when the record is lost).
@@ -991,6 +1150,21 @@ mod tests {
             source
         ));
         assert!(!allows_api("not json", source));
+    }
+
+    #[test]
+    fn the_log_groups_are_listed_by_the_prefix_their_names_share() {
+        let names = ["/aws/lambda/app-dev", "/aws/lambda/app-dev-auth"];
+        assert_eq!(
+            common_prefix(names.into_iter()),
+            Some("/aws/lambda/app-dev")
+        );
+        assert_eq!(
+            common_prefix(["/aws/lambda/app-dev-b", "/aws/lambda/app-dev-a"].into_iter()),
+            Some("/aws/lambda/app-dev-")
+        );
+        assert_eq!(common_prefix(["ab", "x"].into_iter()), Some(""));
+        assert_eq!(common_prefix(std::iter::empty()), None);
     }
 
     #[test]

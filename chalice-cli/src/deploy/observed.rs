@@ -36,6 +36,10 @@ pub struct Observed {
     /// Custom domain names this stage recorded, still tagged for it, that the config no
     /// longer names: to delete.
     pub stale_domains: Vec<String>,
+    /// The log groups of the stage's functions that exist, with their retention.
+    pub log_groups: super::log_groups::ObservedLogGroups,
+    /// The stage's API keys and usage plan.
+    pub keys: super::usage_plan::ObservedKeys,
 }
 
 /// What carries the stage's tags, whatever the record says (roles are also looked for by the
@@ -53,6 +57,10 @@ pub struct Tagged {
     pub roles: Vec<String>,
     /// Custom domain names.
     pub domains: Vec<String>,
+    /// Usage plan ids.
+    pub usage_plans: Vec<String>,
+    /// API keys: (name, id).
+    pub api_keys: Vec<(String, String)>,
 }
 
 /// A role.
@@ -136,6 +144,8 @@ pub struct ObservedApi {
     pub twin_authorizers: Vec<Twin>,
     /// The gateway responses of the types the app may set that are set (have parameters).
     pub gateway_responses: super::desired::GatewayResponses,
+    /// Its own settings: policy, VPC endpoints, compression.
+    pub settings: super::api_settings::RestApiSettings,
 }
 
 /// Something made twice (a create whose answer was lost, then retried): the copy to delete.

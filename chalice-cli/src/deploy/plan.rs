@@ -13,11 +13,13 @@ pub use super::arns::{
 use super::desired::{
     Api, Desired, DesiredApi, DesiredAuthorizer, DesiredMethod, Function, Integration, ManagedRole,
 };
+pub use super::log_groups::LogStep;
 use super::observed::{
     Observed, ObservedApi, ObservedAuthorizer, ObservedFunction, ObservedMethod, Twin,
 };
 pub use super::plan_domain::DomainStep;
 pub use super::plan_http::HttpStep;
+pub use super::usage_plan::KeyStep;
 
 /// One change to make: a deploy's plan ([`plan`]) or a delete's
 /// ([`delete_plan`](super::delete_plan::delete_plan)), run by the same executor.
@@ -104,6 +106,14 @@ pub enum Step {
     Http(HttpStep),
     /// A step on the REST API's custom domain name.
     Domain(DomainStep),
+    /// Patch the REST API's own settings (policy, VPC endpoints, compression) to the config's.
+    UpdateRestApi {
+        patch: Vec<super::api_settings::Patch>,
+    },
+    /// A step on a function's log group.
+    Logs(LogStep),
+    /// A step on the stage's API keys or usage plan.
+    Keys(KeyStep),
 }
 
 impl fmt::Display for Step {
@@ -196,6 +206,17 @@ impl fmt::Display for Step {
             Step::DeleteRole { role_name, .. } => write!(f, "Deleting IAM role: {role_name}"),
             Step::Http(step) => step.fmt(f),
             Step::Domain(step) => step.fmt(f),
+            Step::UpdateRestApi { patch } => {
+                let mut settings: Vec<&str> = Vec::new();
+                for setting in patch.iter().map(|patch| patch.setting()) {
+                    if !settings.contains(&setting) {
+                        settings.push(setting);
+                    }
+                }
+                write!(f, "Updating Rest API settings: {}", settings.join(", "))
+            }
+            Step::Logs(step) => step.fmt(f),
+            Step::Keys(step) => step.fmt(f),
         }
     }
 }
@@ -226,10 +247,15 @@ pub fn api_fingerprint(desired: &Desired) -> String {
         .iter()
         .map(|authorizer| (authorizer, authorizer_uri(desired, authorizer)))
         .collect();
-    let text = format!(
+    let mut text = format!(
         "{:?}\n{authorizers:?}\n{handler:?}\n{:?}",
         api.resources, api.gateway_responses
     );
+    // The API's own settings take effect once deployed too; an API without any keeps the
+    // fingerprint it had before they were deployed.
+    if !api.settings.is_default() {
+        text.push_str(&format!("\n{:?}", api.settings));
+    }
     let digest = Sha256::digest(text.as_bytes());
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("chalice-rs api {hex}")
@@ -266,6 +292,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
             &mut steps,
         );
     }
+    super::log_groups::plan_log_groups(desired, &observed.log_groups, &mut steps);
     match &desired.api {
         Api::Rest(api) => plan_api(desired, api, observed, &mut steps),
         Api::Http(api) => {
@@ -279,6 +306,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Vec<Step> {
             .into_iter()
             .map(Step::Domain),
     );
+    super::usage_plan::plan_usage_plan(desired, observed, &mut steps);
     for id in &observed.other_kind_apis.rest {
         steps.push(Step::DeleteRestApi { id: id.clone() });
     }
@@ -354,6 +382,11 @@ fn plan_api(desired: &Desired, api: &DesiredApi, observed: &Observed, steps: &mu
     let before = steps.len();
     if observed.api.is_none() {
         steps.push(Step::CreateRestApi);
+    } else {
+        let patch = api.settings.patch_from(&actual.settings);
+        if !patch.is_empty() {
+            steps.push(Step::UpdateRestApi { patch });
+        }
     }
     for twin in &actual.twin_resources {
         steps.push(Step::DeleteTwinResource(twin.clone()));
@@ -737,9 +770,30 @@ mod tests {
             stage_deployment: Some("d1".into()),
             deployed_fingerprint: Some(api_fingerprint(desired)),
             gateway_responses: desired.rest_api().unwrap().gateway_responses.clone(),
+            settings: desired.rest_api().unwrap().settings.clone(),
             stage_variables: desired.rest_api().unwrap().stage_variables.clone(),
             ..ObservedApi::default()
         };
+        for function in &desired.functions {
+            if let Some(days) = function.log_retention_in_days {
+                observed
+                    .log_groups
+                    .insert(function.log_group_name(), Some(days));
+            }
+        }
+        if let Some(plan) = &desired.rest_api().unwrap().usage_plan {
+            let keys: BTreeMap<String, String> = plan
+                .key_names
+                .iter()
+                .map(|name| (name.clone(), format!("id-{name}")))
+                .collect();
+            observed.keys.plan = Some(crate::deploy::usage_plan::ObservedPlan {
+                id: "p1".into(),
+                api_stages: vec![("api1".into(), plan.stage_name.clone())],
+                key_ids: keys.values().cloned().collect(),
+            });
+            observed.keys.keys = keys;
+        }
         for (index, authorizer) in desired.rest_api().unwrap().authorizers.iter().enumerate() {
             api.authorizers.insert(
                 authorizer.name.clone(),
@@ -1198,5 +1252,84 @@ mod tests {
         let mut new_code = desired.clone();
         new_code.code_sha256 = "new".into();
         assert_eq!(api_fingerprint(&new_code), api_fingerprint(&desired));
+    }
+
+    /// A stage with every key `package` writes besides the routes: a PRIVATE API's endpoint
+    /// and its policy, compression, log retention, an API key.
+    fn desired_with_settings(compression: u32) -> Desired {
+        desired::for_test(
+            &manifest(),
+            &format!(
+                r#"{{"app_name": "app", "stages": {{"dev": {{"api_gateway_endpoint_type": "PRIVATE",
+                    "api_gateway_endpoint_vpce": "vpce-1", "minimum_compression_size": {compression},
+                    "log_retention_in_days": 7, "api_keys": ["k"]}}}}}}"#
+            ),
+            "us-west-2",
+            "aws",
+        )
+    }
+
+    #[test]
+    fn a_first_deploy_applies_every_setting_and_makes_the_plan_once_the_stage_is_deployed() {
+        let desired = desired_with_settings(10);
+        let steps = names(&plan(&desired, &Observed::default()));
+        let at = |line: &str| {
+            steps
+                .iter()
+                .position(|s| s == line)
+                .unwrap_or_else(|| panic!("{line} not in {steps:?}"))
+        };
+        // The settings go with the create: no patch.
+        assert!(
+            !steps.iter().any(|s| s.starts_with("Updating Rest API")),
+            "{steps:?}"
+        );
+        assert!(
+            at("Creating lambda function: app-dev-auth")
+                < at("Creating log group: /aws/lambda/app-dev")
+        );
+        assert!(
+            at("Setting log retention of /aws/lambda/app-dev-auth: 7 days")
+                < at("Creating Rest API")
+        );
+        let deployed_at = at("Deploying Rest API to stage: api");
+        assert_eq!(
+            steps[deployed_at + 1..],
+            [
+                "Creating API key: app-dev-key-1",
+                "Creating usage plan: app-dev",
+                "Adding API key to usage plan: app-dev-key-1"
+            ]
+        );
+        assert_eq!(plan(&desired, &deployed(&desired)), []);
+    }
+
+    #[test]
+    fn a_changed_setting_is_patched_and_the_api_deployed_again() {
+        let before = desired_with_settings(10);
+        let desired = desired_with_settings(20);
+        assert_ne!(api_fingerprint(&before), api_fingerprint(&desired));
+        let mut observed = deployed(&desired);
+        observed.api.as_mut().unwrap().settings = before.rest_api().unwrap().settings.clone();
+        let steps = plan(&desired, &observed);
+        assert_eq!(
+            names(&steps),
+            [
+                "Updating Rest API settings: minimum compression size",
+                "Deploying Rest API to stage: api"
+            ]
+        );
+        let Step::UpdateRestApi { patch } = &steps[0] else {
+            panic!("{steps:?}");
+        };
+        assert_eq!(patch[0].value, "20");
+        // A setting the config gives is part of the fingerprint, whatever its value.
+        let plain = desired_of(&manifest());
+        assert!(plain.rest_api().unwrap().settings.is_default());
+        let mut with_default = plain.clone();
+        if let Api::Rest(api) = &mut with_default.api {
+            api.settings.minimum_compression_size = Some(0);
+        }
+        assert_ne!(api_fingerprint(&plain), api_fingerprint(&with_default));
     }
 }

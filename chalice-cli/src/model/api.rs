@@ -50,7 +50,7 @@ pub struct ApiSettings {
     /// The VPC endpoints of a PRIVATE API.
     pub vpce_ids: Vec<String>,
     /// The API keys the stage accepts locally on `api_key_required` methods (`api_keys`);
-    /// `package` makes one generated key per entry (see [`super::UsagePlan`]).
+    /// `package` and `deploy` make one generated key per entry (see [`super::UsagePlan`]).
     pub api_keys: Vec<String>,
     /// The stage variables (`stage_variables`): served by `local`, set on the stage by
     /// `deploy`, and in the SAM and Terraform templates.

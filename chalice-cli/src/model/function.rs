@@ -86,6 +86,12 @@ impl Function {
         !self.subnet_ids.is_empty() && !self.security_group_ids.is_empty()
     }
 
+    /// The CloudWatch Logs group Lambda writes the function's logs to; the config's
+    /// `log_retention_in_days` is set on it (`deploy` and both `package` formats).
+    pub fn log_group_name(&self) -> String {
+        format!("/aws/lambda/{}", self.function_name)
+    }
+
     /// Whether this is the API handler (every other function is a built-in authorizer).
     pub fn is_api_handler(&self) -> bool {
         self.name == API_HANDLER
@@ -156,6 +162,7 @@ mod tests {
         assert_eq!((function.memory_size, function.timeout), (512, 5));
         assert_eq!(function.reserved_concurrency, Some(2));
         assert_eq!(function.log_retention_in_days, Some(14));
+        assert_eq!(function.log_group_name(), "/aws/lambda/app-dev-auth");
         assert!(function.xray && !function.is_api_handler());
         assert_eq!(function.environment["A"], "1");
         assert_eq!(function.layers.len(), 1);

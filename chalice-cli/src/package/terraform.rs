@@ -279,7 +279,7 @@ fn function_resources(model: &Model) -> Map<String, Value> {
             log_groups.insert(
                 format!("{}-log-group", function.name),
                 json!({
-                    "name": format!("/aws/lambda/{}", function.function_name),
+                    "name": function.log_group_name(),
                     "retention_in_days": days
                 }),
             );

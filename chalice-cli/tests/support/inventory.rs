@@ -71,7 +71,10 @@ pub async fn inventory(clients: &Clients, app: &str, stage: &str) -> Value {
         generated.extend(ids);
     }
     let found = json!({"functions": functions, "roles": roles, "apis": api_values,
-                       "http_apis": http_values});
+                       "http_apis": http_values,
+                       "usage_plans": usage_plans(clients, app, stage).await,
+                       "api_keys": api_keys(clients, app, stage).await,
+                       "log_groups": log_groups(clients, &prefix).await});
     let mut text = found.to_string();
     for id in apis.iter().chain(&http_ids) {
         text = text.replace(id.as_str(), "<api>");
@@ -114,16 +117,116 @@ fn collect_differences(got: &Value, want: &Value, path: &str, found: &mut Vec<St
     }
 }
 
-/// Whether nothing of the stage is left.
+/// Whether nothing of the stage is left (but its functions' log groups, which `delete`
+/// leaves).
 pub fn is_empty(inventory: &Value) -> bool {
     ["functions", "roles"]
         .iter()
         .all(|key| inventory[key].as_object().is_some_and(Map::is_empty))
-        && inventory["apis"].as_array().is_some_and(Vec::is_empty)
-        && inventory["http_apis"].as_array().is_none_or(Vec::is_empty)
+        && ["apis", "http_apis", "usage_plans", "api_keys"]
+            .iter()
+            .all(|key| inventory[key].as_array().is_none_or(Vec::is_empty))
 }
 
-/// A record with the REST or HTTP API's id (and the HTTP API's authorizer ids) replaced,
+fn tagged_for(
+    tags: Option<&std::collections::HashMap<String, String>>,
+    app: &str,
+    stage: &str,
+) -> bool {
+    tags.is_some_and(|tags| {
+        tags.get("chalice-rs:app").map(String::as_str) == Some(app)
+            && tags.get("chalice-rs:stage").map(String::as_str) == Some(stage)
+    })
+}
+
+/// The usage plans tagged for the stage: name, the API stages they cover, the names of their
+/// keys; sorted.
+async fn usage_plans(clients: &Clients, app: &str, stage: &str) -> Vec<Value> {
+    let plans = clients
+        .apigateway
+        .get_usage_plans()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    for plan in plans
+        .items()
+        .iter()
+        .filter(|p| tagged_for(p.tags(), app, stage))
+    {
+        let keys = clients
+            .apigateway
+            .get_usage_plan_keys()
+            .usage_plan_id(plan.id().unwrap())
+            .limit(500)
+            .send()
+            .await
+            .unwrap();
+        let mut names: Vec<&str> = keys.items().iter().filter_map(|k| k.name()).collect();
+        names.sort();
+        let mut stages: Vec<String> = plan
+            .api_stages()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}:{}",
+                    s.api_id().unwrap_or_default(),
+                    s.stage().unwrap_or_default()
+                )
+            })
+            .collect();
+        stages.sort();
+        found.push(json!({"name": plan.name(), "stages": stages, "keys": names}));
+    }
+    found.sort_by_key(Value::to_string);
+    found
+}
+
+/// The API keys tagged for the stage: name and whether enabled, sorted.
+async fn api_keys(clients: &Clients, app: &str, stage: &str) -> Vec<Value> {
+    let keys = clients
+        .apigateway
+        .get_api_keys()
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut found: Vec<Value> = keys
+        .items()
+        .iter()
+        .filter(|k| tagged_for(k.tags(), app, stage))
+        .map(|k| json!({"name": k.name(), "enabled": k.enabled()}))
+        .collect();
+    found.sort_by_key(Value::to_string);
+    found
+}
+
+/// The log groups of the stage's functions (`/aws/lambda/<prefix>...`) and their retention.
+async fn log_groups(clients: &Clients, prefix: &str) -> Value {
+    let groups = clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/aws/lambda/{prefix}"))
+        .send()
+        .await
+        .unwrap();
+    let ours = |name: &str| {
+        let function = name.strip_prefix("/aws/lambda/").unwrap_or_default();
+        function == prefix || function.starts_with(&format!("{prefix}-"))
+    };
+    groups
+        .log_groups()
+        .iter()
+        .filter_map(|g| Some((g.log_group_name()?, g.retention_in_days())))
+        .filter(|(name, _)| ours(name))
+        .map(|(name, days)| (name.to_owned(), json!(days)))
+        .collect::<Map<String, Value>>()
+        .into()
+}
+
+/// A record with the REST or HTTP API's id (and the HTTP API's authorizer ids, the usage
+/// plan's and the API keys' ids) replaced,
 /// comparable across stages.
 pub fn normalized_record(record: &Value, stage: &str) -> Value {
     let mut text = record.to_string();
@@ -132,6 +235,11 @@ pub fn normalized_record(record: &Value, stage: &str) -> Value {
         for key in ["rest_api_id", "http_api_id"] {
             if let Some(id) = entry[key].as_str() {
                 text = text.replace(id, "<api>");
+            }
+        }
+        for key in ["usage_plan_id", "api_key_id"] {
+            if let Some(id) = entry[key].as_str() {
+                text = text.replace(&format!("\"{id}\""), &format!("\"<{key}>\""));
             }
         }
         for (name, id) in entry["authorizers"].as_object().into_iter().flatten() {
@@ -325,9 +433,16 @@ async fn api(clients: &Clients, id: &str) -> Value {
         })
         .collect();
     stage_values.sort_by_key(Value::to_string);
+    let policy: Option<Value> = api
+        .policy()
+        .filter(|p| !p.is_empty())
+        .map(|p| serde_json::from_str(p).unwrap_or_else(|_| json!(p)));
     json!({
         "name": api.name(),
         "endpoint": api.endpoint_configuration().map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect::<Vec<_>>()),
+        "vpce": api.endpoint_configuration().map(|e| e.vpc_endpoint_ids().to_vec()),
+        "policy": policy,
+        "compression": api.minimum_compression_size(),
         "resources": paths.into_iter().map(|(path, methods)| json!([path, methods])).collect::<Vec<_>>(),
         "authorizers": authorizer_values,
         "stages": stage_values,

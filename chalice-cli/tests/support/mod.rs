@@ -86,7 +86,11 @@ impl CallLog {
     pub fn mutating(calls: &[String]) -> Vec<String> {
         calls
             .iter()
-            .filter(|c| !(c.starts_with("Get") || c.starts_with("List")))
+            .filter(|c| {
+                !["Get", "List", "Describe"]
+                    .iter()
+                    .any(|read| c.starts_with(read))
+            })
             .cloned()
             .collect()
     }
@@ -161,6 +165,22 @@ impl TestProject {
         clients.calls.take();
     }
 
+    /// Sets keys of `stage` in the project's config (a `null` removes the key).
+    pub fn configure(&self, stage: &str, settings: &Value) {
+        let path = self.dir.join(".chalice/config.json");
+        let mut config: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let scope = config["stages"][stage].as_object_mut().unwrap();
+        for (key, value) in settings.as_object().unwrap() {
+            if value.is_null() {
+                scope.remove(key);
+            } else {
+                scope.insert(key.clone(), value.clone());
+            }
+        }
+        std::fs::write(&path, config.to_string()).unwrap();
+    }
+
     pub fn record(&self, stage: &str) -> Record {
         Record::load(&deploy::record::path(&self.dir, stage)).unwrap()
     }
@@ -182,6 +202,7 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub apigateway: aws_sdk_apigateway::Client,
     pub apigatewayv2: aws_sdk_apigatewayv2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 pub async fn clients() -> Clients {
@@ -201,6 +222,7 @@ pub async fn clients_via(deployer_endpoint: &str) -> Clients {
         iam: aws_sdk_iam::Client::new(&direct),
         apigateway: aws_sdk_apigateway::Client::new(&direct),
         apigatewayv2: aws_sdk_apigatewayv2::Client::new(&direct),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&direct),
     }
 }
 

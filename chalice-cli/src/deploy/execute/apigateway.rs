@@ -10,6 +10,7 @@ use aws_sdk_apigateway::types::{
 
 use super::{Effect, Executor, gone_unless};
 use crate::config::EndpointType;
+use crate::deploy::api_settings::{Patch, PatchOp};
 use crate::deploy::client::{
     busy_retried, create_or_adopt, delete_or_confirm, failed, unless_missing,
 };
@@ -120,6 +121,7 @@ impl Executor<'_> {
             .ok_or_else(|| Error::new(format!("internal: {what}: the app has no REST API")))?;
         let aws = self.aws;
         let apigateway = &aws.apigateway;
+        let settings = &rest.settings;
         let mut create = aws
             .apigateway_once
             .create_rest_api()
@@ -127,7 +129,16 @@ impl Executor<'_> {
             .endpoint_configuration(
                 EndpointConfiguration::builder()
                     .types(endpoint_type(rest.endpoint_type))
+                    .set_vpc_endpoint_ids(
+                        (!settings.vpce_ids.is_empty()).then(|| settings.vpce_ids.clone()),
+                    )
                     .build(),
+            )
+            .set_policy(settings.policy_text())
+            .set_minimum_compression_size(
+                settings
+                    .minimum_compression_size
+                    .map(|size| i32::try_from(size).unwrap_or(i32::MAX)),
             );
         for (key, value) in &desired.tags {
             create = create.tags(key, value);
@@ -155,6 +166,36 @@ impl Executor<'_> {
             }
         }
         self.ids.api = Some(id);
+        Ok(Effect::Changed)
+    }
+
+    /// Patches the REST API's own settings to the config's (see [`RestApiSettings`]).
+    ///
+    /// [`RestApiSettings`]: crate::deploy::api_settings::RestApiSettings
+    pub(super) async fn update_rest_api(&self, patch: &[Patch], what: &str) -> Result<Effect> {
+        let operations = patch
+            .iter()
+            .map(|patch| {
+                PatchOperation::builder()
+                    .op(match patch.op {
+                        PatchOp::Add => Op::Add,
+                        PatchOp::Remove => Op::Remove,
+                        PatchOp::Replace => Op::Replace,
+                    })
+                    .path(&patch.path)
+                    .value(&patch.value)
+                    .build()
+            })
+            .collect();
+        let update = self
+            .aws
+            .apigateway
+            .update_rest_api()
+            .rest_api_id(self.ids.api()?)
+            .set_patch_operations(Some(operations));
+        busy_retried(|| update.clone().send())
+            .await
+            .map_err(|e| failed(what, e))?;
         Ok(Effect::Changed)
     }
 
@@ -482,7 +523,7 @@ impl Executor<'_> {
 }
 
 /// The id a create answered with.
-fn created_id<O, E>(
+pub(super) fn created_id<O, E>(
     answer: std::result::Result<O, E>,
     id: impl Fn(&O) -> Option<&str>,
 ) -> std::result::Result<String, E> {

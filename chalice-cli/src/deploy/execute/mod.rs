@@ -8,10 +8,13 @@ mod apigatewayv2;
 mod domain;
 mod iam;
 mod lambda;
+mod logs;
+mod usage_plan;
 
 use std::collections::HashMap;
 
 use self::apigatewayv2::HttpIds;
+use self::usage_plan::KeyIds;
 use super::client::Aws;
 use super::desired::Desired;
 use super::observed::Observed;
@@ -90,6 +93,7 @@ pub struct Executor<'a> {
     target: Option<Target<'a>>,
     ids: Ids,
     http: HttpIds,
+    keys: KeyIds,
 }
 
 impl<'a> Executor<'a> {
@@ -105,6 +109,7 @@ impl<'a> Executor<'a> {
             target: Some(Target { desired, zip }),
             ids: Ids::from_observed(observed),
             http: HttpIds::from_observed(desired, observed),
+            keys: KeyIds::from_observed(observed),
         }
     }
 
@@ -115,6 +120,7 @@ impl<'a> Executor<'a> {
             target: None,
             ids: Ids::default(),
             http: HttpIds::default(),
+            keys: KeyIds::default(),
         }
     }
 
@@ -195,6 +201,9 @@ impl<'a> Executor<'a> {
             }
             Step::Http(step) => self.apply_http(step, record, what).await,
             Step::Domain(step) => self.apply_domain(step, record, what).await,
+            Step::UpdateRestApi { patch } => self.update_rest_api(patch, what).await,
+            Step::Logs(step) => self.apply_logs(step, what).await,
+            Step::Keys(step) => self.apply_keys(step, record, what).await,
         }
     }
 }
