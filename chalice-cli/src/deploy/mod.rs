@@ -324,12 +324,14 @@ fn print_plan(steps: &[Step], progress: Progress<'_>) {
 
 /// The verbs a step's progress line starts with (`Creating IAM role: x`), each with the form a
 /// dry run says it in (`Would create IAM role: x`).
-const VERBS: [(&str, &str); 10] = [
+const VERBS: [(&str, &str); 12] = [
+    ("Adding", "add"),
     ("Adopting", "adopt"),
     ("Allowing", "allow"),
     ("Creating", "create"),
     ("Deleting", "delete"),
     ("Deploying", "deploy"),
+    ("Removing", "remove"),
     ("Resetting", "reset"),
     ("Revoking", "revoke"),
     ("Setting", "set"),
@@ -518,13 +520,16 @@ mod tests {
             .collect()
     }
 
-    /// Every progress line of a step (plan.rs, plan_http.rs) or of the deploy itself starts with
+    /// Every progress line of a step (the planners) or of the deploy itself starts with
     /// a verb a dry run knows how to say, so none reads `Would run: Creating ..`.
     #[test]
     fn every_step_starts_with_a_verb_a_dry_run_can_say() {
         let sources = [
             include_str!("plan.rs"),
             include_str!("plan_http.rs"),
+            include_str!("plan_domain.rs"),
+            include_str!("usage_plan.rs"),
+            include_str!("log_groups.rs"),
             include_str!("mod.rs"),
         ];
         let verbs: Vec<&str> = sources.into_iter().flat_map(leading_verbs).collect();
