@@ -59,13 +59,21 @@ pub struct Call {
     pub service: String,
     /// The HTTP method.
     pub method: String,
-    /// The path, with the query (IAM and STS: the `Action` of the form body).
+    /// The path, with the query (IAM and STS: the `Action` of the form body; JSON-protocol
+    /// services: `Target=` and the `X-Amz-Target` operation).
     pub path: String,
 }
 
 impl Call {
     /// Whether the call changes something (IAM and STS actions are named; REST calls by method).
     pub fn is_mutating(&self) -> bool {
+        // `Target=Logs_20140328.DescribeLogGroups`: reads are named so.
+        if let Some(target) = self.path.strip_prefix("Target=") {
+            let operation = target.rsplit('.').next().unwrap_or(target);
+            return !["Get", "List", "Describe", "Filter"]
+                .iter()
+                .any(|read| operation.starts_with(read));
+        }
         match self.service.as_str() {
             "iam" | "sts" => !["Get", "List"].iter().any(|p| {
                 self.path
@@ -302,7 +310,11 @@ async fn handle(
         .and_then(|credential| credential.split('/').nth(3))
         .unwrap_or("unknown")
         .to_owned();
-    let path = if matches!(service.as_str(), "iam" | "sts") {
+    // JSON-protocol services (CloudWatch Logs) name the operation in a header, not the path.
+    let target = header("x-amz-target");
+    let path = if !target.is_empty() {
+        format!("Target={target}")
+    } else if matches!(service.as_str(), "iam" | "sts") {
         String::from_utf8_lossy(&body)
             .split('&')
             .find(|pair| pair.starts_with("Action="))
