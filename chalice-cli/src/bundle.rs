@@ -3,7 +3,6 @@
 
 use std::io::{Cursor, Read as _, Write as _};
 use std::path::Path;
-use std::process::Command;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -13,7 +12,8 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 use crate::bootstrap::{self, Linkage};
 use crate::config::Architecture;
 use crate::error::{Error, Result};
-use crate::project::{BuiltApp, Profile, Project};
+use crate::lambda_build::{self, Host};
+use crate::project::{BuiltApp, CargoBuild, Profile, Project};
 
 /// The file name Lambda's `provided.al2023` runtime executes.
 pub const BOOTSTRAP: &str = "bootstrap";
@@ -31,19 +31,31 @@ pub struct Bundle {
     pub build_note: String,
 }
 
-/// Builds the app for Lambda on `architecture`, checks that it runs there, and zips it.
+/// Builds the app for Lambda on `architecture` (see [`lambda_build`] for how), checks that it
+/// runs there, and zips it. The manifest comes from the Lambda binary when it runs on this
+/// machine, else from a debug build of the same app for this machine (the one `local` runs).
 pub fn build(project: &Project, architecture: Architecture) -> Result<Bundle> {
-    let (target, build_note) = lambda_target(architecture)?;
-    let app = project.build(Profile::Release, target.as_deref())?;
-    let binary = std::fs::read(&app.binary)
+    let lambda = lambda_build::choose(architecture, &Host::detect())?;
+    let binary = project.compile(Profile::Release, &lambda.cargo)?;
+    let (app, manifest_note) = if lambda.runs_here {
+        (project.app(binary.clone(), &binary)?, "")
+    } else {
+        let here = project.compile(Profile::Debug, &CargoBuild::host())?;
+        (
+            project.app(binary, &here)?,
+            "; manifest read from a build for this machine",
+        )
+    };
+    let bytes = std::fs::read(&app.binary)
         .map_err(|error| Error::new(format!("cannot read {}: {error}", app.binary.display())))?;
-    let linkage = bootstrap::check(&binary, architecture)
+    let linkage = bootstrap::check(&bytes, architecture)
         .map_err(|why| refused(&app.binary.display().to_string(), &why))?;
     let build_note = format!(
-        "{build_note}; bootstrap checked: {}, {linkage}",
+        "{}{manifest_note}; bootstrap checked: {}, {linkage}",
+        lambda.note,
         architecture.as_str()
     );
-    let zip = zip_bootstrap(&binary)?;
+    let zip = zip_bootstrap(&bytes)?;
     let sha256 = code_sha256(&zip);
     Ok(Bundle {
         app,
@@ -106,80 +118,6 @@ fn refused(which: &str, why: &str) -> Error {
     Error::new(format!(
         "the app's binary ({which}) cannot run on Lambda's provided.al2023 runtime: {why}"
     ))
-}
-
-/// The cargo target to build for, and a note saying what was chosen and why.
-///
-/// A musl target, when its standard library is installed, gives a static binary that runs on
-/// any Lambda image; otherwise the host target is used when it matches the architecture
-/// (built on a glibc no newer than Amazon Linux 2023's, it runs there too).
-fn lambda_target(architecture: Architecture) -> Result<(Option<String>, String)> {
-    let (musl, gnu, arch) = match architecture {
-        Architecture::X86_64 => (
-            "x86_64-unknown-linux-musl",
-            "x86_64-unknown-linux-gnu",
-            "x86_64",
-        ),
-        Architecture::Arm64 => (
-            "aarch64-unknown-linux-musl",
-            "aarch64-unknown-linux-gnu",
-            "aarch64",
-        ),
-    };
-    let installed = installed_targets();
-    let linker = |target: &str| linker(target, |name| std::env::var(name).ok());
-    if installed.iter().any(|t| t == musl) {
-        return Ok((
-            Some(musl.to_owned()),
-            format!("target {musl} (static), linker {}", linker(musl)),
-        ));
-    }
-    if std::env::consts::OS == "linux" && std::env::consts::ARCH == arch {
-        return Ok((
-            None,
-            format!(
-                "target {gnu} (the host's), linker {}; install the {musl} target (`rustup target add {musl}`) for a static binary",
-                linker(gnu)
-            ),
-        ));
-    }
-    if installed.iter().any(|t| t == gnu) {
-        return Ok((
-            Some(gnu.to_owned()),
-            format!("target {gnu}, linker {}", linker(gnu)),
-        ));
-    }
-    Err(Error::new(format!(
-        "cannot build for Lambda {arch}: install a target with `rustup target add {musl}`"
-    )))
-}
-
-/// The linker cargo runs for `target`: the one `CARGO_TARGET_<TRIPLE>_LINKER` names (as `env`
-/// reads it), else `cc`, the C compiler driver cargo links with by default.
-fn linker(target: &str, env: impl Fn(&str) -> Option<String>) -> String {
-    let variable = format!(
-        "CARGO_TARGET_{}_LINKER",
-        target.to_ascii_uppercase().replace(['-', '.'], "_")
-    );
-    match env(&variable).filter(|linker| !linker.is_empty()) {
-        Some(linker) => format!("{linker} (from {variable})"),
-        None => "cc (cargo's default)".to_owned(),
-    }
-}
-
-fn installed_targets() -> Vec<String> {
-    Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .map(|output| {
-            String::from_utf8_lossy(&output.stdout)
-                .lines()
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A zip holding one executable `bootstrap`, with fixed timestamp and modes.
@@ -258,22 +196,6 @@ mod tests {
         bundle.app.binary = dir.join("other");
         assert!(bundle.built_line().contains("t-musl (static)"));
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_linker_is_the_targets_configured_one_else_cc() {
-        let env = |name: &str| {
-            (name == "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER")
-                .then(|| "aarch64-linux-gnu-gcc".to_owned())
-        };
-        assert_eq!(
-            linker("aarch64-unknown-linux-gnu", env),
-            "aarch64-linux-gnu-gcc (from CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER)"
-        );
-        assert_eq!(
-            linker("x86_64-unknown-linux-musl", env),
-            "cc (cargo's default)"
-        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod deployed;
 pub mod error;
 #[cfg(feature = "aws")]
 pub mod invoke;
+pub mod lambda_build;
 pub mod local;
 #[cfg(feature = "aws")]
 pub mod logs;

@@ -114,7 +114,7 @@ pub fn run(project: &Project, options: &LocalOptions) -> Result<i32> {
     if options.autoreload {
         return runtime.block_on(reload::serve(project.clone(), options));
     }
-    let built = project.build(profile(options), None)?;
+    let built = project.build(profile(options))?;
     let command = app_command(project, options, &built.binary, None)?;
     runtime.block_on(supervise(command, &built.binary))
 }
@@ -130,7 +130,7 @@ fn profile(options: &LocalOptions) -> Profile {
 /// Builds the app (cargo's output goes to standard error) without holding up the async runtime.
 async fn build(project: &Project, options: &LocalOptions) -> Result<BuiltApp> {
     let (project, profile) = (project.clone(), profile(options));
-    tokio::task::spawn_blocking(move || project.build(profile, None))
+    tokio::task::spawn_blocking(move || project.build(profile))
         .await
         .map_err(|error| Error::new(format!("the build was interrupted: {error}")))?
 }

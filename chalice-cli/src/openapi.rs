@@ -114,7 +114,7 @@ pub fn invocation_uri(region: &str, lambda_arn: &str) -> Result<String> {
 pub fn for_project(project: &Project, stage: &str, uris: &Uris) -> Result<Definition> {
     let stage = project.config().stage(stage)?;
     ApiSettings::for_stage(&stage, project.dir())?;
-    let app = project.build(Profile::Debug, None)?;
+    let app = project.build(Profile::Debug)?;
     let chalice_dir = project.dir().join(".chalice");
     let api = model::Api::resolve(&app.manifest, &stage, &|file| {
         model::read_json(&chalice_dir.join(file))

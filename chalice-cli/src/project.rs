@@ -20,6 +20,27 @@ pub enum Profile {
     Release,
 }
 
+/// The cargo command that builds the app: `cargo build`, or `cargo zigbuild` (cargo-zigbuild
+/// linking with zig), for the host or a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CargoBuild {
+    /// `cargo zigbuild` rather than `cargo build`.
+    pub zig: bool,
+    /// The `--target`, which cargo-zigbuild lets end in a glibc version (`.2.34`); `None`: the
+    /// host's.
+    pub target: Option<String>,
+}
+
+impl CargoBuild {
+    /// `cargo build` for this machine.
+    pub fn host() -> CargoBuild {
+        CargoBuild {
+            zig: false,
+            target: None,
+        }
+    }
+}
+
 /// A project directory with a Cargo package and `.chalice/config.json`.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -62,10 +83,16 @@ impl Project {
         &self.config
     }
 
-    /// Builds the app, then reads and checks its manifest.
-    pub fn build(&self, profile: Profile, target: Option<&str>) -> Result<BuiltApp> {
-        let binary = self.compile(profile, target)?;
-        let manifest = read_manifest(&binary)?;
+    /// Builds the app for this machine, then reads and checks its manifest.
+    pub fn build(&self, profile: Profile) -> Result<BuiltApp> {
+        let binary = self.compile(profile, &CargoBuild::host())?;
+        self.app(binary.clone(), &binary)
+    }
+
+    /// The app `binary`, with the manifest `manifest_from` (the same app, built to run here)
+    /// prints, checked against the config.
+    pub fn app(&self, binary: PathBuf, manifest_from: &Path) -> Result<BuiltApp> {
+        let manifest = read_manifest(manifest_from)?;
         if manifest.app_name != self.config.app_name() {
             return Err(Error::new(format!(
                 "the app is named \"{}\" (App::new in the code) but {} says app_name \"{}\"; make them agree",
@@ -79,13 +106,13 @@ impl Project {
 
     /// Runs cargo and returns the app's executable: the package's only binary, or the one
     /// named after `app_name`.
-    fn compile(&self, profile: Profile, target: Option<&str>) -> Result<PathBuf> {
+    pub fn compile(&self, profile: Profile, build: &CargoBuild) -> Result<PathBuf> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
         command
             .current_dir(&self.dir)
+            .arg(if build.zig { "zigbuild" } else { "build" })
             .args([
-                "build",
                 "--message-format=json-render-diagnostics",
                 "--manifest-path",
             ])
@@ -95,7 +122,7 @@ impl Project {
         if profile == Profile::Release {
             command.arg("--release");
         }
-        if let Some(target) = target {
+        if let Some(target) = &build.target {
             command.args(["--target", target]);
         }
         let output = command

@@ -45,6 +45,32 @@ pub fn package_tools() -> PathBuf {
     bin
 }
 
+/// Names the `bin` directory holding `zig` and `cargo-zigbuild`, when set.
+pub const ZIG_BIN_VAR: &str = "CHALICE_RS_ZIG_BIN";
+
+/// The `bin` directory holding `zig` and `cargo-zigbuild`, the cross-building linker: the one
+/// [`ZIG_BIN_VAR`] names, else the one `scripts/install-zig` makes (which also adds the Linux
+/// gnu targets' standard libraries with rustup).
+///
+/// # Panics
+/// If [`ZIG_BIN_VAR`] names a directory without both, or the install fails.
+pub fn zig() -> PathBuf {
+    const TOOLS: [&str; 2] = ["zig", "cargo-zigbuild"];
+    let bin = match std::env::var_os(ZIG_BIN_VAR).filter(|v| !v.is_empty()) {
+        Some(bin) => PathBuf::from(bin),
+        None => install("install-zig"),
+    };
+    for tool in TOOLS {
+        assert!(
+            bin.join(tool).is_file(),
+            "{} has no {tool}; unset {ZIG_BIN_VAR} to have scripts/install-zig install zig and \
+             cargo-zigbuild, or point it at a bin directory holding both",
+            bin.display()
+        );
+    }
+    bin
+}
+
 /// Runs `scripts/<script>`, which installs its virtualenv unless it is there and prints its
 /// path, once per process; the path. The scripts lock against each other, so test processes
 /// running at once install once.
