@@ -1,7 +1,8 @@
 //! `deploy` applies every key `package` writes, read back from moto: the REST API's resource
 //! policy (`api_gateway_policy_file`, or a PRIVATE API's `api_gateway_endpoint_vpce` policy),
 //! its VPC endpoints and `minimum_compression_size`, each function's log retention
-//! (`log_retention_in_days`), and the API keys, usage plan and key bindings of `api_keys`.
+//! (`log_retention_in_days`), the API keys, usage plan and key bindings of `api_keys`, and the
+//! methods of routes with `api_key_required` requiring a key.
 //! Each is reconciled (a redeploy without change changes nothing; a change or a removal is
 //! applied), and `delete` removes the keys and plan (and leaves the functions' logs).
 
@@ -648,4 +649,78 @@ async fn an_http_apis_functions_get_their_log_retention_too() {
     }
     delete_via(&project, stage, &clients).await.unwrap();
     assert!(is_empty(&inventory(&clients, "httpapi1", stage).await));
+}
+
+/// `(path, method, apiKeyRequired)` of each method of the API but the preflights.
+async fn key_requirements(clients: &Clients, api: &str) -> Vec<(String, String, bool)> {
+    let resources = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(api)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    for resource in resources.items() {
+        for method in resource
+            .resource_methods()
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            if method == "OPTIONS" {
+                continue;
+            }
+            let got = clients
+                .apigateway
+                .get_method()
+                .rest_api_id(api)
+                .resource_id(resource.id().unwrap())
+                .http_method(method)
+                .send()
+                .await
+                .unwrap();
+            found.push((
+                resource.path().unwrap().to_owned(),
+                method.clone(),
+                got.api_key_required().unwrap_or(false),
+            ));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A route with `api_key_required` is deployed with its method requiring a key, so the deployed
+/// API answers 403 without `x-api-key` as the local server does; a redeploy changes nothing, and
+/// the route no longer requiring one is updated in place.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_route_requiring_an_api_key_has_its_deployed_method_require_one() {
+    let stage = "keys6";
+    let project = TestProject::new("demoauth", &[stage]);
+    let clients = clients().await;
+    project.clean(&clients, &[stage]).await;
+    let mut bundle = light();
+    for route in &mut bundle.app.manifest.routes {
+        route.api_key_required = true;
+    }
+    project.configure(stage, &json!({"api_keys": ["local-only"]}));
+    deploy(&project, stage, &clients, &bundle).await;
+    let api = api_id(&project, stage);
+    let required = key_requirements(&clients, &api).await;
+    assert_eq!(required, [("/".to_owned(), "GET".to_owned(), true)]);
+    assert_no_change(&project, stage, &clients, &bundle).await;
+
+    for route in &mut bundle.app.manifest.routes {
+        route.api_key_required = false;
+    }
+    deploy(&project, stage, &clients, &bundle).await;
+    assert_eq!(api_id(&project, stage), api, "the API is updated in place");
+    assert_eq!(
+        key_requirements(&clients, &api).await,
+        [("/".to_owned(), "GET".to_owned(), false)]
+    );
+    delete_via(&project, stage, &clients).await.unwrap();
+    let left = inventory(&clients, APP, stage).await;
+    assert!(is_empty(&left), "{left}");
 }
