@@ -416,3 +416,65 @@ async fn a_lost_record_is_made_whole_from_the_tags_and_delete_finds_the_api_by_t
         .unwrap();
     assert_eq!(again.deleted, Vec::<String>::new(), "{:?}", again.steps);
 }
+
+/// The stage's `stage_variables` are the HTTP API stage's, read back from moto: set on the first
+/// deploy, untouched by a redeploy without change, changed, and removed.
+#[tokio::test(flavor = "multi_thread")]
+async fn stage_variables_are_the_http_api_stages_variables() {
+    let stage = "hvars1";
+    let project = project(&[stage]);
+    let clients = clients().await;
+    project.clean(&clients, &[stage]).await;
+    let bundle = bundle_for(httpapi1());
+    project.configure(stage, &json!({"stage_variables": {"mode": "test"}}));
+    deploy(&project, stage, &clients, &bundle).await;
+    let id = project
+        .record(stage)
+        .value("http_api", "http_api_id")
+        .unwrap()
+        .to_owned();
+    let read = || async {
+        let stage = clients
+            .apigatewayv2
+            .get_stage()
+            .api_id(&id)
+            .stage_name("api")
+            .send()
+            .await
+            .unwrap();
+        let mut variables: Vec<(String, String)> = stage
+            .stage_variables()
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        variables.sort();
+        variables
+    };
+    let pair = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+    assert_eq!(read().await, [pair("mode", "test")]);
+
+    clients.calls.take();
+    deploy(&project, stage, &clients, &bundle).await;
+    assert_eq!(
+        CallLog::mutating(&clients.calls.take()),
+        Vec::<String>::new()
+    );
+
+    project.configure(
+        stage,
+        &json!({"stage_variables": {"mode": "live", "extra": "1"}}),
+    );
+    deploy(&project, stage, &clients, &bundle).await;
+    assert_eq!(read().await, [pair("extra", "1"), pair("mode", "live")]);
+
+    project.configure(stage, &json!({"stage_variables": null}));
+    deploy(&project, stage, &clients, &bundle).await;
+    assert_eq!(read().await, []);
+
+    deploy::delete(&project.project(), stage, &clients.aws, &mut |_| {})
+        .await
+        .unwrap();
+    let left = inventory(&clients, "httpapi1", stage).await;
+    assert!(is_empty(&left), "{left}");
+}
