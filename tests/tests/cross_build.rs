@@ -12,11 +12,8 @@ use std::path::Path;
 
 use chalice_rs_tests::cli::{self, succeed};
 use chalice_rs_tests::copy::ExampleCopy;
+use chalice_testkit::elf::{EM_AARCH64, EM_X86_64};
 use serde_json::Value;
-
-/// ELF's `e_machine` of x86-64 and of AArch64.
-const EM_X86_64: u16 = 62;
-const EM_AARCH64: u16 = 183;
 
 /// Amazon Linux 2023's glibc, which `provided.al2023` runs on.
 const LAMBDA_GLIBC: (u32, u32) = (2, 34);
@@ -85,6 +82,14 @@ fn newest_glibc(binary: &[u8]) -> Option<(u32, u32)> {
     newest
 }
 
+/// Checks that `binary` is an ELF executable for `machine` needing no glibc newer than Lambda's.
+#[track_caller]
+fn assert_runs_on_lambda(binary: &[u8], machine: u16) {
+    assert_eq!(elf_machine(binary), machine);
+    let glibc = newest_glibc(binary).expect("a glibc binary names its glibc symbol versions");
+    assert!(glibc <= LAMBDA_GLIBC, "needs glibc {glibc:?}");
+}
+
 #[test]
 fn arm64_is_built_on_this_host_with_zig_and_its_manifest_read_from_a_host_build() {
     let (said, binary, template) = package_for("arm64", "crossarm");
@@ -95,9 +100,7 @@ fn arm64_is_built_on_this_host_with_zig_and_its_manifest_read_from_a_host_build(
         ),
         "{said}"
     );
-    assert_eq!(elf_machine(&binary), EM_AARCH64);
-    let glibc = newest_glibc(&binary).expect("a glibc binary names its glibc symbol versions");
-    assert!(glibc <= LAMBDA_GLIBC, "needs glibc {glibc:?}");
+    assert_runs_on_lambda(&binary, EM_AARCH64);
     // The template was made from the manifest the host build printed: every function is there,
     // each for arm64.
     let resources = template["Resources"].as_object().unwrap();
@@ -121,7 +124,5 @@ fn x86_64_built_with_zig_needs_no_glibc_newer_than_lambdas() {
         ),
         "{said}"
     );
-    assert_eq!(elf_machine(&binary), EM_X86_64);
-    let glibc = newest_glibc(&binary).expect("a glibc binary names its glibc symbol versions");
-    assert!(glibc <= LAMBDA_GLIBC, "needs glibc {glibc:?}");
+    assert_runs_on_lambda(&binary, EM_X86_64);
 }
